@@ -1,0 +1,17 @@
+export { findCommittedSecrets, findLeakedKeys, isPlaceholder, looksLikeCredential } from './credentials.js';
+export { type CountEditResult, setComponentCount } from './edit.js';
+export {
+  analyzeConfigFile,
+  analyzeConfigText,
+  clusterId,
+  type FileAnalysis,
+  type LoadResult,
+  listConfigFiles,
+  loadConfigs,
+  loadConfigsOrThrow,
+  parseClusterConfig,
+} from './load.js';
+export type { Bounds, ClusterConfig, ClusterKind, ConfigDocument, Provider } from './model.js';
+export { ConfigError, type ConfigProblem, formatProblem, UserError } from './problems.js';
+export * from './schema.js';
+export { writeFileAtomic } from './write.js';

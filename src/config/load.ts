@@ -1,0 +1,240 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { z } from 'zod';
+import { BACKEND_SECRET_KEY, CLOUD_SECRET_KEY, findCommittedSecrets, findLeakedKeys } from './credentials.js';
+import type { Bounds, ClusterConfig, ConfigDocument } from './model.js';
+import { ConfigError, type ConfigProblem, UserError } from './problems.js';
+import {
+  AUTOSCALING_KIND,
+  autoscalingDocumentSchema,
+  CLUSTER_KINDS,
+  clusterDocumentSchema,
+  MASTER_COMPONENT,
+  REMOTE_STATE_KIND,
+  remoteStateDocumentSchema,
+} from './schema.js';
+import { offsetOf, type ParsedSource, parseSource, type SourceDocument } from './source.js';
+
+/** What reading one file found: a cluster, or the problems that stop it being one. */
+export interface FileAnalysis {
+  file: string;
+  config: ClusterConfig | undefined;
+  problems: ConfigProblem[];
+  /** True when the file has no cluster document at all (only infrastructure/configuration documents). */
+  noCluster: boolean;
+  /** The parsed text, for edits that must touch only the bytes of one scalar. */
+  source?: ParsedSource;
+  /** The cluster document within `source`, when there is one. */
+  clusterSource?: SourceDocument;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Reads and validates one file's text. Never throws: everything wrong is in `problems`. */
+export function analyzeConfigText(file: string, text: string): FileAnalysis {
+  const source = parseSource(file, text);
+  const problems = [...source.problems];
+  const at = (doc: SourceDocument, path: readonly PropertyKey[], message: string): void => {
+    problems.push({ file, ...source.locate(offsetOf(doc, path)), message });
+  };
+  const checkSchema = <T extends z.ZodType>(doc: SourceDocument, schema: T): z.infer<T> | undefined => {
+    const result = schema.safeParse(doc.value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      const where = path.length > 0 ? `${path.join('.')}: ` : '';
+      at(doc, path, `${where}${issue.message}`);
+    }
+    return undefined;
+  };
+
+  const documents: ConfigDocument[] = [];
+  const clusterDocs: SourceDocument[] = [];
+  const autoscalingDocs: SourceDocument[] = [];
+  const stateDocs: SourceDocument[] = [];
+  for (const doc of source.documents) {
+    if (!isRecord(doc.value) || typeof doc.value.kind !== 'string') {
+      at(doc, [], 'every document needs a `kind` (for example `kind: lambdastack-cluster`)');
+      continue;
+    }
+    const kind = doc.value.kind;
+    documents.push({ kind, name: typeof doc.value.name === 'string' ? doc.value.name : undefined, value: doc.value });
+    if ((CLUSTER_KINDS as readonly string[]).includes(kind)) clusterDocs.push(doc);
+    else if (kind === AUTOSCALING_KIND) autoscalingDocs.push(doc);
+    else if (kind === REMOTE_STATE_KIND) stateDocs.push(doc);
+    for (const finding of findLeakedKeys(doc.value)) at(doc, finding.path, finding.message);
+  }
+
+  const noCluster = clusterDocs.length === 0 && problems.length === 0;
+  for (const extra of clusterDocs.slice(1)) {
+    at(extra, ['kind'], 'a second cluster document: keep one cluster per file');
+  }
+  for (const extra of autoscalingDocs.slice(1)) {
+    at(extra, ['kind'], `a second ${AUTOSCALING_KIND} document: merge it into the first`);
+  }
+  for (const extra of stateDocs.slice(1)) {
+    at(extra, ['kind'], `a second ${REMOTE_STATE_KIND} document: keep one per cluster`);
+  }
+
+  const clusterDoc = clusterDocs[0];
+  if (!clusterDoc) {
+    if (!noCluster && problems.length === 0) {
+      problems.push({ file, line: 1, column: 1, message: 'no lambdastack-cluster or epiphany-cluster document' });
+    }
+    return { file, config: undefined, problems, noCluster, source };
+  }
+  const cluster = checkSchema(clusterDoc, clusterDocumentSchema);
+  const cloud = isRecord(clusterDoc.value) && isRecord(clusterDoc.value.specification) ? clusterDoc.value.specification.cloud : undefined;
+  for (const finding of findCommittedSecrets(cloud, ['specification', 'cloud'], CLOUD_SECRET_KEY)) at(clusterDoc, finding.path, finding.message);
+
+  const autoscalingDoc = autoscalingDocs[0];
+  const autoscaling: Record<string, Bounds> = {};
+  if (autoscalingDoc) {
+    const parsed = checkSchema(autoscalingDoc, autoscalingDocumentSchema);
+    for (const [component, bounds] of Object.entries(parsed?.specification.components ?? {})) {
+      const path = ['specification', 'components', component];
+      if (bounds.min > bounds.max) {
+        at(autoscalingDoc, [...path, 'min'], `${component}: min ${bounds.min} is greater than max ${bounds.max}`);
+        continue;
+      }
+      if (component === MASTER_COMPONENT) {
+        at(autoscalingDoc, path, `${component}: masters are never autoscaled; remove this entry`);
+        continue;
+      }
+      if (cluster && !(component in cluster.specification.components)) {
+        at(
+          autoscalingDoc,
+          path,
+          `${component}: the cluster has no such component (it has ${Object.keys(cluster.specification.components).join(', ') || 'none'})`,
+        );
+        continue;
+      }
+      const current = cluster?.specification.components[component]?.count;
+      if (current !== undefined && (current < bounds.min || current > bounds.max)) {
+        at(
+          clusterDoc,
+          ['specification', 'components', component, 'count'],
+          `${component}.count ${current} is outside its autoscaling bounds [${bounds.min}, ${bounds.max}]`,
+        );
+      }
+      autoscaling[component] = bounds as Bounds;
+    }
+  }
+
+  const stateDoc = stateDocs[0];
+  const state = stateDoc ? checkSchema(stateDoc, remoteStateDocumentSchema) : undefined;
+  if (stateDoc && isRecord(stateDoc.value)) {
+    for (const finding of findCommittedSecrets(stateDoc.value.specification, ['specification'], BACKEND_SECRET_KEY))
+      at(stateDoc, finding.path, finding.message);
+  }
+
+  if (problems.length > 0 || !cluster) return { file, config: undefined, problems, noCluster: false, source };
+  const counts: Record<string, number> = {};
+  for (const [component, settings] of Object.entries(cluster.specification.components)) counts[component] = settings.count;
+  const config: ClusterConfig = {
+    file,
+    kind: cluster.kind,
+    provider: cluster.provider,
+    name: cluster.specification.name,
+    prefix: cluster.specification.prefix ?? undefined,
+    counts,
+    autoscaling,
+    remoteState: state?.specification,
+    documents,
+  };
+  return { file, config, problems, noCluster: false, source, clusterSource: clusterDoc };
+}
+
+/** Reads one file's text as a cluster config, or throws a ConfigError listing every problem. */
+export function parseClusterConfig(file: string, text: string): ClusterConfig {
+  const analysis = analyzeConfigText(file, text);
+  if (!analysis.config) throw new ConfigError(analysis.problems);
+  return analysis.config;
+}
+
+/** Decodes file bytes strictly: a config that is not UTF-8 is refused rather than guessed at. */
+export function decodeConfigBytes(file: string, bytes: Uint8Array): string | ConfigProblem {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { file, line: 1, column: 1, message: 'not UTF-8 text' };
+  }
+}
+
+/** Reads and validates one file from disk. */
+export async function analyzeConfigFile(path: string, displayName = path): Promise<FileAnalysis> {
+  const text = decodeConfigBytes(displayName, await readFile(path));
+  if (typeof text !== 'string') return { file: displayName, config: undefined, problems: [text], noCluster: false };
+  return analyzeConfigText(displayName, text);
+}
+
+const YAML_FILE = /\.ya?ml$/i;
+
+/** The YAML files a path names: the file itself, or every `.yml`/`.yaml` under a directory, sorted. */
+export async function listConfigFiles(path: string): Promise<string[]> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new UserError(`${path}: no such file or directory`);
+  }
+  if (!info.isDirectory()) return [path];
+  const entries = await readdir(path, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && YAML_FILE.test(entry.name))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+export interface LoadResult {
+  configs: ClusterConfig[];
+  problems: ConfigProblem[];
+  /** Files read that hold no cluster document (LambdaStack default fragments, say). */
+  skipped: string[];
+}
+
+/**
+ * Loads every cluster under the given files and directories. Names in results are relative to
+ * `cwd` so messages match what the user typed.
+ */
+export async function loadConfigs(paths: readonly string[], cwd = process.cwd()): Promise<LoadResult> {
+  const result: LoadResult = { configs: [], problems: [], skipped: [] };
+  for (const path of paths) {
+    for (const file of await listConfigFiles(path)) {
+      const shown = relative(cwd, file) || file;
+      const analysis = await analyzeConfigFile(file, shown.startsWith('..') ? file : shown);
+      result.problems.push(...analysis.problems);
+      if (analysis.config) result.configs.push(analysis.config);
+      else if (analysis.noCluster) result.skipped.push(analysis.file);
+    }
+  }
+  const seen = new Map<string, string>();
+  for (const config of result.configs) {
+    const id = clusterId(config);
+    const first = seen.get(id);
+    if (first) {
+      result.problems.push({
+        file: config.file,
+        line: 1,
+        column: 1,
+        message: `cluster ${id} is also defined in ${first}: each cluster belongs in one file`,
+      });
+    } else {
+      seen.set(id, config.file);
+    }
+  }
+  return result;
+}
+
+/** Loads, and throws a ConfigError unless every file is valid. */
+export async function loadConfigsOrThrow(paths: readonly string[], cwd?: string): Promise<ClusterConfig[]> {
+  const result = await loadConfigs(paths, cwd);
+  if (result.problems.length > 0) throw new ConfigError(result.problems);
+  return result.configs;
+}
+
+/** A cluster's identity: what its VM names are built from. */
+export function clusterId(config: Pick<ClusterConfig, 'provider' | 'prefix' | 'name'>): string {
+  const prefix = config.prefix && config.prefix !== 'default' ? `${config.prefix}-` : '';
+  return `${config.provider}/${prefix}${config.name}`;
+}

@@ -1,0 +1,103 @@
+import { type Document, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import type { ConfigProblem } from './problems.js';
+
+/** Aliases beyond this many in one document are treated as an alias bomb ("billion laughs"). */
+export const MAX_ALIAS_COUNT = 100;
+
+/** One YAML document of a file, with its plain value and the parsed tree for locating problems. */
+export interface SourceDocument {
+  index: number;
+  doc: Document.Parsed;
+  value: unknown;
+}
+
+export interface ParsedSource {
+  file: string;
+  text: string;
+  documents: SourceDocument[];
+  problems: ConfigProblem[];
+  locate(offset: number): { line: number; column: number };
+}
+
+/**
+ * Parses a multi-document YAML text. Syntax errors, duplicate keys and alias bombs become
+ * located problems instead of exceptions, so the caller can report all of them at once.
+ */
+export function parseSource(file: string, text: string): ParsedSource {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, {
+    lineCounter,
+    keepSourceTokens: true,
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+  });
+  const locate = (offset: number): { line: number; column: number } => {
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
+  const problems: ConfigProblem[] = [];
+  const documents: SourceDocument[] = [];
+  // parseAllDocuments returns an EmptyStream (an array with extra fields) for empty input.
+  const list = Array.isArray(docs) ? docs : [];
+  list.forEach((doc, index) => {
+    const errors = doc.errors;
+    for (const error of errors) {
+      const at = locate(error.pos[0]);
+      problems.push({ file, ...at, message: describeYamlError(error.code, error.message) });
+    }
+    if (errors.length > 0) return;
+    const start = doc.contents?.range?.[0] ?? doc.range[0];
+    try {
+      const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      if (value === null || value === undefined) return; // an empty document, e.g. a trailing `---`
+      documents.push({ index, doc, value });
+    } catch (error) {
+      const message =
+        error instanceof ReferenceError && /alias/i.test(error.message)
+          ? `too many aliases in this document (more than ${MAX_ALIAS_COUNT}): refused as a possible alias bomb`
+          : `cannot read this document: ${(error as Error).message}`;
+      problems.push({ file, ...locate(start), message });
+    }
+  });
+  return { file, text, documents, problems, locate };
+}
+
+function describeYamlError(code: string, message: string): string {
+  const firstLine = message.split('\n')[0] ?? message;
+  if (code === 'DUPLICATE_KEY') return `duplicate key: ${firstLine}`;
+  return `YAML syntax error: ${firstLine}`;
+}
+
+/**
+ * The node at `path` in a document, or the deepest existing ancestor when the path does not
+ * exist, so a problem about a missing key points at the mapping that should hold it.
+ */
+export function nodeAt(doc: Document.Parsed, path: readonly PropertyKey[]): Node | undefined {
+  let node: unknown = doc.contents;
+  for (const key of path) {
+    if (isAlias(node)) break;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(key));
+      if (!pair || !isNode(pair.value)) {
+        // Point at the key when it exists with an empty value, else at the map.
+        if (pair && isNode(pair.key)) return pair.key;
+        return node;
+      }
+      node = pair.value;
+    } else if (isSeq(node) && typeof key === 'number') {
+      const item = node.items[key];
+      if (!isNode(item)) return node;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return isNode(node) ? node : undefined;
+}
+
+/** Start offset of the node at `path` (or its nearest ancestor), for problem locations. */
+export function offsetOf(source: SourceDocument, path: readonly PropertyKey[]): number {
+  const node = nodeAt(source.doc, path);
+  return node?.range?.[0] ?? source.doc.range[0];
+}

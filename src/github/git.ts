@@ -1,0 +1,61 @@
+import { execa } from 'execa';
+import { UserError } from '../config/problems.js';
+
+/**
+ * A thin adapter over the `git` command for one repository. Arguments go to git as an array,
+ * never through a shell, so refs and paths from users cannot inject commands.
+ */
+export class Git {
+  constructor(readonly cwd: string) {}
+
+  /** Runs git and returns stdout; a failure becomes a UserError quoting git's own message. */
+  async run(args: readonly string[], input?: string): Promise<string> {
+    const result = await execa('git', args, {
+      cwd: this.cwd,
+      reject: false,
+      stripFinalNewline: false,
+      ...(input === undefined ? {} : { input }),
+      env: { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+    });
+    if (result.failed) {
+      if ((result as { code?: string }).code === 'ENOENT') {
+        throw new UserError('git is not installed: run `npm run setup` (or `apt-get install git`)');
+      }
+      const detail = String(result.stderr).trim() || result.shortMessage;
+      throw new UserError(`git ${args.join(' ')}: ${detail}`);
+    }
+    return String(result.stdout);
+  }
+
+  /** The top directory of the repository holding `cwd`. */
+  async root(): Promise<string> {
+    return (await this.run(['rev-parse', '--show-toplevel'])).trim();
+  }
+
+  /** The full commit id a ref names, or undefined when it names no commit. */
+  async resolveCommit(ref: string): Promise<string | undefined> {
+    if (ref.startsWith('-')) return undefined;
+    const result = await execa('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+      cwd: this.cwd,
+      reject: false,
+    });
+    return result.exitCode === 0 ? String(result.stdout).trim() : undefined;
+  }
+
+  /** Paths of the files under `path` (relative to the repository root) at a commit. */
+  async listFiles(commit: string, path: string): Promise<string[]> {
+    const out = await this.run(['ls-tree', '-r', '-z', '--name-only', '--full-tree', commit, '--', path]);
+    return out.split('\0').filter((p) => p.length > 0);
+  }
+
+  /** The bytes of a file at a commit. */
+  async readFile(commit: string, path: string): Promise<Buffer> {
+    const result = await execa('git', ['cat-file', 'blob', `${commit}:${path}`], {
+      cwd: this.cwd,
+      reject: false,
+      encoding: 'buffer',
+    });
+    if (result.failed) throw new UserError(`cannot read ${path} at ${commit}: ${Buffer.from(result.stderr).toString().trim()}`);
+    return Buffer.from(result.stdout);
+  }
+}

@@ -1,0 +1,2 @@
+export { countChangeNodes, vmName, vmNames } from './naming.js';
+export { type ClusterChange, type ClusterPlan, type ComponentChange, componentChanges, type ScalePlan, scalePlan } from './scale-plan.js';
