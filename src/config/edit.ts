@@ -23,9 +23,12 @@ export interface CountEditResult {
  * (ConfigError) to edit a file that is not valid to begin with.
  */
 export function setComponentCount(file: string, text: string, component: string, count: number): CountEditResult {
-  const analysis = analyzeConfigText(file, text);
+  // Only the cluster and autoscaling documents matter here; on a large file, skipping the rest
+  // is what keeps an edit within milliseconds. A file it cannot read that way gets a full read,
+  // so the user sees every problem.
+  const analysis = analyzeConfigText(file, text, { scalingOnly: true });
   const config = analysis.config;
-  if (!config || !analysis.source) throw new ConfigError(analysis.problems);
+  if (!config || !analysis.source) throw new ConfigError(analyzeConfigText(file, text).problems);
   const where = `${file}: cluster ${config.name}`;
 
   if (!Number.isSafeInteger(count) || count < 0) {
@@ -51,12 +54,14 @@ export function setComponentCount(file: string, text: string, component: string,
   const clusterDoc = analysis.clusterSource;
   if (!clusterDoc) throw new Error(`${file}: a valid config without its cluster document`);
   const node = countNode(clusterDoc.doc, component, where);
-  const [start, end] = node.range ?? [0, 0];
-  const line = analysis.source.locate(start).line;
+  const [maskedStart, maskedEnd] = node.range ?? [0, 0];
+  const line = analysis.source.locate(maskedStart).line;
+  const start = analysis.source.originalOffset(maskedStart);
+  const end = start + (maskedEnd - maskedStart);
   if (count === from) return { text, config, component, from, to: count, line };
 
   const edited = `${text.slice(0, start)}${count}${text.slice(end)}`;
-  const after = analyzeConfigText(file, edited).config;
+  const after = analyzeConfigText(file, edited, { scalingOnly: true }).config;
   // A guard against a bug here ever reaching a commit: the edit must read back as intended.
   if (!after || after.counts[component] !== count) {
     throw new Error(`${where}: editing ${component}.count did not read back as ${count}; file left unchanged`);

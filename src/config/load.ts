@@ -30,9 +30,20 @@ export interface FileAnalysis {
 
 const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
+/** A document that may be the cluster or its autoscaling bounds (a cheap, deliberately broad test). */
+const MAY_MATTER_FOR_SCALING = /cluster|autoscal/i;
+
+export interface AnalyzeOptions {
+  /**
+   * Read only the documents that can hold the cluster or its autoscaling bounds: what a count
+   * edit needs. Problems in other documents go unreported; `validate` reads everything.
+   */
+  scalingOnly?: boolean;
+}
+
 /** Reads and validates one file's text. Never throws: everything wrong is in `problems`. */
-export function analyzeConfigText(file: string, text: string): FileAnalysis {
-  const source = parseSource(file, text);
+export function analyzeConfigText(file: string, text: string, options: AnalyzeOptions = {}): FileAnalysis {
+  const source = parseSource(file, text, options.scalingOnly ? { onlyDocuments: (raw) => MAY_MATTER_FOR_SCALING.test(raw) } : {});
   const problems = [...source.problems];
   const at = (doc: SourceDocument, path: readonly PropertyKey[], message: string): void => {
     problems.push({ file, ...source.locate(offsetOf(doc, path)), message });
@@ -85,7 +96,8 @@ export function analyzeConfigText(file: string, text: string): FileAnalysis {
   }
   const cluster = checkSchema(clusterDoc, clusterDocumentSchema);
   const cloud = isRecord(clusterDoc.value) && isRecord(clusterDoc.value.specification) ? clusterDoc.value.specification.cloud : undefined;
-  for (const finding of findCommittedSecrets(cloud, ['specification', 'cloud'], CLOUD_SECRET_KEY)) at(clusterDoc, finding.path, finding.message);
+  for (const finding of findCommittedSecrets(cloud, ['specification', 'cloud'], CLOUD_SECRET_KEY))
+    at(clusterDoc, finding.path, finding.message);
 
   const autoscalingDoc = autoscalingDocs[0];
   const autoscaling: Record<string, Bounds> = {};

@@ -17,15 +17,74 @@ export interface ParsedSource {
   documents: SourceDocument[];
   problems: ConfigProblem[];
   locate(offset: number): { line: number; column: number };
+  /** Maps an offset of a parsed node back to the original text (they differ when documents were skipped). */
+  originalOffset(offset: number): number;
+}
+
+export interface ParseOptions {
+  /**
+   * Parse only the documents whose raw text passes this test; the others are read as empty.
+   * Line numbers and columns stay those of the original text. Used where a caller needs a few
+   * documents of a large file, since parsing YAML costs far more than finding document breaks.
+   */
+  onlyDocuments?: (rawDocument: string) => boolean;
+}
+
+/**
+ * A line holding a document marker. YAML forbids such a line inside any scalar or collection
+ * (the spec's c-forbidden), so it always separates documents.
+ */
+const DOCUMENT_MARKER = /^(?:---|\.\.\.)(?=[ \t]|\r?$)/gm;
+
+interface Segment {
+  maskedStart: number;
+  originalStart: number;
+  kept: boolean;
+}
+
+/**
+ * Replaces the documents that fail `keep` with their line breaks only (after their `---`), so a
+ * parser skips them at almost no cost while every kept document keeps its line numbers.
+ */
+function maskDocuments(text: string, keep: (raw: string) => boolean): { masked: string; segments: Segment[] } {
+  const starts = [0];
+  for (const match of text.matchAll(DOCUMENT_MARKER)) if (match.index > 0) starts.push(match.index);
+  starts.push(text.length);
+  let masked = '';
+  const segments: Segment[] = [];
+  for (let i = 0; i + 1 < starts.length; i++) {
+    const start = starts[i] as number;
+    const raw = text.slice(start, starts[i + 1]);
+    const kept = keep(raw);
+    segments.push({ maskedStart: masked.length, originalStart: start, kept });
+    if (kept) {
+      masked += raw;
+    } else {
+      const marker = raw.startsWith('---') ? '---' : '';
+      masked += marker + (raw.match(/\r\n|\n|\r/g) ?? []).join('');
+    }
+  }
+  return { masked, segments };
 }
 
 /**
  * Parses a multi-document YAML text. Syntax errors, duplicate keys and alias bombs become
  * located problems instead of exceptions, so the caller can report all of them at once.
  */
-export function parseSource(file: string, text: string): ParsedSource {
+export function parseSource(file: string, text: string, options: ParseOptions = {}): ParsedSource {
+  const { masked, segments } = options.onlyDocuments
+    ? maskDocuments(text, options.onlyDocuments)
+    : { masked: text, segments: [{ maskedStart: 0, originalStart: 0, kept: true }] };
+  const originalOffset = (offset: number): number => {
+    let segment = segments[0] as Segment;
+    for (const s of segments) {
+      if (s.maskedStart > offset) break;
+      segment = s;
+    }
+    return segment.kept ? segment.originalStart + (offset - segment.maskedStart) : segment.originalStart;
+  };
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, {
+  const docs = parseAllDocuments(masked, {
     lineCounter,
     keepSourceTokens: true,
     uniqueKeys: true,
@@ -60,7 +119,7 @@ export function parseSource(file: string, text: string): ParsedSource {
       problems.push({ file, ...locate(start), message });
     }
   });
-  return { file, text, documents, problems, locate };
+  return { file, text, documents, problems, locate, originalOffset };
 }
 
 function describeYamlError(code: string, message: string): string {

@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { demoCommand } from './cli/demo.js';
+import { historyCommand } from './cli/history.js';
+import { type Io, processIo } from './cli/io.js';
+import { PLAN_DEFAULTS, planCommand } from './cli/plan.js';
+import { scaleCommand } from './cli/scale.js';
+import { DEFAULT_CONFIG_DIR, validateCommand } from './cli/validate.js';
+import { ConfigError, formatProblem, UserError } from './config/index.js';
+
+export const EXIT_OK = 0;
+/** Invalid config, refused edit, or any other problem with what the user asked for. */
+export const EXIT_REFUSED = 1;
+/** Bad command line: unknown command or option, missing argument. */
+export const EXIT_USAGE = 2;
+/** A bug in this tool: reported with its stack so it can be fixed. */
+export const EXIT_INTERNAL = 70;
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function buildProgram(io: Io): Command {
+  const program = new Command('lambdastack-autoscaler')
+    .description(
+      'GitOps autoscaling for LambdaStack clusters: validate cluster configs, change worker counts with one-line diffs,\n' +
+        'plan what a change adds and removes, and read the scale history from git.',
+    )
+    .version(packageVersion())
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('validate')
+    .description('Check cluster configs and report every problem as file:line:column: message.')
+    .argument('[paths...]', 'files or directories to check', [DEFAULT_CONFIG_DIR])
+    .addHelpText(
+      'after',
+      '\nChecks: YAML syntax, duplicate keys, alias bombs, counts (whole numbers >= 0), the configuration/autoscaling\n' +
+        'bounds (min <= count <= max, components the cluster has, never kubernetes_master), the configuration/remote-state\n' +
+        'settings, and cloud credentials committed in place of placeholders. Exits 1 when anything is wrong.\n\n' +
+        'Example:\n  lambdastack-autoscaler validate cluster-config/',
+    )
+    .action(async (paths: string[]) => validateCommand(paths, io));
+
+  program
+    .command('plan')
+    .description('Show what changes between two versions of the cluster configs: counts, and the exact nodes added and removed.')
+    .option('--base <ref|path>', 'the version before: a git ref (read from this repository) or a file/directory', PLAN_DEFAULTS.base)
+    .option('--head <ref|path>', 'the version after: a git ref or a file/directory', PLAN_DEFAULTS.head)
+    .option('--config-dir <dir>', 'where cluster configs live in the repository (for refs)', DEFAULT_CONFIG_DIR)
+    .option('--json', 'print the plan as JSON', false)
+    .addHelpText(
+      'after',
+      '\nA path that exists is read from disk; anything else is a git ref. Clusters are matched by provider, prefix and\n' +
+        'name, so a moved file is not a change; a cluster added, removed or renamed is reported as such, never as scaling.\n\n' +
+        'Examples:\n  lambdastack-autoscaler plan                                 # HEAD against your working tree\n' +
+        '  lambdastack-autoscaler plan --base origin/main --head HEAD --json',
+    )
+    .action(async (opts: { base: string; head: string; json: boolean; configDir: string }) => {
+      await planCommand(opts, io);
+    });
+
+  program
+    .command('scale')
+    .description('Set a component count in place, changing only that number in the file (a one-line diff).')
+    .argument('<component>', 'the component, e.g. kubernetes_node')
+    .argument('<count>', 'the new count, a whole number')
+    .option('--file <file>', 'the cluster config file to edit')
+    .option('--cluster <name>', 'the cluster to edit (specification.name), when the directory holds several')
+    .option('--config-dir <dir>', 'where to look for the cluster when --file is not given', DEFAULT_CONFIG_DIR)
+    .option('--reason <text>', 'why: written as the Autoscale-Reason trailer of the commit message')
+    .option('--commit', 'commit the change (only that file) with the message and trailer', false)
+    .addHelpText(
+      'after',
+      '\nRefused, leaving the file untouched: a count outside the configuration/autoscaling [min, max], lowering\n' +
+        'kubernetes_master, and a count written as a YAML alias. The file is replaced atomically.\n\n' +
+        'Example:\n  lambdastack-autoscaler scale kubernetes_node 5 --cluster shop --reason "black friday" --commit',
+    )
+    .action(async (component: string, count: string, opts: Record<string, unknown>) => {
+      await scaleCommand(
+        {
+          component,
+          count,
+          file: opts.file as string | undefined,
+          cluster: opts.cluster as string | undefined,
+          reason: opts.reason as string | undefined,
+          commit: Boolean(opts.commit),
+          configDir: opts.configDir as string,
+        },
+        io,
+      );
+    });
+
+  program
+    .command('history')
+    .description('Who or what scaled which cluster, when, why, and from how many nodes to how many (from git log).')
+    .option('--file <file>', 'one cluster config file instead of the whole directory')
+    .option('--since <date>', 'only changes after this date (anything git understands: 2026-11-01, "2 weeks ago")')
+    .option('--config-dir <dir>', 'the cluster config directory', DEFAULT_CONFIG_DIR)
+    .addOption(new Option('--json', 'print JSON').conflicts(['markdown', 'mermaid']))
+    .addOption(new Option('--markdown', 'print a Markdown table').conflicts(['json', 'mermaid']))
+    .addOption(
+      new Option('--mermaid', 'print Mermaid xychart-beta charts of workers over time (GitHub renders them)').conflicts([
+        'json',
+        'markdown',
+      ]),
+    )
+    .addHelpText(
+      'after',
+      '\nOne entry per mainline commit that changed a count, with its PR number (from "Merge pull request #N" or a\n' +
+        'squash subject ending in "(#N)") and reason (the Autoscale-Reason: trailer).\n\n' +
+        'Example:\n  lambdastack-autoscaler history --since "1 month ago" --markdown >> $GITHUB_STEP_SUMMARY',
+    )
+    .action(async (opts: { file?: string; since?: string; configDir: string; json?: boolean; markdown?: boolean; mermaid?: boolean }) => {
+      const format = opts.json ? 'json' : opts.markdown ? 'markdown' : opts.mermaid ? 'mermaid' : 'text';
+      await historyCommand({ ...opts, format }, io);
+    });
+
+  program
+    .command('demo')
+    .description('Walk through validate, scale, plan and history on the example clusters in a throw-away git repository.')
+    .option('--keep', 'keep the demo repository instead of deleting it', false)
+    .action(async (opts: { keep: boolean }) => demoCommand(opts, io));
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv]);
+    return EXIT_OK;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: Io): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT_OK;
+    return EXIT_USAGE;
+  }
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) io.err(formatProblem(problem));
+    const files = new Set(error.problems.map((p) => p.file)).size;
+    io.err(`${error.problems.length} problem(s) in ${files} file(s); nothing was changed`);
+    return EXIT_REFUSED;
+  }
+  if (error instanceof UserError) {
+    io.err(`error: ${error.message}`);
+    return EXIT_REFUSED;
+  }
+  const e = error instanceof Error ? error : new Error(String(error));
+  io.err(`internal error (a bug in lambdastack-autoscaler, please report it): ${e.stack ?? e.message}`);
+  return EXIT_INTERNAL;
+}

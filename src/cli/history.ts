@@ -1,0 +1,20 @@
+import { historyToJson, historyToMarkdown, historyToMermaid, historyToText, scaleHistory } from '../github/history.js';
+import type { Io } from './io.js';
+
+export interface HistoryOptions {
+  file?: string;
+  since?: string;
+  format: 'text' | 'json' | 'markdown' | 'mermaid';
+  configDir: string;
+}
+
+/** `history`: who or what scaled which cluster, when, why, and from how many nodes to how many. */
+export async function historyCommand(options: HistoryOptions, io: Io, cwd = process.cwd()): Promise<void> {
+  const entries = await scaleHistory({
+    cwd,
+    paths: [options.file ?? options.configDir],
+    ...(options.since ? { since: options.since } : {}),
+  });
+  const render = { text: historyToText, json: historyToJson, markdown: historyToMarkdown, mermaid: historyToMermaid }[options.format];
+  io.out(render(entries));
+}
