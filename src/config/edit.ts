@@ -34,7 +34,7 @@ export function setComponentCount(file: string, text: string, component: string,
   if (!Number.isSafeInteger(count) || count < 0) {
     throw new UserError(`${where}: count ${count} refused: a count is a whole number, 0 or more`);
   }
-  const from = config.counts[component];
+  const from = Object.hasOwn(config.counts, component) ? config.counts[component] : undefined;
   if (from === undefined) {
     const known = Object.keys(config.counts).join(', ') || 'none';
     throw new UserError(`${where} has no component "${component}" (its components: ${known})`);

@@ -92,11 +92,13 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
     if (!noCluster && problems.length === 0) {
       problems.push({ file, line: 1, column: 1, message: 'no lambdastack-cluster or epiphany-cluster document' });
     }
-    return { file, config: undefined, problems, noCluster, source };
+    return { file, config: undefined, problems: inSourceOrder(problems), noCluster, source };
   }
   const cluster = checkSchema(clusterDoc, clusterDocumentSchema);
-  const cloud = isRecord(clusterDoc.value) && isRecord(clusterDoc.value.specification) ? clusterDoc.value.specification.cloud : undefined;
-  for (const finding of findCommittedSecrets(cloud, ['specification', 'cloud'], CLOUD_SECRET_KEY))
+  // Read from the raw document so an autoscaling entry is checked even when a count is invalid.
+  const spec = isRecord(clusterDoc.value) && isRecord(clusterDoc.value.specification) ? clusterDoc.value.specification : undefined;
+  const clusterComponents = spec && isRecord(spec.components) ? spec.components : undefined;
+  for (const finding of findCommittedSecrets(spec?.cloud, ['specification', 'cloud'], CLOUD_SECRET_KEY))
     at(clusterDoc, finding.path, finding.message);
 
   const autoscalingDoc = autoscalingDocs[0];
@@ -113,11 +115,11 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
         at(autoscalingDoc, path, `${component}: masters are never autoscaled; remove this entry`);
         continue;
       }
-      if (cluster && !(component in cluster.specification.components)) {
+      if (clusterComponents && !(component in clusterComponents)) {
         at(
           autoscalingDoc,
           path,
-          `${component}: the cluster has no such component (it has ${Object.keys(cluster.specification.components).join(', ') || 'none'})`,
+          `${component}: the cluster has no such component (it has ${Object.keys(clusterComponents).join(', ') || 'none'})`,
         );
         continue;
       }
@@ -140,7 +142,7 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
       at(stateDoc, finding.path, finding.message);
   }
 
-  if (problems.length > 0 || !cluster) return { file, config: undefined, problems, noCluster: false, source };
+  if (problems.length > 0 || !cluster) return { file, config: undefined, problems: inSourceOrder(problems), noCluster: false, source };
   const counts: Record<string, number> = {};
   for (const [component, settings] of Object.entries(cluster.specification.components)) counts[component] = settings.count;
   const config: ClusterConfig = {
@@ -155,6 +157,21 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
     documents,
   };
   return { file, config, problems, noCluster: false, source, clusterSource: clusterDoc };
+}
+
+/** Problems sorted by position, one per position (a leaked key is also a committed secret: say it once). */
+function inSourceOrder(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems
+    .map((problem, order) => ({ problem, order }))
+    .sort((a, b) => a.problem.line - b.problem.line || a.problem.column - b.problem.column || a.order - b.order)
+    .map(({ problem }) => problem)
+    .filter((problem) => {
+      const at = `${problem.line}:${problem.column}`;
+      if (seen.has(at)) return false;
+      seen.add(at);
+      return true;
+    });
 }
 
 /** Reads one file's text as a cluster config, or throws a ConfigError listing every problem. */

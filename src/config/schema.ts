@@ -10,6 +10,13 @@ export const VIRTUAL_MACHINE_KIND = 'infrastructure/virtual-machine';
 export const WORKER_COMPONENT = 'kubernetes_node';
 export const MASTER_COMPONENT = 'kubernetes_master';
 
+/**
+ * The cluster name and prefix become part of every VM hostname and Kubernetes node name, which
+ * must be DNS labels: letters, digits and '-' (LambdaStack lower-cases them).
+ */
+const NAME_PART = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
+const NAME_PART_MESSAGE = "must be letters, digits and '-' (it becomes part of every VM and Kubernetes node name)";
+
 const count = z.int('must be a whole number').min(0, 'must be 0 or more');
 
 const componentSchema = z.looseObject({ count });
@@ -22,8 +29,8 @@ export const clusterDocumentSchema = z.looseObject({
   kind: z.enum(CLUSTER_KINDS),
   provider: z.enum(['aws', 'azure', 'any'], 'must be aws, azure or any'),
   specification: z.looseObject({
-    name: z.string('must be a string').min(1, 'must not be empty'),
-    prefix: z.union([z.string(), z.null()], 'must be a string').optional(),
+    name: z.string('must be a string').regex(NAME_PART, NAME_PART_MESSAGE),
+    prefix: z.union([z.string().regex(NAME_PART, NAME_PART_MESSAGE), z.literal(''), z.null()], 'must be a string').optional(),
     components: z.record(z.string(), componentSchema, 'must be a mapping of component name to settings'),
   }),
 });

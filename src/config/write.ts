@@ -16,6 +16,7 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     handle = await open(temp, 'wx', mode);
+    await handle.chmod(mode); // open's mode is filtered by the umask; the original mode is not
     await handle.writeFile(text, 'utf8');
     await handle.sync();
     await handle.close();

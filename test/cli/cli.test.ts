@@ -1,0 +1,249 @@
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { cli, exampleRepo, FIXTURES, git, REPO_ROOT } from './run-cli.js';
+
+const STACK_FRAME = /^\s+at /m;
+
+describe('lambdastack-autoscaler (the built binary)', () => {
+  it.each([[], ['validate'], ['plan'], ['scale'], ['history'], ['demo']])('explains itself with --help: %j', async (...command) => {
+    const result = await cli([...command, '--help'], REPO_ROOT);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/Usage: lambdastack-autoscaler/);
+  });
+
+  it('exits 2 with usage for an unknown command or a missing argument', async () => {
+    const unknown = await cli(['scael'], REPO_ROOT);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'scael'/);
+    const missing = await cli(['scale', 'kubernetes_node'], REPO_ROOT);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/missing required argument 'count'/);
+  });
+});
+
+describe('validate', () => {
+  it('accepts the example clusters by default and says what each is', async () => {
+    const result = await cli(['validate'], REPO_ROOT);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(
+      'ok cluster-config/aws-demo.yml: lambdastack-cluster aws/demo-shop, kubernetes_node 3, autoscaled 2..10, state in s3',
+    );
+    expect(result.stdout).toContain('ok cluster-config/azure-demo.yml: lambdastack-cluster azure/demo-analytics');
+    expect(result.stdout).toContain('2 cluster config(s) valid');
+  });
+
+  it('reports every problem as file:line:column, exits 1, and shows no stack trace', async () => {
+    const result = await cli(['validate', 'test/fixtures/cli/broken.yml'], REPO_ROOT);
+    expect(result.exitCode).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^test\/fixtures\/cli\/broken\.yml:7:12: specification\.cloud\.credentials\.key holds an AWS access key id/),
+      expect.stringMatching(
+        /^test\/fixtures\/cli\/broken\.yml:8:15: specification\.cloud\.credentials\.secret looks like a real credential/,
+      ),
+      expect.stringMatching(
+        /^test\/fixtures\/cli\/broken\.yml:13:14: specification\.components\.kubernetes_node\.count: must be 0 or more$/,
+      ),
+      expect.stringMatching(/^test\/fixtures\/cli\/broken\.yml:18:28: kubernetes_node: min 5 is greater than max 2$/),
+      expect.stringMatching(/^test\/fixtures\/cli\/broken\.yml:19:12: kafka: the cluster has no such component/),
+      '5 problem(s) in 1 file(s); nothing was changed',
+    ]);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('accepts a hand-written config with comments, anchors, flow style and CRLF', async () => {
+    const result = await cli(['validate', join(FIXTURES, 'handwritten-crlf.yml')], REPO_ROOT);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/aws\/Hand-Made, kubernetes_node 3, autoscaled 1\.\.8/);
+  });
+
+  it('names a path that does not exist', async () => {
+    const result = await cli(['validate', 'no/such/dir'], REPO_ROOT);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe('error: no/such/dir: no such file or directory\n');
+  });
+});
+
+describe('scale', () => {
+  let repo: string;
+  beforeEach(async () => {
+    repo = await exampleRepo();
+  });
+
+  it('changes one line, lists the new nodes, and commits with the reason as a trailer', async () => {
+    const result = await cli(['scale', 'kubernetes_node', '5', '--cluster', 'shop', '--reason', '7 pods pending', '--commit'], repo);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('cluster-config/aws-demo.yml:34: shop kubernetes_node 3 → 5');
+    expect(result.stdout).toContain('  + demo-shop-kubernetes-node-vm-3\n  + demo-shop-kubernetes-node-vm-4');
+    expect(await git(repo, 'diff', '--numstat', 'HEAD~1', 'HEAD')).toBe('1\t1\tcluster-config/aws-demo.yml');
+    expect(await git(repo, 'diff', '-U0', 'HEAD~1', 'HEAD')).toMatch(
+      /- {6}count: 3 {2}# managed by lambdastack-autoscaler within the bounds below\n\+ {6}count: 5 {2}# managed by lambdastack-autoscaler within the bounds below/,
+    );
+    expect(await git(repo, 'log', '-1', '--format=%s%n%(trailers:key=Autoscale-Reason,valueonly)')).toBe(
+      'Scale shop kubernetes_node 3 → 5\n7 pods pending\n',
+    );
+  });
+
+  it('without --commit leaves the change in the working tree and prints the commit to make', async () => {
+    const result = await cli(['scale', 'kubernetes_node', '1', '--cluster', 'analytics'], repo);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('  - demo-analytics-kubernetes-node-vm-1');
+    expect(result.stdout).toContain('git commit -F-');
+    expect(await git(repo, 'diff', '--numstat')).toBe('1\t1\tcluster-config/azure-demo.yml');
+  });
+
+  it.each([
+    [['kubernetes_node', '11', '--cluster', 'shop'], /count 11 refused: outside the autoscaling bounds \[2, 10\]/],
+    [['kubernetes_master', '0', '--cluster', 'shop'], /kubernetes_master count 1 → 0 refused: masters are never scaled down/],
+    [['kubernetes_node', '4'], /holds several clusters .*choose one with --cluster NAME or --file FILE/],
+    [['kubernetes_node', '4', '--cluster', 'nope'], /no cluster named "nope"/],
+    [['kubernetes_node', 'five', '--cluster', 'shop'], /count "five" refused: give a whole number/],
+    [['kubernetes_node', '-1', '--cluster', 'shop'], /./],
+    [['kafka', '2', '--cluster', 'shop'], /has no component "kafka"/],
+  ])('refuses %j and leaves the file byte-identical', async (args, message) => {
+    const before = await readFile(join(repo, 'cluster-config', 'aws-demo.yml'), 'utf8');
+    const result = await cli(['scale', ...args], repo);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+    expect(await readFile(join(repo, 'cluster-config', 'aws-demo.yml'), 'utf8')).toBe(before);
+    expect(await git(repo, 'status', '--porcelain')).toBe('');
+  });
+
+  it('edits a hand-written CRLF file with flow style and anchors in one line, bytes elsewhere untouched', async () => {
+    const file = join(repo, 'hand.yml');
+    await copyFile(join(FIXTURES, 'handwritten-crlf.yml'), file);
+    const before = await readFile(file, 'utf8');
+    const result = await cli(['scale', 'kubernetes_node', '7', '--file', 'hand.yml'], repo);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('hand.yml:12: Hand-Made kubernetes_node 3 → 7');
+    expect(result.stdout).toContain('  + hand-made-kubernetes-node-vm-3');
+    const after = await readFile(file, 'utf8');
+    expect(after).toBe(before.replace('kubernetes_node: {count: 3, machine: x}', 'kubernetes_node: {count: 7, machine: x}'));
+  });
+
+  it('refuses a count written as an alias', async () => {
+    const file = join(repo, 'alias.yml');
+    await writeFile(
+      file,
+      'kind: lambdastack-cluster\nprovider: any\nspecification:\n  name: a\n  n: &n 2\n  components:\n    kubernetes_node:\n      count: *n\n',
+    );
+    const result = await cli(['scale', 'kubernetes_node', '3', '--file', 'alias.yml'], repo);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/kubernetes_node\.count is an alias \(\*n\)/);
+  });
+});
+
+describe('plan', () => {
+  let repo: string;
+  beforeEach(async () => {
+    repo = await exampleRepo();
+  });
+
+  it('between two refs prints the exact nodes added and removed, as text and as JSON', async () => {
+    await cli(['scale', 'kubernetes_node', '5', '--cluster', 'shop', '--commit'], repo);
+    await cli(['scale', 'kubernetes_node', '1', '--cluster', 'analytics', '--commit'], repo);
+    const text = await cli(['plan', '--base', 'HEAD~2', '--head', 'HEAD'], repo);
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toBe(
+      [
+        'cluster-config/aws-demo.yml: aws cluster shop',
+        '  kubernetes_node 3 → 5',
+        '    + demo-shop-kubernetes-node-vm-3',
+        '    + demo-shop-kubernetes-node-vm-4',
+        'cluster-config/azure-demo.yml: azure cluster analytics',
+        '  kubernetes_node 2 → 1',
+        '    - demo-analytics-kubernetes-node-vm-1',
+        '',
+      ].join('\n'),
+    );
+    const json = await cli(['plan', '--base', 'HEAD~2', '--head', 'HEAD', '--json'], repo);
+    expect(JSON.parse(json.stdout)).toEqual({
+      clusters: [
+        {
+          file: 'cluster-config/aws-demo.yml',
+          name: 'shop',
+          provider: 'aws',
+          change: 'scaled',
+          components: [
+            {
+              component: 'kubernetes_node',
+              from: 3,
+              to: 5,
+              add: ['demo-shop-kubernetes-node-vm-3', 'demo-shop-kubernetes-node-vm-4'],
+              remove: [],
+            },
+          ],
+        },
+        {
+          file: 'cluster-config/azure-demo.yml',
+          name: 'analytics',
+          provider: 'azure',
+          change: 'scaled',
+          components: [{ component: 'kubernetes_node', from: 2, to: 1, add: [], remove: ['demo-analytics-kubernetes-node-vm-1'] }],
+        },
+      ],
+    });
+  });
+
+  it('by default compares HEAD with the working tree', async () => {
+    await cli(['scale', 'kubernetes_node', '2', '--cluster', 'shop'], repo);
+    const result = await cli(['plan'], repo);
+    expect(result.stdout).toContain('kubernetes_node 3 → 2\n    - demo-shop-kubernetes-node-vm-2');
+  });
+
+  it('reports a renamed cluster as renamed, not as scaling', async () => {
+    const file = join(repo, 'cluster-config', 'aws-demo.yml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('name: shop', 'name: store'));
+    const result = await cli(['plan', '--json'], repo);
+    const plan = JSON.parse(result.stdout);
+    expect(plan.clusters).toEqual([
+      expect.objectContaining({
+        name: 'store',
+        change: 'renamed',
+        previous: { id: 'aws/demo-shop', file: 'cluster-config/aws-demo.yml' },
+        components: [],
+      }),
+    ]);
+  });
+
+  it('says so when nothing changes, and refuses a ref that does not exist', async () => {
+    expect((await cli(['plan'], repo)).stdout).toBe('No scale changes between HEAD and cluster-config.\n');
+    const bad = await cli(['plan', '--base', 'no-such-branch'], repo);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toMatch(/"no-such-branch" is neither a file nor a git ref/);
+  });
+});
+
+describe('history', () => {
+  it('lists the scale commits with their reasons, in every format', async () => {
+    const repo = await exampleRepo();
+    await cli(['scale', 'kubernetes_node', '5', '--cluster', 'shop', '--reason', 'queue backlog', '--commit'], repo);
+    const text = await cli(['history'], repo);
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toContain('kubernetes_node 3 → 5');
+    expect(text.stdout).toContain('queue backlog');
+    const json = JSON.parse((await cli(['history', '--json'], repo)).stdout);
+    expect(json.entries[0]).toMatchObject({
+      reason: 'queue backlog',
+      clusters: [{ name: 'shop', components: [{ component: 'kubernetes_node', from: 3, to: 5 }] }],
+    });
+    expect((await cli(['history', '--markdown'], repo)).stdout).toMatch(/^\|/m);
+    expect((await cli(['history', '--mermaid'], repo)).stdout).toContain('xychart-beta');
+    const both = await cli(['history', '--json', '--markdown'], repo);
+    expect(both.exitCode).toBe(2);
+  });
+});
+
+describe('demo (npm start)', () => {
+  it('walks through validate, scale, plan and history and cleans up after itself', async () => {
+    const result = await cli(['demo'], REPO_ROOT);
+    expect(result.stderr).toContain('outside the autoscaling bounds');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Merge pull request #1');
+    expect(result.stdout).toContain('xychart-beta');
+  }, 60_000);
+});
