@@ -262,8 +262,11 @@ export async function loadConfigsOrThrow(paths: readonly string[], cwd?: string)
   return result.configs;
 }
 
-/** A cluster's identity: what its VM names are built from. */
+/**
+ * A cluster's identity: what its VM names are built from, lower-cased as LambdaStack does, so
+ * two configs with the same identity would fight over the same VMs.
+ */
 export function clusterId(config: Pick<ClusterConfig, 'provider' | 'prefix' | 'name'>): string {
-  const prefix = config.prefix && config.prefix !== 'default' ? `${config.prefix}-` : '';
-  return `${config.provider}/${prefix}${config.name}`;
+  const prefix = config.prefix && config.prefix.toLowerCase() !== 'default' ? `${config.prefix}-` : '';
+  return `${config.provider}/${prefix}${config.name}`.toLowerCase();
 }

@@ -1,5 +1,15 @@
+import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { UserError } from '../config/problems.js';
+
+/** Git must not stop to ask for credentials, and its messages must be stable for parsing. */
+const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+
+interface ExecResult<T> {
+  exitCode: number;
+  stdout: T;
+  stderr: string;
+}
 
 /**
  * A thin adapter over the `git` command for one repository. Arguments go to git as an array,
@@ -10,21 +20,9 @@ export class Git {
 
   /** Runs git and returns stdout; a failure becomes a UserError quoting git's own message. */
   async run(args: readonly string[], input?: string): Promise<string> {
-    const result = await execa('git', args, {
-      cwd: this.cwd,
-      reject: false,
-      stripFinalNewline: false,
-      ...(input === undefined ? {} : { input }),
-      env: { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
-    });
-    if (result.failed) {
-      if ((result as { code?: string }).code === 'ENOENT') {
-        throw new UserError('git is not installed: run `npm run setup` (or `apt-get install git`)');
-      }
-      const detail = String(result.stderr).trim() || result.shortMessage;
-      throw new UserError(`git ${args.join(' ')}: ${detail}`);
-    }
-    return String(result.stdout);
+    const result = await this.exec(args, input);
+    if (result.exitCode !== 0) throw new UserError(`git ${args.join(' ')}: ${result.stderr.trim() || `exit code ${result.exitCode}`}`);
+    return result.stdout;
   }
 
   /** The top directory of the repository holding `cwd`. */
@@ -35,11 +33,8 @@ export class Git {
   /** The full commit id a ref names, or undefined when it names no commit. */
   async resolveCommit(ref: string): Promise<string | undefined> {
     if (ref.startsWith('-')) return undefined;
-    const result = await execa('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
-      cwd: this.cwd,
-      reject: false,
-    });
-    return result.exitCode === 0 ? String(result.stdout).trim() : undefined;
+    const result = await this.exec(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+    return result.exitCode === 0 ? result.stdout.trim() : undefined;
   }
 
   /** Paths of the files under `path` (relative to the repository root) at a commit. */
@@ -50,13 +45,9 @@ export class Git {
 
   /** The bytes of a file at a commit. */
   async readFile(commit: string, path: string): Promise<Buffer> {
-    const result = await execa('git', ['cat-file', 'blob', `${commit}:${path}`], {
-      cwd: this.cwd,
-      reject: false,
-      encoding: 'buffer',
-    });
-    if (result.failed) throw new UserError(`cannot read ${path} at ${commit}: ${Buffer.from(result.stderr).toString().trim()}`);
-    return Buffer.from(result.stdout);
+    const result = await this.execBytes(['cat-file', 'blob', `${commit}:${path}`]);
+    if (result.exitCode !== 0) throw new UserError(`cannot read ${path} at ${commit}: ${result.stderr.trim()}`);
+    return result.stdout;
   }
 
   /**
@@ -67,15 +58,9 @@ export class Git {
     const wanted = [...new Set(ids)];
     const blobs = new Map<string, Buffer>();
     if (wanted.length === 0) return blobs;
-    const result = await execa('git', ['cat-file', '--batch'], {
-      cwd: this.cwd,
-      reject: false,
-      encoding: 'buffer',
-      input: `${wanted.join('\n')}\n`,
-      maxBuffer: 1024 * 1024 * 1024,
-    });
-    if (result.failed) throw new UserError(`git cat-file --batch: ${Buffer.from(result.stderr).toString().trim() || result.shortMessage}`);
-    const out = Buffer.from(result.stdout);
+    const result = await this.execBytes(['cat-file', '--batch'], `${wanted.join('\n')}\n`);
+    if (result.exitCode !== 0) throw new UserError(`git cat-file --batch: ${result.stderr.trim()}`);
+    const out = result.stdout;
     // Each answer is `<id> <type> <size>\n<bytes>\n`, or `<id> missing\n`.
     let at = 0;
     while (at < out.length) {
@@ -89,5 +74,38 @@ export class Git {
       at += length + 1;
     }
     return blobs;
+  }
+
+  private async exec(args: readonly string[], input?: string): Promise<ExecResult<string>> {
+    const result = await execa('git', args, {
+      cwd: this.cwd,
+      reject: false,
+      stripFinalNewline: false,
+      env: GIT_ENV,
+      ...(input === undefined ? {} : { input }),
+    });
+    this.explainSpawnFailure(result);
+    return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+  }
+
+  private async execBytes(args: readonly string[], input?: string): Promise<ExecResult<Buffer>> {
+    const result = await execa('git', args, {
+      cwd: this.cwd,
+      reject: false,
+      encoding: 'buffer',
+      env: GIT_ENV,
+      maxBuffer: 1024 * 1024 * 1024,
+      ...(input === undefined ? {} : { input }),
+    });
+    this.explainSpawnFailure(result);
+    return { exitCode: result.exitCode ?? -1, stdout: Buffer.from(result.stdout), stderr: Buffer.from(result.stderr).toString() };
+  }
+
+  /** git could not start at all: Node says ENOENT both for a missing git and a missing directory. */
+  private explainSpawnFailure(result: { code?: string; exitCode?: number | undefined }): void {
+    if (result.exitCode !== undefined) return;
+    if (!existsSync(this.cwd)) throw new UserError(`${this.cwd}: no such directory`);
+    if (result.code === 'ENOENT') throw new UserError('git is not installed: run `npm run setup` (or `apt-get install git`)');
+    throw new UserError(`git could not be started in ${this.cwd} (${result.code ?? 'unknown error'})`);
   }
 }

@@ -56,7 +56,7 @@ describe('validate', () => {
     const result = await cli(['validate', join(FIXTURES, 'handwritten-crlf.yml')], REPO_ROOT);
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/aws\/Hand-Made, kubernetes_node 3, autoscaled 1\.\.8/);
+    expect(result.stdout).toMatch(/aws\/hand-made, kubernetes_node 3, autoscaled 1\.\.8/);
   });
 
   it('names a path that does not exist', async () => {
