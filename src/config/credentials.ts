@@ -53,6 +53,23 @@ function describe(path: readonly (string | number)[]): string {
   return path.join('.');
 }
 
+/**
+ * Known key formats anywhere in the raw text: comments and keys included, since a commented-out
+ * key is as committed as a live one. Returns the offset of each.
+ */
+export function findLeaksInText(text: string): Array<{ offset: number; what: string }> {
+  const found: Array<{ offset: number; what: string }> = [];
+  for (const { pattern, what } of LEAK_PATTERNS) {
+    for (const match of text.matchAll(new RegExp(pattern.source, 'g'))) found.push({ offset: match.index, what });
+  }
+  return found;
+}
+
+/** The message for a known key format found in the text. */
+export function leakMessage(what: string, where?: string): string {
+  return `${where ? `${where} holds` : 'this is'} ${what}: remove it from the config, rotate it, and pass it to the pipeline as an Actions secret`;
+}
+
 /** Credentials anywhere in `value` that look like known key formats. */
 export function findLeakedKeys(value: unknown, path: (string | number)[] = []): CredentialFinding[] {
   const findings: CredentialFinding[] = [];
@@ -60,10 +77,7 @@ export function findLeakedKeys(value: unknown, path: (string | number)[] = []): 
     if (typeof leaf !== 'string') return;
     for (const { pattern, what } of LEAK_PATTERNS) {
       if (pattern.test(leaf)) {
-        findings.push({
-          path: at,
-          message: `${describe(at)} holds ${what}: remove it from the config, rotate it, and pass it to the pipeline as an Actions secret`,
-        });
+        findings.push({ path: at, message: leakMessage(what, describe(at)) });
         return;
       }
     }
@@ -92,6 +106,7 @@ export function findCommittedSecrets(value: unknown, path: (string | number)[], 
     const key = at[at.length - 1];
     if (typeof key !== 'string' || !secretKey.test(key)) return;
     if (!looksLikeCredential(leaf)) return;
+    if (typeof leaf === 'string' && LEAK_PATTERNS.some(({ pattern }) => pattern.test(leaf))) return; // reported as that key format
     findings.push({
       path: at,
       message: `${describe(at)} looks like a real credential: commit a placeholder (XXXXXXXXXX) or an environment reference (\${VAR}) and pass the value as an Actions secret`,
@@ -100,13 +115,23 @@ export function findCommittedSecrets(value: unknown, path: (string | number)[], 
   return findings;
 }
 
-function walk(value: unknown, path: (string | number)[], visit: (leaf: unknown, path: (string | number)[]) => void): void {
+/** Visits every leaf; a structure that contains itself (a recursive YAML anchor) is visited once. */
+function walk(
+  value: unknown,
+  path: (string | number)[],
+  visit: (leaf: unknown, path: (string | number)[]) => void,
+  seen = new WeakSet<object>(),
+): void {
+  if (value !== null && typeof value === 'object') {
+    if (seen.has(value)) return;
+    seen.add(value);
+  }
   if (Array.isArray(value)) {
     value.forEach((item, i) => {
-      walk(item, [...path, i], visit);
+      walk(item, [...path, i], visit, seen);
     });
   } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) walk(v, [...path, k], visit);
+    for (const [k, v] of Object.entries(value)) walk(v, [...path, k], visit, seen);
   } else {
     visit(value, path);
   }

@@ -1,7 +1,7 @@
 import { type Document, isAlias, isMap, isScalar, Scalar, visit } from 'yaml';
-import { analyzeConfigText } from './load.js';
+import { analyzeConfigText, configErrorOf } from './load.js';
 import type { ClusterConfig } from './model.js';
-import { ConfigError, UserError } from './problems.js';
+import { UserError } from './problems.js';
 import { MASTER_COMPONENT } from './schema.js';
 
 export interface CountEditResult {
@@ -28,7 +28,7 @@ export function setComponentCount(file: string, text: string, component: string,
   // so the user sees every problem.
   const analysis = analyzeConfigText(file, text, { scalingOnly: true });
   const config = analysis.config;
-  if (!config || !analysis.source) throw new ConfigError(analyzeConfigText(file, text).problems);
+  if (!config || !analysis.source) throw configErrorOf(analyzeConfigText(file, text));
   const where = `${file}: cluster ${config.name}`;
 
   if (!Number.isSafeInteger(count) || count < 0) {

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { z } from 'zod';
-import { BACKEND_SECRET_KEY, CLOUD_SECRET_KEY, findCommittedSecrets, findLeakedKeys } from './credentials.js';
+import { BACKEND_SECRET_KEY, CLOUD_SECRET_KEY, findCommittedSecrets, findLeakedKeys, findLeaksInText, leakMessage } from './credentials.js';
 import type { Bounds, ClusterConfig, ConfigDocument } from './model.js';
 import { ConfigError, type ConfigProblem, UserError } from './problems.js';
 import {
@@ -13,7 +13,7 @@ import {
   REMOTE_STATE_KIND,
   remoteStateDocumentSchema,
 } from './schema.js';
-import { offsetOf, type ParsedSource, parseSource, type SourceDocument } from './source.js';
+import { lineColumn, offsetOf, type ParsedSource, parseSource, type SourceDocument } from './source.js';
 
 /** What reading one file found: a cluster, or the problems that stop it being one. */
 export interface FileAnalysis {
@@ -45,8 +45,8 @@ export interface AnalyzeOptions {
 export function analyzeConfigText(file: string, text: string, options: AnalyzeOptions = {}): FileAnalysis {
   const source = parseSource(file, text, options.scalingOnly ? { onlyDocuments: (raw) => MAY_MATTER_FOR_SCALING.test(raw) } : {});
   const problems = [...source.problems];
-  const at = (doc: SourceDocument, path: readonly PropertyKey[], message: string): void => {
-    problems.push({ file, ...source.locate(offsetOf(doc, path)), message });
+  const at = (doc: SourceDocument, path: readonly PropertyKey[], message: string, options: { key?: boolean } = {}): void => {
+    problems.push({ file, ...source.locate(offsetOf(doc, path, options)), message });
   };
   const checkSchema = <T extends z.ZodType>(doc: SourceDocument, schema: T): z.infer<T> | undefined => {
     const result = schema.safeParse(doc.value);
@@ -76,7 +76,16 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
     for (const finding of findLeakedKeys(doc.value)) at(doc, finding.path, finding.message);
   }
 
-  const noCluster = clusterDocs.length === 0 && problems.length === 0;
+  // Known key formats in comments, keys, and documents a focused read skipped; a line that
+  // already has a finding from the values above is not reported twice.
+  const linesWithLeaks = new Set(problems.map((p) => p.line));
+  for (const leak of findLeaksInText(text)) {
+    const position = lineColumn(text, leak.offset);
+    if (linesWithLeaks.has(position.line)) continue;
+    linesWithLeaks.add(position.line);
+    problems.push({ file, ...position, message: leakMessage(leak.what) });
+  }
+
   for (const extra of clusterDocs.slice(1)) {
     at(extra, ['kind'], 'a second cluster document: keep one cluster per file');
   }
@@ -87,11 +96,10 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
     at(extra, ['kind'], `a second ${REMOTE_STATE_KIND} document: keep one per cluster`);
   }
 
+  const noCluster = clusterDocs.length === 0 && problems.length === 0;
   const clusterDoc = clusterDocs[0];
   if (!clusterDoc) {
-    if (!noCluster && problems.length === 0) {
-      problems.push({ file, line: 1, column: 1, message: 'no lambdastack-cluster or epiphany-cluster document' });
-    }
+    if (!noCluster && problems.length === 0) problems.push(noClusterProblem(file));
     return { file, config: undefined, problems: inSourceOrder(problems), noCluster, source };
   }
   const cluster = checkSchema(clusterDoc, clusterDocumentSchema);
@@ -112,14 +120,15 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
         continue;
       }
       if (component === MASTER_COMPONENT) {
-        at(autoscalingDoc, path, `${component}: masters are never autoscaled; remove this entry`);
+        at(autoscalingDoc, path, `${component}: masters are never autoscaled; remove this entry`, { key: true });
         continue;
       }
-      if (clusterComponents && !(component in clusterComponents)) {
+      if (clusterComponents && !Object.hasOwn(clusterComponents, component)) {
         at(
           autoscalingDoc,
           path,
           `${component}: the cluster has no such component (it has ${Object.keys(clusterComponents).join(', ') || 'none'})`,
+          { key: true },
         );
         continue;
       }
@@ -159,7 +168,16 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
   return { file, config, problems, noCluster: false, source, clusterSource: clusterDoc };
 }
 
-/** Problems sorted by position, one per position (a leaked key is also a committed secret: say it once). */
+function noClusterProblem(file: string): ConfigProblem {
+  return { file, line: 1, column: 1, message: 'no lambdastack-cluster or epiphany-cluster document' };
+}
+
+/** Why an analysis has no config, as an error to throw; a file without any cluster says so. */
+export function configErrorOf(analysis: FileAnalysis): ConfigError {
+  return new ConfigError(analysis.problems.length > 0 ? analysis.problems : [noClusterProblem(analysis.file)]);
+}
+
+/** Problems sorted by position, each said once. */
 function inSourceOrder(problems: ConfigProblem[]): ConfigProblem[] {
   const seen = new Set<string>();
   return problems
@@ -167,7 +185,7 @@ function inSourceOrder(problems: ConfigProblem[]): ConfigProblem[] {
     .sort((a, b) => a.problem.line - b.problem.line || a.problem.column - b.problem.column || a.order - b.order)
     .map(({ problem }) => problem)
     .filter((problem) => {
-      const at = `${problem.line}:${problem.column}`;
+      const at = `${problem.line}:${problem.column}:${problem.message}`;
       if (seen.has(at)) return false;
       seen.add(at);
       return true;
@@ -177,7 +195,7 @@ function inSourceOrder(problems: ConfigProblem[]): ConfigProblem[] {
 /** Reads one file's text as a cluster config, or throws a ConfigError listing every problem. */
 export function parseClusterConfig(file: string, text: string): ClusterConfig {
   const analysis = analyzeConfigText(file, text);
-  if (!analysis.config) throw new ConfigError(analysis.problems);
+  if (!analysis.config) throw configErrorOf(analysis);
   return analysis.config;
 }
 
@@ -267,6 +285,6 @@ export async function loadConfigsOrThrow(paths: readonly string[], cwd?: string)
  * two configs with the same identity would fight over the same VMs.
  */
 export function clusterId(config: Pick<ClusterConfig, 'provider' | 'prefix' | 'name'>): string {
-  const prefix = config.prefix && config.prefix.toLowerCase() !== 'default' ? `${config.prefix}-` : '';
+  const prefix = config.prefix && config.prefix !== 'default' ? `${config.prefix}-` : '';
   return `${config.provider}/${prefix}${config.name}`.toLowerCase();
 }

@@ -110,6 +110,10 @@ export function parseSource(file: string, text: string, options: ParseOptions = 
     try {
       const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
       if (value === null || value === undefined) return; // an empty document, e.g. a trailing `---`
+      if (containsItself(value)) {
+        problems.push({ file, ...locate(start), message: 'a value contains itself (an anchor used inside its own value): write it out' });
+        return;
+      }
       documents.push({ index, doc, value });
     } catch (error) {
       const message =
@@ -122,6 +126,18 @@ export function parseSource(file: string, text: string, options: ParseOptions = 
   return { file, text, documents, problems, locate, originalOffset };
 }
 
+/** True when a structure reaches itself, as `a: &x {b: *x}` does; such a value has no finite form. */
+function containsItself(value: unknown, ancestors = new Set<object>(), done = new Set<object>()): boolean {
+  if (value === null || typeof value !== 'object' || done.has(value)) return false;
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
+  const children = Array.isArray(value) ? value : value instanceof Map ? [...value.values()] : Object.values(value);
+  for (const child of children) if (containsItself(child, ancestors, done)) return true;
+  ancestors.delete(value);
+  done.add(value);
+  return false;
+}
+
 function describeYamlError(code: string, message: string): string {
   const firstLine = message.split('\n')[0] ?? message;
   if (code === 'DUPLICATE_KEY') return `duplicate key: ${firstLine}`;
@@ -130,14 +146,17 @@ function describeYamlError(code: string, message: string): string {
 
 /**
  * The node at `path` in a document, or the deepest existing ancestor when the path does not
- * exist, so a problem about a missing key points at the mapping that should hold it.
+ * exist, so a problem about a missing key points at the mapping that should hold it. With
+ * `key`, the key of the last step rather than its value (for problems about a whole entry).
  */
-export function nodeAt(doc: Document.Parsed, path: readonly PropertyKey[]): Node | undefined {
+export function nodeAt(doc: Document.Parsed, path: readonly PropertyKey[], options: { key?: boolean } = {}): Node | undefined {
   let node: unknown = doc.contents;
-  for (const key of path) {
+  for (const [i, key] of path.entries()) {
     if (isAlias(node)) break;
     if (isMap(node)) {
       const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(key));
+      const last = i === path.length - 1;
+      if (pair && last && options.key && isNode(pair.key)) return pair.key;
       if (!pair || !isNode(pair.value)) {
         // Point at the key when it exists with an empty value, else at the map.
         if (pair && isNode(pair.key)) return pair.key;
@@ -156,7 +175,18 @@ export function nodeAt(doc: Document.Parsed, path: readonly PropertyKey[]): Node
 }
 
 /** Start offset of the node at `path` (or its nearest ancestor), for problem locations. */
-export function offsetOf(source: SourceDocument, path: readonly PropertyKey[]): number {
-  const node = nodeAt(source.doc, path);
+export function offsetOf(source: SourceDocument, path: readonly PropertyKey[], options: { key?: boolean } = {}): number {
+  const node = nodeAt(source.doc, path, options);
   return node?.range?.[0] ?? source.doc.range[0];
+}
+
+/** 1-based line and column of an offset in `text`, counted as the YAML parser counts them. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }

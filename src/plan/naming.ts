@@ -1,12 +1,12 @@
 /**
  * LambdaStack's VM naming rule: VM `i` (0-based) of component `c` in cluster `name` with prefix
  * `p` is `<p>-<name>-<c with _ as ->-vm-<i>`, all lower case, the prefix part left out when it
- * is empty or `default`. The infra modules set each VM's hostname to this name, so it is also
+ * is empty or exactly `default` (LambdaStack compares case-sensitively). The infra modules set each VM's hostname to this name, so it is also
  * the Kubernetes node name.
  */
 export function vmName(prefix: string | undefined | null, cluster: string, component: string, index: number): string {
   const parts = [cluster, component.replaceAll('_', '-'), 'vm', String(index)];
-  if (prefix && prefix.toLowerCase() !== 'default') parts.unshift(prefix);
+  if (prefix && prefix !== 'default') parts.unshift(prefix);
   return parts.join('-').toLowerCase();
 }
 

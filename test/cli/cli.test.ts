@@ -46,7 +46,7 @@ describe('validate', () => {
         /^test\/fixtures\/cli\/broken\.yml:13:14: specification\.components\.kubernetes_node\.count: must be 0 or more$/,
       ),
       expect.stringMatching(/^test\/fixtures\/cli\/broken\.yml:18:28: kubernetes_node: min 5 is greater than max 2$/),
-      expect.stringMatching(/^test\/fixtures\/cli\/broken\.yml:19:12: kafka: the cluster has no such component/),
+      expect.stringMatching(/^test\/fixtures\/cli\/broken\.yml:19:5: kafka: the cluster has no such component/),
       '5 problem(s) in 1 file(s); nothing was changed',
     ]);
     expect(result.stderr).not.toMatch(STACK_FRAME);
@@ -123,6 +123,16 @@ describe('scale', () => {
     expect(result.stdout).toContain('  + hand-made-kubernetes-node-vm-3');
     const after = await readFile(file, 'utf8');
     expect(after).toBe(before.replace('kubernetes_node: {count: 3, machine: x}', 'kubernetes_node: {count: 7, machine: x}'));
+  });
+
+  it('refuses to edit a file with a problem anywhere in it, even in a document the edit does not touch', async () => {
+    const file = join(repo, 'cluster-config', 'aws-demo.yml');
+    await writeFile(file, `${await readFile(file, 'utf8')}---\nkind: infrastructure/load-balancer\nname: a: b\n`);
+    const before = await readFile(file, 'utf8');
+    const result = await cli(['scale', 'kubernetes_node', '4', '--file', 'cluster-config/aws-demo.yml'], repo);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/^cluster-config\/aws-demo\.yml:\d+:\d+: YAML syntax error/m);
+    expect(await readFile(file, 'utf8')).toBe(before);
   });
 
   it('refuses a count written as an alias', async () => {

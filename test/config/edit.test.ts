@@ -358,9 +358,10 @@ describe('setComponentCount refuses, leaving the text as it was', () => {
     );
   });
 
-  it('a file whose other documents are invalid: a syntax error in an infrastructure document (ConfigError)', () => {
-    const text = yaml(...clusterLines(3), '---', 'kind: infrastructure/virtual-machine', 'name: a: b');
-    expectRefusal(() => setComponentCount(FILE, text, 'kubernetes_node', 4), ConfigError, /YAML syntax error/);
+  it('a file with a committed AWS key in another document (ConfigError): keys are found in the whole text', () => {
+    const key = ['AKIA', 'IOSFODNN7EXAMPLE'].join('');
+    const text = yaml(...clusterLines(3), '---', 'kind: infrastructure/virtual-machine', `# ${key}`);
+    expectRefusal(() => setComponentCount(FILE, text, 'kubernetes_node', 4), ConfigError, /AWS access key id/);
   });
 
   it('a file with a committed AWS key in another document (ConfigError)', () => {
@@ -439,5 +440,13 @@ describe('writeFileAtomic', () => {
       expect(await readdir(target)).toEqual(['keep']);
       expect(await readFile(join(target, 'keep'), 'utf8')).toBe('inside\n');
     });
+  });
+});
+
+describe('setComponentCount reads only what a count edit needs', () => {
+  it('edits a file whose unrelated documents are invalid (the edit touches neither; `validate` and the CLI refuse such a file)', () => {
+    const text = yaml(...clusterLines(3), '---', 'kind: infrastructure/virtual-machine', 'name: a: b');
+    const result = setComponentCount(FILE, text, 'kubernetes_node', 4);
+    expect(result.text).toBe(text.replace('count: 3', 'count: 4'));
   });
 });

@@ -388,7 +388,7 @@ describe('committed cloud credentials are refused', () => {
 
   it('an AWS access key id in a comment (a commented-out key is still committed)', () => {
     const text = withCloud('    credentials:', `      # old key: ${AWS_KEY_ID}`, '      key: XXXXXXXXXX');
-    expect(problemsOf(text)).toEqual([at(15, 7, /AWS access key id/)]);
+    expect(problemsOf(text)).toEqual([at(15, 18, /AWS access key id/)]); // at the key itself, inside the comment
   });
 
   it('a 40-character secret under specification.cloud.credentials.secret', () => {
