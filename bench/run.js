@@ -1,9 +1,47 @@
 // `npm run bench`: times the core operations on the built code (dist/) and prints a table.
 // Figures are wall-clock per operation on this machine; see bench/README.md for recorded runs.
-import { cpus } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { analyzeConfigText, setComponentCount } from '../dist/config/index.js';
+import { scaleHistory } from '../dist/github/history.js';
 import { scalePlan } from '../dist/plan/index.js';
 import { largeConfig } from './large-config.js';
+
+/** Like `measure`, for async work that takes long enough that a few runs tell. */
+async function measureAsync(fn, runs) {
+  await fn();
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return { runs, median: samples[Math.floor(runs / 2)], p95: samples[runs - 1], min: samples[0] };
+}
+
+/** A git repository whose cluster-config/ holds the 100-document file, scaled `commits` times. */
+function historyRepo(commits) {
+  const dir = mkdtempSync(join(tmpdir(), 'lsa-bench-history-'));
+  const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
+  git('init', '--quiet', '--initial-branch=main');
+  git('config', 'user.name', 'Bench');
+  git('config', 'user.email', 'bench@example.com');
+  mkdirSync(join(dir, 'cluster-config'));
+  const file = join(dir, 'cluster-config', 'big.yml');
+  let current = text;
+  writeFileSync(file, current);
+  git('add', '.');
+  git('commit', '--quiet', '-m', 'Add the cluster');
+  for (let i = 0; i < commits; i++) {
+    current = setComponentCount('big.yml', current, 'kubernetes_node', 3 + ((i * 7) % 150)).text;
+    writeFileSync(file, current);
+    git('commit', '--quiet', '-a', '-m', `Scale big (#${i + 1})`, '-m', `Autoscale-Reason: load step ${i}`);
+  }
+  return dir;
+}
 
 /** Runs `fn` for at least `minMs` (and `minRuns` times) after a warm-up; returns per-run statistics in ms. */
 function measure(fn, { minMs = 1000, minRuns = 50 } = {}) {
@@ -36,6 +74,34 @@ const cases = [
   ['scale plan between two versions of the cluster', () => scalePlan([before], [edited.config])],
 ];
 
+const HISTORY_COMMITS = 200;
+const repo = historyRepo(HISTORY_COMMITS);
+const asyncCases = [
+  [`history of ${HISTORY_COMMITS} scale commits of the 100-document file`, () => scaleHistory({ cwd: repo }), 5],
+  [
+    '`lambdastack-autoscaler scale` end to end: Node start, full validation, edit, atomic write',
+    async () => {
+      execFileSync(
+        process.execPath,
+        [
+          join(import.meta.dirname, '..', 'bin', 'lambdastack-autoscaler.js'),
+          'scale',
+          'kubernetes_node',
+          '42',
+          '--file',
+          'cluster-config/big.yml',
+        ],
+        {
+          cwd: repo,
+          stdio: 'pipe',
+        },
+      );
+      execFileSync('git', ['checkout', '--quiet', '--', '.'], { cwd: repo });
+    },
+    10,
+  ],
+];
+
 const kib = (text.length / 1024).toFixed(1);
 console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}`);
 console.log(`Input: ${text.split('\n').length} lines, ${kib} KiB, 100 documents; the edit changes 1 line.\n`);
@@ -46,4 +112,10 @@ for (const [name, fn] of cases) {
   const ms = (v) => `${v.toFixed(3)} ms`;
   console.log(`| ${name} | ${ms(r.median)} | ${ms(r.p95)} | ${ms(r.min)} | ${r.runs} |`);
 }
+for (const [name, fn, runs] of asyncCases) {
+  const r = await measureAsync(fn, runs);
+  const ms = (v) => `${v.toFixed(1)} ms`;
+  console.log(`| ${name} | ${ms(r.median)} | ${ms(r.p95)} | ${ms(r.min)} | ${r.runs} |`);
+}
+rmSync(repo, { recursive: true, force: true });
 console.log(`\nRSS after the run: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);

@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { demoCommand } from './cli/demo.js';
-import { historyCommand } from './cli/history.js';
+import { DEFAULT_CONFIG_DIR } from './cli/defaults.js';
 import { type Io, processIo } from './cli/io.js';
-import { PLAN_DEFAULTS, planCommand } from './cli/plan.js';
-import { scaleCommand } from './cli/scale.js';
-import { DEFAULT_CONFIG_DIR, validateCommand } from './cli/validate.js';
-import { ConfigError, formatProblem, UserError } from './config/index.js';
+import { ConfigError, formatProblem, UserError } from './config/problems.js';
 
 export const EXIT_OK = 0;
 /** Invalid config, refused edit, or any other problem with what the user asked for. */
@@ -21,10 +17,12 @@ function packageVersion(): string {
   return pkg.version;
 }
 
+// Command modules are imported when their command runs, so `--help` and usage errors do not
+// pay for loading the YAML parser, the schemas and execa.
 function buildProgram(io: Io): Command {
   const program = new Command('lambdastack-autoscaler')
     .description(
-      'GitOps autoscaling for LambdaStack clusters: validate cluster configs, change worker counts with one-line diffs,\n' +
+      'GitOps autoscaling for LambdaStack clusters: validate cluster configs, change worker counts with one-line diffs, ' +
         'plan what a change adds and removes, and read the scale history from git.',
     )
     .version(packageVersion())
@@ -43,13 +41,13 @@ function buildProgram(io: Io): Command {
         'settings, and cloud credentials committed in place of placeholders. Exits 1 when anything is wrong.\n\n' +
         'Example:\n  lambdastack-autoscaler validate cluster-config/',
     )
-    .action(async (paths: string[]) => validateCommand(paths, io));
+    .action(async (paths: string[]) => (await import('./cli/validate.js')).validateCommand(paths, io));
 
   program
     .command('plan')
     .description('Show what changes between two versions of the cluster configs: counts, and the exact nodes added and removed.')
-    .option('--base <ref|path>', 'the version before: a git ref (read from this repository) or a file/directory', PLAN_DEFAULTS.base)
-    .option('--head <ref|path>', 'the version after: a git ref or a file/directory', PLAN_DEFAULTS.head)
+    .option('--base <ref|path>', 'the version before: a git ref (read from this repository) or a file/directory', 'HEAD')
+    .option('--head <ref|path>', 'the version after: a git ref or a file/directory', DEFAULT_CONFIG_DIR)
     .option('--config-dir <dir>', 'where cluster configs live in the repository (for refs)', DEFAULT_CONFIG_DIR)
     .option('--json', 'print the plan as JSON', false)
     .addHelpText(
@@ -60,7 +58,7 @@ function buildProgram(io: Io): Command {
         '  lambdastack-autoscaler plan --base origin/main --head HEAD --json',
     )
     .action(async (opts: { base: string; head: string; json: boolean; configDir: string }) => {
-      await planCommand(opts, io);
+      await (await import('./cli/plan.js')).planCommand(opts, io);
     });
 
   program
@@ -80,6 +78,7 @@ function buildProgram(io: Io): Command {
         'Example:\n  lambdastack-autoscaler scale kubernetes_node 5 --cluster shop --reason "black friday" --commit',
     )
     .action(async (component: string, count: string, opts: Record<string, unknown>) => {
+      const { scaleCommand } = await import('./cli/scale.js');
       await scaleCommand(
         {
           component,
@@ -116,14 +115,14 @@ function buildProgram(io: Io): Command {
     )
     .action(async (opts: { file?: string; since?: string; configDir: string; json?: boolean; markdown?: boolean; mermaid?: boolean }) => {
       const format = opts.json ? 'json' : opts.markdown ? 'markdown' : opts.mermaid ? 'mermaid' : 'text';
-      await historyCommand({ ...opts, format }, io);
+      await (await import('./cli/history.js')).historyCommand({ ...opts, format }, io);
     });
 
   program
     .command('demo')
     .description('Walk through validate, scale, plan and history on the example clusters in a throw-away git repository.')
     .option('--keep', 'keep the demo repository instead of deleting it', false)
-    .action(async (opts: { keep: boolean }) => demoCommand(opts, io));
+    .action(async (opts: { keep: boolean }) => (await import('./cli/demo.js')).demoCommand(opts, io));
 
   return program;
 }

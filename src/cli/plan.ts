@@ -1,7 +1,6 @@
 import { type ClusterPlan, type ScalePlan, scalePlan } from '../plan/index.js';
 import type { Io } from './io.js';
 import { loadClustersFrom } from './sources.js';
-import { DEFAULT_CONFIG_DIR } from './validate.js';
 
 export interface PlanOptions {
   base: string;
@@ -20,8 +19,6 @@ export async function planCommand(options: PlanOptions, io: Io, cwd = process.cw
   io.out(options.json ? `${JSON.stringify(plan, null, 2)}` : planToText(plan, options));
   return plan;
 }
-
-export const PLAN_DEFAULTS = { base: 'HEAD', head: DEFAULT_CONFIG_DIR, configDir: DEFAULT_CONFIG_DIR };
 
 /** The plan as a person reads it in a terminal or a PR comment. */
 export function planToText(plan: ScalePlan, sides: { base: string; head: string }): string {

@@ -1,7 +1,6 @@
 import { type ClusterConfig, ConfigError, clusterId, loadConfigs, WORKER_COMPONENT } from '../config/index.js';
+import { DEFAULT_CONFIG_DIR } from './defaults.js';
 import type { Io } from './io.js';
-
-export const DEFAULT_CONFIG_DIR = 'cluster-config';
 
 /** One line about a valid cluster: what it is and how it is scaled. */
 export function describeCluster(config: ClusterConfig): string {

@@ -346,7 +346,9 @@ function readSnapshot(id: string, bytes: Buffer | undefined): Side {
   if (!bytes) return UNREADABLE;
   const text = decodeConfigBytes(id, bytes);
   if (typeof text !== 'string') return UNREADABLE;
-  const analysis = analyzeConfigText(id, text);
+  // Only counts matter here, so only the cluster and autoscaling documents are parsed: with
+  // hundreds of versions of a large file, that is most of the cost of a history.
+  const analysis = analyzeConfigText(id, text, { scalingOnly: true });
   if (analysis.config) {
     const { name, provider, prefix, counts } = analysis.config;
     return { name, provider, prefix, counts };

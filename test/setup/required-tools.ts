@@ -1,0 +1,19 @@
+import { execa } from 'execa';
+
+/** Tools the suites run for real, with the command that installs each on Debian or Ubuntu. */
+const REQUIRED_TOOLS: ReadonlyArray<{ command: string; args: string[]; install: string }> = [
+  { command: 'git', args: ['--version'], install: 'npm run setup   (or: apt-get install git)' },
+];
+
+/**
+ * Fails the run up front, naming the install command, when a tool the tests need is missing:
+ * a test must never skip silently because its tool is not there.
+ */
+export default async function checkRequiredTools(): Promise<void> {
+  const missing: string[] = [];
+  for (const tool of REQUIRED_TOOLS) {
+    const result = await execa(tool.command, tool.args, { reject: false });
+    if (result.exitCode !== 0) missing.push(`  ${tool.command}: install it with  ${tool.install}`);
+  }
+  if (missing.length > 0) throw new Error(`The tests need tools that are missing:\n${missing.join('\n')}`);
+}
