@@ -36,7 +36,7 @@ else
   say "system tools present: ${!needed[*]}"
 fi
 
-say "npm ci"
+say "npm ci (EBADENGINE warnings are expected: npm runs on the system Node, the npm scripts on Node 24)"
 npm ci --no-audit --no-fund
 
 version=$(npm exec --offline -- node --version)
