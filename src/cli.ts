@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_CONFIG_DIR } from './cli/defaults.js';
 import { type Io, processIo } from './cli/io.js';
+import { DEFAULT_CONFIG_DIR } from './config/layout.js';
 import { ConfigError, formatProblem, UserError } from './config/problems.js';
 
 export const EXIT_OK = 0;

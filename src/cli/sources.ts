@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import { analyzeConfigText, type ClusterConfig, ConfigError, type ConfigProblem, loadConfigs, UserError } from '../config/index.js';
+import { isYamlFile } from '../config/layout.js';
 import { decodeConfigBytes } from '../config/load.js';
 import { Git } from '../github/git.js';
 
@@ -21,7 +22,7 @@ export async function loadClustersFrom(spec: string, cwd: string, configDir: str
     throw new UserError(`"${spec}" is neither a file nor a git ref in ${cwd}: give a path, a branch, a tag or a commit`);
   }
   const dir = posix.normalize(configDir.replaceAll('\\', '/')).replace(/\/$/, '');
-  const files = (await git.listFiles(commit, dir)).filter((f) => /\.ya?ml$/i.test(f));
+  const files = (await git.listFiles(commit, dir)).filter(isYamlFile);
   const configs: ClusterConfig[] = [];
   const problems: ConfigProblem[] = [];
   for (const file of files) {

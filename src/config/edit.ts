@@ -6,7 +6,7 @@ import { MASTER_COMPONENT } from './schema.js';
 
 export interface CountEditResult {
   text: string;
-  /** The config as it reads after the edit. */
+  /** The config as it reads after the edit (its `documents` hold only the ones an edit reads). */
   config: ClusterConfig;
   component: string;
   from: number;
@@ -20,7 +20,9 @@ export interface CountEditResult {
  * bytes of that one scalar and nothing else: comments, quoting, flow style, anchors elsewhere
  * and CRLF line endings are untouched, so the diff is one line. Refuses (UserError) counts
  * outside the autoscaling bounds, a lower master count, and counts written as aliases; refuses
- * (ConfigError) to edit a file that is not valid to begin with.
+ * (ConfigError) a file whose cluster or autoscaling document is invalid or that holds a committed
+ * key. Other documents are not parsed (that is what keeps an edit fast on a large file): callers
+ * that write the result validate the whole file first, as the CLI does.
  */
 export function setComponentCount(file: string, text: string, component: string, count: number): CountEditResult {
   // Only the cluster and autoscaling documents matter here; on a large file, skipping the rest

@@ -1,5 +1,6 @@
 export { findCommittedSecrets, findLeakedKeys, isPlaceholder, looksLikeCredential } from './credentials.js';
 export { type CountEditResult, setComponentCount } from './edit.js';
+export { DEFAULT_CONFIG_DIR, isYamlFile } from './layout.js';
 export {
   analyzeConfigFile,
   analyzeConfigText,

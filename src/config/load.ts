@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { z } from 'zod';
 import { BACKEND_SECRET_KEY, CLOUD_SECRET_KEY, findCommittedSecrets, findLeakedKeys, findLeaksInText, leakMessage } from './credentials.js';
+import { isYamlFile } from './layout.js';
 import type { Bounds, ClusterConfig, ConfigDocument } from './model.js';
 import { ConfigError, type ConfigProblem, UserError } from './problems.js';
 import {
@@ -99,7 +100,6 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
   const noCluster = clusterDocs.length === 0 && problems.length === 0;
   const clusterDoc = clusterDocs[0];
   if (!clusterDoc) {
-    if (!noCluster && problems.length === 0) problems.push(noClusterProblem(file));
     return { file, config: undefined, problems: inSourceOrder(problems), noCluster, source };
   }
   const cluster = checkSchema(clusterDoc, clusterDocumentSchema);
@@ -215,8 +215,6 @@ export async function analyzeConfigFile(path: string, displayName = path): Promi
   return analyzeConfigText(displayName, text);
 }
 
-const YAML_FILE = /\.ya?ml$/i;
-
 /** The YAML files a path names: the file itself, or every `.yml`/`.yaml` under a directory, sorted. */
 export async function listConfigFiles(path: string): Promise<string[]> {
   let info: Awaited<ReturnType<typeof stat>>;
@@ -228,7 +226,7 @@ export async function listConfigFiles(path: string): Promise<string[]> {
   if (!info.isDirectory()) return [path];
   const entries = await readdir(path, { recursive: true, withFileTypes: true });
   return entries
-    .filter((entry) => entry.isFile() && YAML_FILE.test(entry.name))
+    .filter((entry) => entry.isFile() && isYamlFile(entry.name))
     .map((entry) => join(entry.parentPath, entry.name))
     .sort();
 }

@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
+import { DEFAULT_CONFIG_DIR, isYamlFile } from '../config/layout.js';
 import { analyzeConfigText, clusterId, decodeConfigBytes } from '../config/load.js';
 import type { Provider } from '../config/model.js';
 import { UserError } from '../config/problems.js';
@@ -58,8 +59,6 @@ export interface ScaleHistoryOptions {
 }
 
 export const REASON_TRAILER = 'Autoscale-Reason';
-const DEFAULT_PATH = 'cluster-config/';
-const YAML_FILE = /\.ya?ml$/i;
 const NO_REPOSITORY = 'not a git repository: run history inside a clone of your cluster-config repository';
 
 /**
@@ -73,9 +72,9 @@ export async function scaleHistory(options: ScaleHistoryOptions): Promise<Histor
   const commit = await resolveStart(git, options.ref ?? 'HEAD');
   const paths = options.paths?.length
     ? await Promise.all(options.paths.map((path) => repositoryPath(path, options.cwd, root, prefix)))
-    : [DEFAULT_PATH];
+    : [`${DEFAULT_CONFIG_DIR}/`];
   const commits = parseLog(await git.run(logArgs(commit, paths, options.since)));
-  const isConfigFile = (file: string): boolean => YAML_FILE.test(file) || paths.some((path) => posix.normalize(path) === file);
+  const isConfigFile = (file: string): boolean => isYamlFile(file) || paths.some((path) => posix.normalize(path) === file);
   for (const c of commits) c.changes = c.changes.filter((change) => isConfigFile(change.file));
 
   const refs = commits.flatMap((c) => c.changes.flatMap((change) => [change.before, change.after]));
