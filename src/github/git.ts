@@ -5,7 +5,7 @@ import { UserError } from '../config/problems.js';
 /** Git must not stop to ask for credentials, and its messages must be stable for parsing. */
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
 
-interface ExecResult<T> {
+export interface ExecResult<T> {
   exitCode: number;
   stdout: T;
   stderr: string;
@@ -16,7 +16,14 @@ interface ExecResult<T> {
  * never through a shell, so refs and paths from users cannot inject commands.
  */
 export class Git {
-  constructor(readonly cwd: string) {}
+  /**
+   * `env` is added to every call: the GitHub simulator pins `GIT_DIR` to its bare repository so git
+   * never falls back to discovering a repository in a parent directory.
+   */
+  constructor(
+    readonly cwd: string,
+    private readonly env: Readonly<Record<string, string>> = {},
+  ) {}
 
   /** Runs git and returns stdout; a failure becomes a UserError quoting git's own message. */
   async run(args: readonly string[], input?: string): Promise<string> {
@@ -76,12 +83,33 @@ export class Git {
     return blobs;
   }
 
+  /**
+   * Runs git with bytes in and out, optionally with extra environment (a commit's author and
+   * dates), and does not throw on a non-zero exit: for plumbing such as `merge-base --is-ancestor`
+   * or `update-ref` with an old value, the exit code is the answer.
+   */
+  async call(
+    args: readonly string[],
+    options: { input?: string | Uint8Array; env?: Readonly<Record<string, string>> } = {},
+  ): Promise<ExecResult<Buffer>> {
+    const result = await execa('git', args, {
+      cwd: this.cwd,
+      reject: false,
+      encoding: 'buffer',
+      env: { ...GIT_ENV, ...this.env, ...options.env },
+      maxBuffer: 1024 * 1024 * 1024,
+      ...(options.input === undefined ? {} : { input: options.input }),
+    });
+    this.explainSpawnFailure(result);
+    return { exitCode: result.exitCode ?? -1, stdout: Buffer.from(result.stdout), stderr: Buffer.from(result.stderr).toString() };
+  }
+
   private async exec(args: readonly string[], input?: string): Promise<ExecResult<string>> {
     const result = await execa('git', args, {
       cwd: this.cwd,
       reject: false,
       stripFinalNewline: false,
-      env: GIT_ENV,
+      env: { ...GIT_ENV, ...this.env },
       ...(input === undefined ? {} : { input }),
     });
     this.explainSpawnFailure(result);
@@ -93,7 +121,7 @@ export class Git {
       cwd: this.cwd,
       reject: false,
       encoding: 'buffer',
-      env: GIT_ENV,
+      env: { ...GIT_ENV, ...this.env },
       maxBuffer: 1024 * 1024 * 1024,
       ...(input === undefined ? {} : { input }),
     });

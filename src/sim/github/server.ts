@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tokenFrom } from './auth.js';
+import type { Reply, RequestContext, Sim } from './context.js';
+import { ApiError, badJson, DOCS_ROOT, notFound } from './errors.js';
+import { RateLimiter, type RateLimitStatus, rateLimitHeaders } from './rate-limit.js';
+import { type Route, Router } from './router.js';
+
+/** One request as the simulator saw it: what tests assert "0 calls in an idle cycle" against. */
+export interface RequestRecord {
+  method: string;
+  /** Path and query as sent. */
+  path: string;
+  status: number;
+}
+
+export interface ApiServer {
+  url: string;
+  requestCount(): number;
+  requests(): RequestRecord[];
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  routes: readonly Route[];
+  /** Requests per token per hour (GitHub: 5,000 for a user token). */
+  rateLimit: number;
+  clock: () => Date;
+  /** Builds the repository context once the port, and so the base URL, is known. */
+  createSim(baseUrl: string): Sim;
+  /** A handler failed with something other than an API error: GitHub would answer 500. */
+  onError(error: unknown): void;
+}
+
+const MAX_BODY_BYTES = 100 * 1024 * 1024;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new ApiError(413, 'Payload too large');
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw badJson();
+  }
+}
+
+/** GitHub's request ids look like `C0DE:12AB:3C4D5E:6F7A8B:66A1B2C3`; unique per request is what matters. */
+function requestId(sequence: number, started: number): string {
+  const hex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, '0');
+  return `${hex(process.pid & 0xffff, 4)}:${hex(sequence, 6)}:${hex(started & 0xffffff, 6)}:${hex((sequence * 2654435761) >>> 8, 6)}:${hex(Math.floor(started / 1000), 8)}`;
+}
+
+/** Starts the HTTP server on node:http and answers every request through the route table. */
+export async function serve(options: ServeOptions): Promise<ApiServer> {
+  const router = new Router(options.routes);
+  const limiter = new RateLimiter(options.rateLimit, options.clock);
+  const log: RequestRecord[] = [];
+  let sim: Sim | undefined;
+
+  /** Rate limits are kept per token, and per client address for requests without one. */
+  function limitKey(req: IncomingMessage): { token: string | undefined; key: string } {
+    const header = req.headers.authorization;
+    const token = tokenFrom(Array.isArray(header) ? header[0] : header);
+    return { token, key: token ? `token:${token}` : `anonymous:${req.socket.remoteAddress ?? ''}` };
+  }
+
+  async function answer(req: IncomingMessage, url: URL, current: Sim): Promise<{ reply: Reply; rate: RateLimitStatus; free: boolean }> {
+    const method = req.method ?? 'GET';
+    const { token, key } = limitKey(req);
+    // GitHub's link headers use `/repositories/{id}/...`; the simulator answers those as well.
+    let path = url.pathname;
+    const alias = /^\/repositories\/(\d+)(\/.*)?$/.exec(path);
+    if (alias) path = Number(alias[1]) === current.repositoryId ? `/repos/${current.owner}/${current.repo}${alias[2] ?? ''}` : '/-';
+    const match = router.match(method, path);
+    const docs = match ? `${DOCS_ROOT}/${match.route.docs}` : DOCS_ROOT;
+    const free = match?.route.free === true;
+    let rate = limiter.peek(key);
+    try {
+      // Read the whole body first, so that even a refused request leaves the connection reusable.
+      const body = await readBody(req);
+      if (!free) {
+        const spent = limiter.spend(key);
+        if (!spent) {
+          throw new ApiError(
+            403,
+            token
+              ? 'API rate limit exceeded for user ID 1001.'
+              : `API rate limit exceeded for ${req.socket.remoteAddress ?? 'this address'}.`,
+            undefined,
+            'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+          );
+        }
+        rate = spent;
+      }
+      if (!token && !free) throw new ApiError(401, 'Requires authentication');
+      if (!match) throw notFound();
+      const { owner, repo } = match.params;
+      if (owner !== undefined && owner.toLowerCase() !== current.owner.toLowerCase()) throw notFound();
+      if (repo !== undefined && repo.toLowerCase() !== current.repo.toLowerCase()) throw notFound();
+      const ctx: RequestContext = {
+        sim: current,
+        method,
+        params: match.params,
+        query: url.searchParams,
+        body: method === 'GET' || method === 'HEAD' ? undefined : parseJson(body),
+        headers: req.headers,
+        url,
+        rateLimit: rate,
+      };
+      // One request at a time: reads refresh pull requests from their branches, and writes check
+      // state before changing it; neither may interleave with another request's write.
+      const reply = await current.state.exclusive(async () => {
+        try {
+          return await match.route.handle(ctx);
+        } finally {
+          if (method !== 'GET' && method !== 'HEAD') await current.state.save();
+        }
+      });
+      return { reply, rate, free };
+    } catch (error) {
+      if (error instanceof ApiError) return { reply: { status: error.status, body: error.body(docs) }, rate, free };
+      options.onError(error);
+      return { reply: { status: 500, body: { message: 'Server Error', documentation_url: docs, status: '500' } }, rate, free };
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const sequence = log.length + 1;
+    const record: RequestRecord = { method: req.method ?? 'GET', path: req.url ?? '/', status: 0 };
+    log.push(record);
+    if (!sim) throw new Error('the simulator is not ready');
+    const url = new URL(req.url ?? '/', sim.baseUrl);
+    const { reply, rate, free } = await answer(req, url, sim);
+    const headers: Record<string, string> = {
+      'x-github-request-id': requestId(sequence, started),
+      'x-github-api-version-selected': '2022-11-28',
+      'x-github-media-type': 'github.v3; format=json',
+      vary: 'Accept, Authorization, Cookie, X-GitHub-OTP',
+      ...rateLimitHeaders(rate),
+      ...reply.headers,
+    };
+    let status = reply.status;
+    let payload: Buffer | undefined;
+    if (reply.raw) {
+      payload = reply.raw.data;
+      headers['content-type'] = reply.raw.contentType;
+    } else if (reply.body !== undefined) {
+      payload = Buffer.from(JSON.stringify(reply.body));
+      headers['content-type'] = JSON_TYPE;
+    }
+    if (payload && status === 200 && (req.method === 'GET' || req.method === 'HEAD')) {
+      const etag = `W/"${createHash('sha256').update(payload).digest('hex')}"`;
+      headers.etag = etag;
+      headers['cache-control'] = 'private, max-age=60, s-maxage=60';
+      // A conditional request answered 304 costs no rate limit on GitHub: the cheap idle poll.
+      if (req.headers['if-none-match'] === etag) {
+        status = 304;
+        payload = undefined;
+        if (!free) {
+          const { key } = limitKey(req);
+          limiter.refund(key);
+          Object.assign(headers, rateLimitHeaders(limiter.peek(key)));
+        }
+      }
+    }
+    record.status = status;
+    if (payload) headers['content-length'] = String(payload.length);
+    res.writeHead(status, headers);
+    res.end(req.method === 'HEAD' ? undefined : payload);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      options.onError(error);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': JSON_TYPE });
+      res.end(JSON.stringify({ message: 'Server Error', documentation_url: DOCS_ROOT, status: '500' }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `http://${host}:${port}`;
+  sim = options.createSim(url);
+
+  return {
+    url,
+    requestCount: () => log.length,
+    requests: () => log.map((entry) => ({ ...entry })),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Keep-alive sockets (fetch and octokit keep them) would hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}
