@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../../config/problems.js';
 import type { Sim } from './context.js';
@@ -76,6 +77,8 @@ export async function startGithubSim(options: GithubSimOptions): Promise<GithubS
   const match = /^([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)\/([A-Za-z0-9._-]+)$/.exec(options.name);
   if (!match?.[1] || !match[2]) throw new UserError(`${options.name}: a repository name is owner/repo, e.g. example/cluster-config`);
   const repoDir = resolve(options.repoDir);
+  if (!existsSync(repoDir))
+    throw new UserError(`${repoDir} does not exist: create a bare repository there with  git init --bare ${repoDir}`);
   if (!(await GitStore.isBareRepository(repoDir))) {
     throw new UserError(`${repoDir} is not a bare git repository: create one with  git init --bare ${repoDir}`);
   }

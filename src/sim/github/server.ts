@@ -204,15 +204,19 @@ export async function serve(options: ServeOptions): Promise<ApiServer> {
   const url = `http://${host}:${port}`;
   sim = options.createSim(url);
 
+  let closing: Promise<void> | undefined;
   return {
     url,
     requestCount: () => log.length,
     requests: () => log.map((entry) => ({ ...entry })),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    // Idempotent: a test's afterAll may close a server the test already closed.
+    close: () => {
+      closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive sockets (fetch and octokit keep them) would hold close() open.
         server.closeAllConnections();
-      }),
+      });
+      return closing;
+    },
   };
 }
