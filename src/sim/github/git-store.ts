@@ -90,6 +90,16 @@ export function isValidRefName(ref: string): boolean {
   return ref.split('/').every((part) => part.length > 0 && !part.startsWith('.') && !part.endsWith('.lock'));
 }
 
+/**
+ * Whether a path from a client can name a file in a tree: no empty, `.`, `..` or `.git` parts (git
+ * itself refuses those) and no control characters (a NUL would end a `mktree -z` record early).
+ */
+export function isSafePath(path: string): boolean {
+  if (path === '') return false;
+  for (const char of path) if ((char.codePointAt(0) ?? 0) < 0x20) return false;
+  return path.split('/').every((part) => part !== '' && part !== '.' && part !== '..' && part !== '.git');
+}
+
 /** `1700000000 +0100` (git's raw date) → `2023-11-14T22:13:20Z` (GitHub's). */
 function isoFromRaw(epoch: string): string {
   return new Date(Number(epoch) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -205,17 +205,26 @@ export async function serve(options: ServeOptions): Promise<ApiServer> {
   sim = options.createSim(url);
 
   let closing: Promise<void> | undefined;
+  /**
+   * Stops accepting connections, lets requests under way finish (their git writes and state saves
+   * complete and their answers go out), then drops the keep-alive sockets that fetch and octokit
+   * hold open, which would otherwise keep close() waiting.
+   */
+  async function close(): Promise<void> {
+    const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    server.closeIdleConnections();
+    await sim?.state.exclusive(async () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    server.closeAllConnections();
+    await closed;
+  }
   return {
     url,
     requestCount: () => log.length,
     requests: () => log.map((entry) => ({ ...entry })),
     // Idempotent: a test's afterAll may close a server the test already closed.
     close: () => {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive sockets (fetch and octokit keep them) would hold close() open.
-        server.closeAllConnections();
-      });
+      closing ??= close();
       return closing;
     },
   };

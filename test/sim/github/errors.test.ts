@@ -346,5 +346,10 @@ describe('malformed requests', () => {
       octokit.git.createTree({ ...repo, tree: [{ path: 'b.txt', mode: '100644', type: 'blob', sha: 'd'.repeat(40) }] }),
     );
     expect(badEntry.status).toBe(422);
+    for (const path of ['../escape.txt', 'a/.git/config', 'nul\u0000byte']) {
+      expect(
+        (await refusal(octokit.git.createTree({ ...repo, tree: [{ path, mode: '100644', type: 'blob', content: 'x' }] }))).status,
+      ).toBe(422);
+    }
   });
 });

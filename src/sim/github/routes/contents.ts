@@ -1,7 +1,7 @@
 import type { Sim } from '../context.js';
 import { bodyObject, json, optionalString, type Reply, type RequestContext, requiredString } from '../context.js';
 import { conflict, invalidRequest, missingField, notFound } from '../errors.js';
-import type { TreeEntry } from '../git-store.js';
+import { isSafePath, type TreeEntry } from '../git-store.js';
 import type { Route } from '../router.js';
 import { apiRepoUrl, gitCommitShape, gitIdentity, htmlRepoUrl, type Schemas } from '../shapes.js';
 import { decodeBase64, personFrom, wrappedBase64 } from './git-data.js';
@@ -107,9 +107,7 @@ async function commitChange(
 }
 
 function checkPath(path: string): void {
-  if (path === '' || path.split('/').some((part) => part === '' || part === '.' || part === '..' || part === '.git')) {
-    throw invalidRequest(`path ${JSON.stringify(path)} is not a valid file path`);
-  }
+  if (!isSafePath(path)) throw invalidRequest(`path ${JSON.stringify(path)} is not a valid file path`);
 }
 
 async function putContents(ctx: RequestContext): Promise<Reply> {

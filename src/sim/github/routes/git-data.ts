@@ -1,7 +1,7 @@
 import type { Sim } from '../context.js';
 import { bodyObject, json, optionalString, type Reply, type RequestContext, requiredString } from '../context.js';
 import { invalidRequest, notFound, unprocessable } from '../errors.js';
-import { type EntryType, isFullSha, type TreeEdit, type TreeEntry } from '../git-store.js';
+import { type EntryType, isFullSha, isSafePath, type TreeEdit, type TreeEntry } from '../git-store.js';
 import type { Route } from '../router.js';
 import { apiRepoUrl, gitCommitShape, gitIdentity, nodeId, type Schemas } from '../shapes.js';
 
@@ -108,14 +108,7 @@ async function treeEdit(sim: Sim, value: unknown, index: number): Promise<TreeEd
     );
   if (entry.type !== undefined && entry.type !== type)
     throw unprocessable(`tree.${index}.type ${String(entry.type)} does not match mode ${rawMode}`);
-  if (
-    path === '' ||
-    path.startsWith('/') ||
-    path.endsWith('/') ||
-    path.split('/').some((p) => p === '' || p === '.' || p === '..' || p === '.git')
-  ) {
-    throw unprocessable(`tree.path contains a malformed path component`);
-  }
+  if (!isSafePath(path)) throw unprocessable('tree.path contains a malformed path component');
   const hasSha = entry.sha !== undefined;
   const hasContent = entry.content !== undefined;
   if (hasSha && hasContent) throw unprocessable('Must supply either tree.sha or tree.content. Request had both.');

@@ -73,7 +73,7 @@ async function listPulls(ctx: RequestContext): Promise<Reply> {
     .filter((issue) => state === 'all' || issue.state === state)
     .filter((issue) => base === null || issue.pull.base === base)
     .filter((issue) => byHead?.(issue) ?? true)
-    // Equal timestamps (one second apart at most) fall back to the number, newest last-created first.
+    // Timestamps have whole seconds: PRs opened in the same second are ordered by number.
     .sort((a, b) => (key(a) === key(b) ? a.number - b.number : key(a) < key(b) ? -1 : 1));
   if (direction === 'desc') pulls.reverse();
   const repo = repositoryShape(sim, await sim.store.defaultBranch());
