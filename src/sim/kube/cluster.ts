@@ -1,0 +1,333 @@
+/**
+ * The simulated cluster: storage, the registry, the controllers, simulated time and the usage
+ * model, plus the state API tests and scenarios drive it with (add a node as a VM joining, remove
+ * one as a VM destroyed, scale a deployment, change load, switch metrics off).
+ *
+ * Controllers run in one reconcile pass soon after any change (coalescing a burst of API writes)
+ * and after every timer; `settle()` runs a pass synchronously, for tests that step time by hand.
+ */
+import { type ClockOptions, SimClock } from './clock.js';
+import { disruptionController } from './controllers/budgets.js';
+import type { Controller, ControllerContext, EventInput, SimTiming } from './controllers/context.js';
+import { EventRecorder } from './controllers/events.js';
+import { GarbageCollector } from './controllers/gc.js';
+import { Kubelets } from './controllers/kubelet.js';
+import { schedulerController } from './controllers/scheduling.js';
+import { daemonSetController, deploymentController, replicaSetController } from './controllers/workloads.js';
+import { nodeMetrics, podMetrics, UsageModel, type WorkloadUsage } from './metrics.js';
+import { addressIn, buildNode, type NodeRole } from './nodes.js';
+import { parseQuantity } from './quantity.js';
+import { Registry } from './registry.js';
+import { R, storeKey } from './resources.js';
+import { vmSize } from './sizes.js';
+import { Store } from './store.js';
+import { type CniPlugin, coreDns, mirrorPods, systemDaemonSets } from './system.js';
+import { clone, type Deployment, type KubeObject, type Node, type Pod, type Taint } from './types.js';
+
+export interface NodeOptions {
+  /** VM size (default: the cluster's worker size, or its control-plane size for that role). */
+  size?: string;
+  role?: NodeRole;
+  labels?: Record<string, string>;
+  taints?: Taint[];
+  /** InternalIP address pool ("10.1.2.0/24"). */
+  addressPool?: string;
+}
+
+export interface SimClusterOptions {
+  clock?: SimClock | ClockOptions;
+  /** Reported by `/version` and every kubelet (default v1.32.0). */
+  kubernetesVersion?: string;
+  provider?: string;
+  /** Size of nodes added without one (default t3.medium). */
+  workerSize?: string;
+  controlPlaneSize?: string;
+  /** Labels every worker gets (LambdaStack's `configuration/kubernetes-node` `node_labels`). */
+  workerLabels?: Record<string, string>;
+  /** Run kube-system workloads: control-plane mirror pods, kube-proxy, the CNI DaemonSet, CoreDNS (default true). */
+  system?: boolean;
+  cni?: CniPlugin;
+  timing?: Partial<SimTiming>;
+}
+
+export interface DeploymentInput {
+  name: string;
+  namespace?: string;
+  replicas: number;
+  image?: string;
+  labels?: Record<string, string>;
+  requests?: { cpu?: string; memory?: string };
+  limits?: { cpu?: string; memory?: string };
+  usage?: WorkloadUsage;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Array<Record<string, unknown>>;
+  terminationGracePeriodSeconds?: number;
+  priorityClassName?: string;
+  /** Give each pod an emptyDir volume (kubectl drain then needs --delete-emptydir-data). */
+  emptyDir?: boolean;
+}
+
+export interface PdbInput {
+  name: string;
+  namespace?: string;
+  selector: Record<string, string>;
+  minAvailable?: number | string;
+  maxUnavailable?: number | string;
+}
+
+const MAX_PASSES = 100;
+
+export class SimCluster {
+  readonly clock: SimClock;
+  readonly store = new Store();
+  readonly registry: Registry;
+  readonly usage = new UsageModel();
+  readonly kubernetesVersion: string;
+  readonly timing: SimTiming;
+  private readonly options: SimClusterOptions;
+  private readonly events: EventRecorder;
+  private readonly kubelets = new Kubelets();
+  private readonly gc = new GarbageCollector();
+  private readonly controllers: Controller[];
+  private readonly context: ControllerContext;
+  private bootstrapping = false;
+  private scheduled = false;
+  private reconciling = false;
+  private closed = false;
+  private metricsUp = true;
+  private nodeCount = 0;
+  private readonly unsubscribe: () => void;
+
+  constructor(options: SimClusterOptions = {}) {
+    this.options = options;
+    this.clock = options.clock instanceof SimClock ? options.clock : new SimClock(options.clock);
+    this.registry = new Registry(this.store, this.clock);
+    this.events = new EventRecorder(this.store, this.clock);
+    this.kubernetesVersion = options.kubernetesVersion ?? 'v1.32.0';
+    this.timing = { podStartSeconds: 2, orphanPodSeconds: 40, ...(options.timing ?? {}) };
+    // Validate sizes up front: an unknown size is a configuration error, reported before anything runs.
+    vmSize(options.workerSize ?? 't3.medium', 'worker size');
+    vmSize(options.controlPlaneSize ?? options.workerSize ?? 't3.medium', 'control-plane size');
+    const self = this;
+    this.context = {
+      store: this.store,
+      registry: this.registry,
+      clock: this.clock,
+      timing: this.timing,
+      get bootstrapping() {
+        return self.bootstrapping;
+      },
+      recordEvent: (event: EventInput) => this.events.record(event),
+      wake: () => this.requestReconcile(),
+    };
+    this.controllers = [
+      (ctx) => this.gc.run(ctx),
+      deploymentController,
+      replicaSetController,
+      daemonSetController,
+      schedulerController,
+      (ctx) => this.kubelets.run(ctx),
+      disruptionController,
+    ];
+    this.unsubscribe = this.store.subscribe(() => this.requestReconcile());
+    for (const ns of ['default', 'kube-node-lease', 'kube-public', 'kube-system'])
+      this.registry.create(R.namespaces, undefined, { metadata: { name: ns } });
+    if (options.system ?? true) {
+      for (const ds of systemDaemonSets(this.kubernetesVersion, options.cni ?? 'flannel'))
+        this.registry.create(R.daemonsets, 'kube-system', ds);
+      this.registry.create(R.deployments, 'kube-system', coreDns());
+    }
+  }
+
+  /** Whether metrics.k8s.io answers (false: 503, as when metrics-server is down). */
+  get metricsAvailable(): boolean {
+    return this.metricsUp;
+  }
+
+  setMetricsAvailable(available: boolean): void {
+    this.metricsUp = available;
+  }
+
+  /**
+   * Builds state that should already be running when the simulation starts: pods bound in here
+   * start at once instead of after `podStartSeconds`.
+   */
+  bootstrap(build: () => void): void {
+    this.bootstrapping = true;
+    try {
+      build();
+      this.settle();
+    } finally {
+      this.bootstrapping = false;
+    }
+  }
+
+  /** A node registering, as when a new VM's kubelet joins; a control-plane node brings its mirror pods. */
+  addNode(name: string, options: NodeOptions = {}): Node {
+    const role = options.role ?? 'worker';
+    const sizeName =
+      options.size ??
+      (role === 'control-plane' ? (this.options.controlPlaneSize ?? this.options.workerSize) : this.options.workerSize) ??
+      't3.medium';
+    const size = vmSize(sizeName, `node ${name}`);
+    const index = this.nodeCount++;
+    const node = this.registry.create(
+      R.nodes,
+      undefined,
+      buildNode(
+        {
+          name,
+          role,
+          size,
+          index,
+          address: addressIn(options.addressPool, index),
+          labels: { ...(role === 'worker' ? (this.options.workerLabels ?? {}) : {}), ...(options.labels ?? {}) },
+          ...(options.taints ? { taints: options.taints } : {}),
+          kubeletVersion: this.kubernetesVersion,
+          provider: this.options.provider ?? 'any',
+        },
+        this.clock.timestamp(),
+      ),
+    ) as Node;
+    if (role === 'control-plane' && (this.options.system ?? true)) {
+      for (const pod of mirrorPods(node, this.kubernetesVersion)) this.registry.create(R.pods, 'kube-system', pod);
+    }
+    return node;
+  }
+
+  /** A VM destroyed: its Node object goes; its pods are deleted by the pod GC after the quarantine. */
+  removeNode(name: string): void {
+    this.registry.delete(R.nodes, undefined, name);
+  }
+
+  createNamespace(name: string): void {
+    if (!this.store.get(storeKey(R.namespaces), undefined, name)) this.registry.create(R.namespaces, undefined, { metadata: { name } });
+  }
+
+  /** A Deployment with the given replicas, requests and (simulated) usage per pod. */
+  createDeployment(input: DeploymentInput): Deployment {
+    const namespace = input.namespace ?? 'default';
+    this.createNamespace(namespace);
+    const labels = input.labels ?? { app: input.name };
+    const requests = Object.fromEntries(Object.entries(input.requests ?? {}).filter(([, v]) => v !== undefined));
+    const limits = Object.fromEntries(Object.entries(input.limits ?? {}).filter(([, v]) => v !== undefined));
+    const resources = { ...(Object.keys(requests).length > 0 ? { requests } : {}), ...(Object.keys(limits).length > 0 ? { limits } : {}) };
+    const deployment = this.registry.create(R.deployments, namespace, {
+      metadata: { name: input.name, namespace, labels },
+      spec: {
+        replicas: input.replicas,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [
+              {
+                name: input.name,
+                image: input.image ?? 'nginx:1.27',
+                resources,
+                ...(input.emptyDir ? { volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] } : {}),
+              },
+            ],
+            ...(input.emptyDir ? { volumes: [{ name: 'scratch', emptyDir: {} }] } : {}),
+            ...(input.nodeSelector ? { nodeSelector: input.nodeSelector } : {}),
+            ...(input.tolerations ? { tolerations: input.tolerations } : {}),
+            ...(input.terminationGracePeriodSeconds !== undefined
+              ? { terminationGracePeriodSeconds: input.terminationGracePeriodSeconds }
+              : {}),
+            ...(input.priorityClassName ? { priorityClassName: input.priorityClassName } : {}),
+          },
+        },
+      },
+    }) as Deployment;
+    if (input.usage) this.usage.set(namespace, input.name, input.usage);
+    return deployment;
+  }
+
+  createPodDisruptionBudget(input: PdbInput): KubeObject {
+    const namespace = input.namespace ?? 'default';
+    this.createNamespace(namespace);
+    return this.registry.create(R.pdbs, namespace, {
+      metadata: { name: input.name, namespace },
+      spec: {
+        selector: { matchLabels: input.selector },
+        ...(input.minAvailable !== undefined ? { minAvailable: input.minAvailable } : {}),
+        ...(input.maxUnavailable !== undefined ? { maxUnavailable: input.maxUnavailable } : {}),
+      },
+    });
+  }
+
+  /** Sets a deployment's replicas, as `kubectl scale` (or an HPA) would. */
+  scaleDeployment(name: string, replicas: number, namespace = 'default'): void {
+    const d = this.registry.get<Deployment>(R.deployments, namespace, name);
+    const next = clone(d);
+    next.spec.replicas = replicas;
+    this.registry.update(R.deployments, namespace, name, next);
+  }
+
+  /** Changes the simulated usage of a deployment's pods (absolute per pod, or a factor). */
+  setUsage(deployment: string, usage: { cpu?: string | number; memory?: string | number; factor?: number }, namespace = 'default'): void {
+    const next: WorkloadUsage = {};
+    if (usage.cpu !== undefined) next.cpu = (parseQuantity(usage.cpu) ?? 0) * 1000;
+    if (usage.memory !== undefined) next.memory = parseQuantity(usage.memory) ?? 0;
+    if (usage.factor !== undefined) next.factor = usage.factor;
+    this.usage.set(namespace, deployment, next);
+  }
+
+  nodes(): Node[] {
+    return this.store.list<Node>(storeKey(R.nodes));
+  }
+
+  pods(namespace?: string): Pod[] {
+    return this.store.list<Pod>(storeKey(R.pods), namespace);
+  }
+
+  nodeMetrics(): KubeObject[] {
+    return nodeMetrics(this.store, this.usage, this.clock.timestamp());
+  }
+
+  podMetrics(namespace?: string): KubeObject[] {
+    return podMetrics(this.store, this.usage, this.clock.timestamp(), namespace);
+  }
+
+  /** Moves simulated time and lets every controller catch up. */
+  advance(seconds: number): void {
+    this.clock.advance(seconds);
+    this.settle();
+  }
+
+  /** Runs controllers until nothing changes. */
+  settle(): void {
+    if (this.reconciling || this.closed) return;
+    this.reconciling = true;
+    try {
+      for (let pass = 0; pass < MAX_PASSES; pass++) {
+        const before = this.store.revision;
+        for (const controller of this.controllers) controller(this.context);
+        if (this.store.revision === before) return;
+      }
+      throw new Error(
+        `the simulated controllers did not settle after ${MAX_PASSES} passes: a controller keeps rewriting an object (a bug in src/sim/kube/controllers)`,
+      );
+    } finally {
+      this.reconciling = false;
+      this.scheduled = false;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.unsubscribe();
+    this.kubelets.stop();
+    this.gc.stop();
+    this.clock.close();
+  }
+
+  private requestReconcile(): void {
+    if (this.scheduled || this.reconciling || this.closed) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.settle();
+    });
+  }
+}

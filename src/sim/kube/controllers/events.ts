@@ -1,0 +1,83 @@
+/**
+ * Events (`core/v1`), as `kubectl describe` and `kubectl get events` show them: repeated events for
+ * the same object, reason and message are folded into one with a growing `count`, as the
+ * client-go event recorder does, and old events expire as they do after the API server's TTL.
+ */
+import type { SimClock } from '../clock.js';
+import { R, storeKey } from '../resources.js';
+import type { Store } from '../store.js';
+import { clone, type KubeObject } from '../types.js';
+import type { EventInput } from './context.js';
+
+const EVENT_TTL_MS = 60 * 60 * 1000;
+const MAX_EVENTS = 5000;
+
+export class EventRecorder {
+  private readonly folded = new Map<string, { namespace: string; name: string }>();
+  private seq = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: SimClock,
+  ) {}
+
+  record(input: EventInput): void {
+    const involved = input.involved;
+    const namespace = involved.metadata.namespace ?? 'default';
+    if (!this.store.get(storeKey(R.namespaces), undefined, namespace)) return;
+    const key = `${involved.metadata.uid}\u0000${input.reason}\u0000${input.message}`;
+    const now = this.clock.timestamp();
+    const known = this.folded.get(key);
+    const existing = known ? this.store.get(storeKey(R.events), known.namespace, known.name) : undefined;
+    if (existing) {
+      const next = clone(existing) as KubeObject & { count?: number };
+      next.count = (next.count ?? 1) + 1;
+      next.lastTimestamp = now;
+      this.store.update(storeKey(R.events), next);
+      return;
+    }
+    // Event names are the object's name and a hex timestamp, as the recorder makes them.
+    const name = `${involved.metadata.name}.${(this.clock.now() * 1e6 + this.seq++).toString(16).slice(-16)}`;
+    const event: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace, uid: crypto.randomUUID(), resourceVersion: '', creationTimestamp: now },
+      involvedObject: {
+        kind: involved.kind,
+        namespace: involved.metadata.namespace,
+        name: involved.metadata.name,
+        uid: involved.metadata.uid,
+        apiVersion: involved.apiVersion,
+        resourceVersion: involved.metadata.resourceVersion,
+      },
+      reason: input.reason,
+      message: input.message,
+      source: { component: input.component, ...(input.host ? { host: input.host } : {}) },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      type: input.type,
+      eventTime: null,
+      reportingComponent: input.component,
+      reportingInstance: input.host ?? '',
+    };
+    this.store.create(storeKey(R.events), event);
+    this.folded.set(key, { namespace, name });
+    this.expire();
+  }
+
+  private expire(): void {
+    if (this.store.count(storeKey(R.events)) <= MAX_EVENTS) return;
+    const cutoff = this.clock.now() - EVENT_TTL_MS;
+    const events = [...this.store.values(storeKey(R.events))].sort(
+      (a, b) => Date.parse(a.metadata.creationTimestamp) - Date.parse(b.metadata.creationTimestamp),
+    );
+    let excess = events.length - MAX_EVENTS;
+    for (const event of events) {
+      if (excess <= 0 && Date.parse(event.metadata.creationTimestamp) >= cutoff) break;
+      this.store.remove(storeKey(R.events), event.metadata.namespace, event.metadata.name);
+      excess--;
+    }
+    for (const [key, ref] of this.folded) if (!this.store.get(storeKey(R.events), ref.namespace, ref.name)) this.folded.delete(key);
+  }
+}

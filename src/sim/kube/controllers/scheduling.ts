@@ -1,0 +1,90 @@
+/**
+ * The scheduler loop: binds pending pods (highest priority first, then oldest) to nodes with
+ * `placePod`, and marks the ones that fit nowhere `PodScheduled=False/Unschedulable` with the
+ * scheduler's message and a FailedScheduling event. Pods are retried whenever anything changes,
+ * as the real scheduler requeues unschedulable pods on cluster events.
+ */
+import { R, storeKey } from '../resources.js';
+import { addToLoad, emptyLoad, type NodeLoad, placePod } from '../scheduler.js';
+import { clone, type Node, type Pod } from '../types.js';
+import type { ControllerContext } from './context.js';
+import { setCondition } from './util.js';
+
+export function schedulerController(ctx: ControllerContext): void {
+  const podKey = storeKey(R.pods);
+  const nodes = [...ctx.store.values<Node>(storeKey(R.nodes))].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+  const loads = new Map<string, NodeLoad>();
+  const pending: Pod[] = [];
+  for (const pod of ctx.store.values<Pod>(podKey)) {
+    const phase = pod.status?.phase;
+    if (pod.spec.nodeName) {
+      if (phase === 'Succeeded' || phase === 'Failed') continue;
+      let load = loads.get(pod.spec.nodeName);
+      if (!load) {
+        load = emptyLoad();
+        loads.set(pod.spec.nodeName, load);
+      }
+      addToLoad(load, pod);
+    } else if (!pod.metadata.deletionTimestamp && (pod.spec.schedulerName ?? 'default-scheduler') === 'default-scheduler') {
+      pending.push(pod);
+    }
+  }
+  if (pending.length === 0) return;
+  pending.sort(
+    (a, b) =>
+      (b.spec.priority ?? 0) - (a.spec.priority ?? 0) ||
+      Date.parse(a.metadata.creationTimestamp) - Date.parse(b.metadata.creationTimestamp) ||
+      (a.metadata.name < b.metadata.name ? -1 : 1),
+  );
+  const now = ctx.clock.timestamp();
+  for (const pod of pending) {
+    const placement = placePod(pod, nodes, loads);
+    const next = clone(pod);
+    if ('node' in placement) {
+      next.spec.nodeName = placement.node;
+      next.status.conditions = setCondition(
+        next.status.conditions,
+        { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now },
+        now,
+      );
+      // A condition that flipped gets a new transition time; a set one keeps its own field order.
+      const stored = ctx.store.update(podKey, next);
+      let load = loads.get(placement.node);
+      if (!load) {
+        load = emptyLoad();
+        loads.set(placement.node, load);
+      }
+      addToLoad(load, stored);
+      ctx.recordEvent({
+        involved: stored,
+        type: 'Normal',
+        reason: 'Scheduled',
+        message: `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${placement.node}`,
+        component: 'default-scheduler',
+      });
+      continue;
+    }
+    const existing = pod.status.conditions?.find((c) => c.type === 'PodScheduled');
+    if (existing?.status === 'False' && existing.message === placement.unschedulable) continue;
+    next.status.conditions = setCondition(
+      next.status.conditions,
+      {
+        type: 'PodScheduled',
+        status: 'False',
+        lastProbeTime: null,
+        lastTransitionTime: existing?.status === 'False' ? existing.lastTransitionTime : now,
+        reason: 'Unschedulable',
+        message: placement.unschedulable,
+      },
+      now,
+    );
+    const stored = ctx.store.update(podKey, next);
+    ctx.recordEvent({
+      involved: stored,
+      type: 'Warning',
+      reason: 'FailedScheduling',
+      message: placement.unschedulable,
+      component: 'default-scheduler',
+    });
+  }
+}

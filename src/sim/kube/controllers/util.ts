@@ -1,0 +1,83 @@
+/** Small helpers the controllers share: ownership, pod states, conditions, hashes. */
+import type { Condition, KubeObject, OwnerReference, Pod } from '../types.js';
+
+export function controllerRef(object: KubeObject): OwnerReference | undefined {
+  return object.metadata.ownerReferences?.find((r) => r.controller);
+}
+
+export function ownerRefTo(owner: KubeObject): OwnerReference {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** A pod that counts as a replica: not being deleted and not finished. */
+export function isActive(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return !pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
+}
+
+export function isReady(pod: Pod): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/**
+ * Sets a condition, keeping `lastTransitionTime` when the status does not change (as every
+ * controller does). Returns the new list.
+ */
+export function setCondition(conditions: readonly Condition[] | undefined, next: Condition, now: string): Condition[] {
+  const list = [...(conditions ?? [])];
+  const at = list.findIndex((c) => c.type === next.type);
+  const previous = at >= 0 ? list[at] : undefined;
+  const merged: Condition = { ...next };
+  if (merged.lastTransitionTime === undefined) {
+    merged.lastTransitionTime = previous && previous.status === next.status ? (previous.lastTransitionTime ?? now) : now;
+  }
+  if (at >= 0) list[at] = merged;
+  else list.push(merged);
+  return list;
+}
+
+/** JSON with sorted keys: a stable form for comparing and hashing templates. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** FNV-1a, 32 bits: the hash the controllers use for template hashes. */
+function fnv32a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text, 'utf8')) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** `controller.ComputeHash` → `rand.SafeEncodeString`: the decimal hash, digit by digit, in the name-safe alphabet. */
+export function templateHash(template: unknown): string {
+  return [...String(fnv32a(canonicalJson(template)))].map((c) => SAFE[c.charCodeAt(0) % SAFE.length]).join('');
+}
+
+/** Drops zero and empty values, as Go's `omitempty` does for the optional status fields. */
+export function omitEmpty(record: Record<string, unknown>, keep: readonly string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (keep.includes(key) || !(value === 0 || value === undefined || value === '' || (Array.isArray(value) && value.length === 0)))
+      out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,195 @@
+/**
+ * Pod placement as the default scheduler does it, for the plugins that matter to an autoscaler:
+ * filters NodeUnschedulable, NodeName, TaintToleration, NodeAffinity (node selector and required
+ * node affinity, including the `metadata.name` field DaemonSets pin with) and NodeResourcesFit
+ * (CPU, memory, pod count); scoring by least-allocated requests (with the scheduler's non-zero
+ * defaults for containers without requests), spreading a workload's pods across nodes on ties.
+ * A pod that fits nowhere gets the same message as the real scheduler's FitError.
+ *
+ * Not simulated: inter-pod affinity, topology spread constraints, volumes, host ports, and
+ * preemption (the message reports, as the real one does when no lower-priority pod would help,
+ * that preemption cannot help).
+ */
+import { podRequests } from './defaults.js';
+import { cpuMillis, memoryBytes } from './quantity.js';
+import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint, Toleration } from './types.js';
+
+/** What is already committed on a node: the requests of its non-terminal pods (terminating ones too, until they are gone). */
+export interface NodeLoad {
+  cpu: number;
+  memory: number;
+  /** Requests with the scheduler's defaults for unset ones (100m, 200Mi), used only for scoring. */
+  scoreCpu: number;
+  scoreMemory: number;
+  pods: number;
+  /** Pods per owner uid: to spread a workload's replicas. */
+  owners: Map<string, number>;
+}
+
+export function emptyLoad(): NodeLoad {
+  return { cpu: 0, memory: 0, scoreCpu: 0, scoreMemory: 0, pods: 0, owners: new Map() };
+}
+
+const DEFAULT_CPU_REQUEST = 100;
+const DEFAULT_MEMORY_REQUEST = 200 * 2 ** 20;
+
+/** Per-container non-zero requests, as the scheduler's scoring uses them. */
+function scoringRequests(pod: Pod): { cpu: number; memory: number } {
+  let cpu = 0;
+  let memory = 0;
+  for (const c of pod.spec.containers ?? []) {
+    const r = c.resources?.requests ?? {};
+    cpu += r.cpu !== undefined ? (cpuMillis(r.cpu) ?? 0) : DEFAULT_CPU_REQUEST;
+    memory += r.memory !== undefined ? (memoryBytes(r.memory) ?? 0) : DEFAULT_MEMORY_REQUEST;
+  }
+  return { cpu, memory };
+}
+
+function ownerUid(pod: Pod): string | undefined {
+  return pod.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+}
+
+/** Adds a pod to a node's load (when it is bound there or just placed). */
+export function addToLoad(load: NodeLoad, pod: Pod): void {
+  const req = podRequests(pod.spec);
+  const score = scoringRequests(pod);
+  load.cpu += req.cpu;
+  load.memory += req.memory;
+  load.scoreCpu += score.cpu;
+  load.scoreMemory += score.memory;
+  load.pods += 1;
+  const owner = ownerUid(pod);
+  if (owner) load.owners.set(owner, (load.owners.get(owner) ?? 0) + 1);
+}
+
+/** A node's allocatable CPU (millicores), memory (bytes) and pods. */
+export function allocatable(node: Node): { cpu: number; memory: number; pods: number } {
+  const a = node.status?.allocatable ?? {};
+  return { cpu: cpuMillis(a.cpu ?? '0') ?? 0, memory: memoryBytes(a.memory ?? '0') ?? 0, pods: Number.parseInt(a.pods ?? '0', 10) || 0 };
+}
+
+/** `v1helper.TolerationsTolerateTaint`. */
+export function tolerates(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {
+  return (tolerations ?? []).some((t) => {
+    if (t.effect && t.effect !== taint.effect) return false;
+    if (t.key && t.key !== taint.key) return false;
+    if (!t.key && t.operator !== 'Exists') return false;
+    if (t.operator === 'Exists') return true;
+    return (t.value ?? '') === (taint.value ?? '');
+  });
+}
+
+function matchRequirement(req: NodeSelectorRequirement, value: string | undefined): boolean {
+  const values = req.values ?? [];
+  switch (req.operator) {
+    case 'In':
+      return value !== undefined && values.includes(value);
+    case 'NotIn':
+      return value === undefined || !values.includes(value);
+    case 'Exists':
+      return value !== undefined;
+    case 'DoesNotExist':
+      return value === undefined;
+    case 'Gt':
+    case 'Lt': {
+      const n = Number(value);
+      const bound = Number(values[0]);
+      return value !== undefined && Number.isInteger(n) && (req.operator === 'Gt' ? n > bound : n < bound);
+    }
+    default:
+      return false;
+  }
+}
+
+function matchTerm(term: NodeSelectorTerm, node: Node): boolean {
+  const labels = node.metadata.labels ?? {};
+  const exprs = term.matchExpressions ?? [];
+  const fields = term.matchFields ?? [];
+  if (exprs.length === 0 && fields.length === 0) return false;
+  return (
+    exprs.every((req) => matchRequirement(req, Object.hasOwn(labels, req.key) ? labels[req.key] : undefined)) &&
+    fields.every((req) => matchRequirement(req, req.key === 'metadata.name' ? node.metadata.name : undefined))
+  );
+}
+
+/** Node selector and required node affinity (terms are ORed, requirements within a term ANDed). */
+export function matchesNodeAffinity(pod: Pod, node: Node): boolean {
+  const labels = node.metadata.labels ?? {};
+  for (const [key, value] of Object.entries(pod.spec.nodeSelector ?? {})) if (labels[key] !== value) return false;
+  const terms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (terms && !terms.some((term) => matchTerm(term, node))) return false;
+  return true;
+}
+
+/** The first filter a node fails for a pod (the scheduler stops at the first failing plugin), or undefined when it fits. */
+export function filterNode(pod: Pod, node: Node, load: NodeLoad): { reasons: string[]; resolvable: boolean } | undefined {
+  if (node.spec?.unschedulable) {
+    const tolerated = tolerates(pod.spec.tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
+    if (!tolerated) return { reasons: ['node(s) were unschedulable'], resolvable: false };
+  }
+  if (pod.spec.nodeName && pod.spec.nodeName !== node.metadata.name)
+    return { reasons: ["node(s) didn't match the requested node name"], resolvable: false };
+  for (const taint of node.spec?.taints ?? []) {
+    if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
+    if (!tolerates(pod.spec.tolerations, taint))
+      return { reasons: [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`], resolvable: false };
+  }
+  if (!matchesNodeAffinity(pod, node)) return { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false };
+  const alloc = allocatable(node);
+  const req = podRequests(pod.spec);
+  const reasons: string[] = [];
+  if (load.pods + 1 > alloc.pods) reasons.push('Too many pods');
+  if (req.cpu > 0 && load.cpu + req.cpu > alloc.cpu) reasons.push('Insufficient cpu');
+  if (req.memory > 0 && load.memory + req.memory > alloc.memory) reasons.push('Insufficient memory');
+  return reasons.length > 0 ? { reasons, resolvable: true } : undefined;
+}
+
+/** NodeResourcesFit LeastAllocated: the mean free share of CPU and memory after placing the pod (0..100). */
+function score(pod: Pod, node: Node, load: NodeLoad): number {
+  const alloc = allocatable(node);
+  const req = scoringRequests(pod);
+  const free = (capacity: number, used: number): number => (capacity <= 0 ? 0 : Math.max(0, (capacity - used) / capacity));
+  return ((free(alloc.cpu, load.scoreCpu + req.cpu) + free(alloc.memory, load.scoreMemory + req.memory)) / 2) * 100;
+}
+
+export type Placement = { node: string } | { unschedulable: string };
+
+function histogram(counts: Map<string, number>): string {
+  // The scheduler sorts the "<count> <reason>" strings as strings, so "10 ..." sorts before "2 ...".
+  return [...counts.entries()]
+    .map(([reason, n]) => `${n} ${reason}`)
+    .sort()
+    .join(', ');
+}
+
+/**
+ * Where the pod goes, or the scheduler's FitError message:
+ * `0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.
+ * preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.`
+ */
+export function placePod(pod: Pod, nodes: readonly Node[], loads: ReadonlyMap<string, NodeLoad>): Placement {
+  if (nodes.length === 0) return { unschedulable: 'no nodes available to schedule pods' };
+  const reasons = new Map<string, number>();
+  const preemption = new Map<string, number>();
+  let best: { node: Node; score: number; spread: number } | undefined;
+  const owner = ownerUid(pod);
+  for (const node of nodes) {
+    const load = loads.get(node.metadata.name) ?? emptyLoad();
+    const failed = filterNode(pod, node, load);
+    if (failed) {
+      for (const reason of failed.reasons) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      const why = failed.resolvable ? 'No preemption victims found for incoming pod' : 'Preemption is not helpful for scheduling';
+      preemption.set(why, (preemption.get(why) ?? 0) + 1);
+      continue;
+    }
+    const s = score(pod, node, load);
+    const spread = owner ? (load.owners.get(owner) ?? 0) : 0;
+    // Highest score; on a tie, fewer replicas of the same workload (SelectorSpread), then the name for determinism.
+    if (!best || s > best.score + 1e-9 || (Math.abs(s - best.score) <= 1e-9 && spread < best.spread)) best = { node, score: s, spread };
+  }
+  if (best) return { node: best.node.metadata.name };
+  const n = nodes.length;
+  return {
+    unschedulable: `0/${n} nodes are available: ${histogram(reasons)}. preemption: 0/${n} nodes are available: ${histogram(preemption)}.`,
+  };
+}

@@ -1,0 +1,472 @@
+/**
+ * The HTTP front of the simulated API server (node:http only): reads requests, routes them,
+ * negotiates the representation, and answers in the API server's shapes — objects and lists,
+ * Tables for kubectl, Status bodies for every error, chunked watch streams.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import YAML from 'yaml';
+import type { SimCluster } from './cluster.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
+import { evict } from './eviction.js';
+import { negotiate, type Output } from './negotiation.js';
+import { buildOpenApi, type OpenApiDocs } from './openapi.js';
+import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+import { decodeProtobuf, isProtobuf } from './protobuf.js';
+import { compileFilter, type DeleteOptions, matchesFilter, PATCH_TYPES } from './registry.js';
+import { apiVersionOf, type ResourceInfo } from './resources.js';
+import { type Route, route } from './routing.js';
+import { formatLabelSelector } from './selectors.js';
+import {
+  badRequest,
+  internalError,
+  invalid,
+  invalidValue,
+  KubeError,
+  methodNotAllowed,
+  notFound,
+  pathNotFound,
+  serviceUnavailable,
+  staleConflict,
+  unsupportedMediaType,
+} from './status.js';
+import { toTable } from './table.js';
+import { clone, isRecord, type KubeObject } from './types.js';
+import { serveWatch } from './watch.js';
+
+/** The API server refuses bodies over 3 MiB. */
+const MAX_BODY = 3 * 1024 * 1024;
+
+export interface KubeServerOptions {
+  cluster: SimCluster;
+  /** Called once per request with a one-line summary (method, path, status, time). */
+  log?: (line: string) => void;
+  /** Real milliseconds between watch bookmarks (for clients that allow them). */
+  bookmarkIntervalMs?: number;
+}
+
+export interface KubeServer {
+  server: Server;
+  /** Ends every open watch (before closing the server, so it does not wait for them). */
+  endWatches(): void;
+}
+
+interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  output: () => Output;
+  pretty: boolean;
+}
+
+class Reply {
+  constructor(
+    readonly code: number,
+    readonly body: unknown,
+    readonly text = false,
+  ) {}
+}
+
+function isPretty(req: IncomingMessage, url: URL): boolean {
+  const flag = url.searchParams.get('pretty');
+  if (flag !== null) return flag === 'true' || flag === '1';
+  // The API server pretty-prints for humans: curl, wget and browsers.
+  return /curl|Wget|Mozilla\//.test(req.headers['user-agent'] ?? '');
+}
+
+function stripTypeMeta(object: KubeObject): Record<string, unknown> {
+  // Items of a typed list carry no apiVersion/kind, as the API server writes them.
+  const { apiVersion: _a, kind: _k, ...rest } = object;
+  return rest;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new KubeError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY}`);
+    chunks.push(chunk as Buffer);
+  }
+  const type = (req.headers['content-type'] ?? '').toLowerCase();
+  if (isProtobuf(type)) return chunks.length === 0 ? undefined : decodeProtobuf(Buffer.concat(chunks));
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return type.includes('yaml') ? YAML.parse(text) : JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`);
+  }
+}
+
+function queryInt(url: URL, name: string): number | undefined {
+  const value = url.searchParams.get(name);
+  if (value === null || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw badRequest(`${name}: ${JSON.stringify(value)} is not an integer`);
+  return n;
+}
+
+function isDryRun(url: URL): boolean {
+  const values = url.searchParams.getAll('dryRun');
+  for (const v of values) if (v !== 'All' && v !== '') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  return values.includes('All');
+}
+
+function deleteOptions(url: URL, body: unknown): DeleteOptions {
+  const options: DeleteOptions = {};
+  const from = isRecord(body) ? body : {};
+  const grace = typeof from.gracePeriodSeconds === 'number' ? from.gracePeriodSeconds : queryInt(url, 'gracePeriodSeconds');
+  if (grace !== undefined) options.gracePeriodSeconds = grace;
+  const policy = (from.propagationPolicy as string | undefined) ?? url.searchParams.get('propagationPolicy') ?? undefined;
+  const orphan =
+    from.orphanDependents ?? (url.searchParams.has('orphanDependents') ? url.searchParams.get('orphanDependents') === 'true' : undefined);
+  if (policy !== undefined) {
+    if (!['Orphan', 'Background', 'Foreground'].includes(policy)) {
+      throw badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
+    }
+    options.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+  } else if (orphan === true) options.propagationPolicy = 'Orphan';
+  if (isRecord(from.preconditions)) options.preconditions = from.preconditions as DeleteOptions['preconditions'];
+  if ((Array.isArray(from.dryRun) && from.dryRun.includes('All')) || isDryRun(url)) options.dryRun = true;
+  return options;
+}
+
+export function createKubeServer(options: KubeServerOptions): KubeServer {
+  const cluster = options.cluster;
+  const openapi: OpenApiDocs = buildOpenApi(cluster.kubernetesVersion);
+  const watches = new Set<() => void>();
+
+  const asOutput = (info: ResourceInfo, output: Output, object: KubeObject): unknown => {
+    if (output.format === 'table')
+      return toTable(info.kind, [object], { apiVersion: output.apiVersion, includeObject: 'Metadata', now: cluster.clock.now() });
+    if (output.format === 'partial') return { kind: 'PartialObjectMetadata', apiVersion: output.apiVersion, metadata: object.metadata };
+    return object;
+  };
+
+  const includeObject = (url: URL): 'None' | 'Metadata' | 'Object' => {
+    const value = url.searchParams.get('includeObject') ?? 'Metadata';
+    if (value !== 'None' && value !== 'Metadata' && value !== 'Object')
+      throw badRequest(`includeObject: Unsupported value: "${value}": supported values: "Metadata", "None", "Object"`);
+    return value;
+  };
+
+  const listReply = (info: ResourceInfo, ctx: Ctx, items: KubeObject[], listMeta: Record<string, unknown>): Reply => {
+    const output = ctx.output();
+    if (output.format === 'table') {
+      return new Reply(
+        200,
+        toTable(info.kind, items, {
+          apiVersion: output.apiVersion,
+          includeObject: includeObject(ctx.url),
+          now: cluster.clock.now(),
+          listMeta,
+        }),
+      );
+    }
+    if (output.format === 'partial') {
+      return new Reply(200, {
+        kind: 'PartialObjectMetadataList',
+        apiVersion: output.apiVersion,
+        metadata: listMeta,
+        items: items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: output.apiVersion, metadata: o.metadata })),
+      });
+    }
+    return new Reply(200, { kind: info.listKind, apiVersion: apiVersionOf(info), metadata: listMeta, items: items.map(stripTypeMeta) });
+  };
+
+  const metricsItems = (info: ResourceInfo, namespace: string | undefined): KubeObject[] =>
+    info.kind === 'NodeMetrics' ? cluster.nodeMetrics() : cluster.podMetrics(namespace);
+
+  const scaleOf = (object: KubeObject): Record<string, unknown> => {
+    const spec = object.spec as { replicas?: number; selector?: Parameters<typeof formatLabelSelector>[0] };
+    const status = (object.status ?? {}) as { replicas?: number };
+    return {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: {
+        name: object.metadata.name,
+        namespace: object.metadata.namespace,
+        uid: object.metadata.uid,
+        resourceVersion: object.metadata.resourceVersion,
+        creationTimestamp: object.metadata.creationTimestamp,
+      },
+      spec: { replicas: spec.replicas ?? 0 },
+      status: { replicas: status.replicas ?? 0, selector: formatLabelSelector(spec.selector) },
+    };
+  };
+
+  const writeScale = (info: ResourceInfo, namespace: string | undefined, name: string, scale: unknown, dryRun: boolean): Reply => {
+    if (!isRecord(scale) || !isRecord(scale.spec))
+      throw badRequest('the body must be an autoscaling/v1 Scale, e.g. {"spec":{"replicas":3}}');
+    const replicas = scale.spec.replicas;
+    if (!Number.isInteger(replicas) || (replicas as number) < 0) {
+      throw invalid('autoscaling', 'Scale', name, [invalidValue('spec.replicas', replicas, 'must be greater than or equal to 0')]);
+    }
+    const current = cluster.registry.get(info, namespace, name);
+    const rv = isRecord(scale.metadata) ? scale.metadata.resourceVersion : undefined;
+    if (rv && rv !== current.metadata.resourceVersion) throw staleConflict(info.group, info.resource, name);
+    const next = clone(current);
+    (next.spec as { replicas?: number }).replicas = replicas as number;
+    const updated = cluster.registry.update(info, namespace, name, next, { dryRun });
+    return new Reply(200, scaleOf(updated));
+  };
+
+  const resource = async (ctx: Ctx, r: Extract<Route, { kind: 'resource' }>): Promise<Reply | undefined> => {
+    const { info, namespace, name, subresource } = r;
+    const method = ctx.req.method ?? 'GET';
+    const url = ctx.url;
+    const verb = method === 'GET' ? (name ? 'get' : 'list') : method.toLowerCase();
+    if (info.aggregated && !cluster.metricsAvailable) throw serviceUnavailable(info.group, info.resource, verb);
+    const watching = method === 'GET' && (r.watchPath || url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1');
+    if (watching) {
+      if (!info.verbs.includes('watch')) throw methodNotAllowed(info.group, info.resource);
+      const fieldSelector = [url.searchParams.get('fieldSelector'), name ? `metadata.name=${name}` : undefined].filter(Boolean).join(',');
+      const filter = compileFilter(info, url.searchParams.get('labelSelector') ?? undefined, fieldSelector);
+      const output = ctx.output();
+      const stop = serveWatch(ctx.res, {
+        store: cluster.store,
+        info,
+        namespace,
+        filter,
+        resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
+        timeoutSeconds: queryInt(url, 'timeoutSeconds'),
+        allowBookmarks: url.searchParams.get('allowWatchBookmarks') === 'true',
+        sendInitialEvents: url.searchParams.has('sendInitialEvents') ? url.searchParams.get('sendInitialEvents') === 'true' : undefined,
+        encode: (type, object) => (type === 'ERROR' || type === 'BOOKMARK' ? object : asOutput(info, output, object as KubeObject)),
+        ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+      });
+      watches.add(stop);
+      ctx.res.on('close', () => watches.delete(stop));
+      return undefined;
+    }
+    const dryRun = method !== 'GET' && isDryRun(url);
+    switch (method) {
+      case 'GET': {
+        if (info.aggregated) {
+          const items = metricsItems(info, namespace);
+          if (name) {
+            const found = items.find((o) => o.metadata.name === name);
+            if (!found) throw notFound(info.group, info.resource, name);
+            return new Reply(
+              200,
+              asOutput(info, ctx.output(), {
+                kind: info.kind,
+                apiVersion: apiVersionOf(info),
+                ...(found as Record<string, unknown>),
+              } as KubeObject),
+            );
+          }
+          const filter = compileFilter(
+            info,
+            url.searchParams.get('labelSelector') ?? undefined,
+            url.searchParams.get('fieldSelector') ?? undefined,
+          );
+          return listReply(
+            info,
+            ctx,
+            items.filter((o) => matchesFilter(o, filter)),
+            {},
+          );
+        }
+        if (!name) {
+          const limit = queryInt(url, 'limit');
+          const result = cluster.registry.list(info, namespace, {
+            ...(url.searchParams.get('labelSelector') ? { labelSelector: url.searchParams.get('labelSelector') as string } : {}),
+            ...(url.searchParams.get('fieldSelector') ? { fieldSelector: url.searchParams.get('fieldSelector') as string } : {}),
+            ...(limit !== undefined ? { limit } : {}),
+            ...(url.searchParams.get('continue') ? { continue: url.searchParams.get('continue') as string } : {}),
+          });
+          const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
+          if (result.continue) meta.continue = result.continue;
+          if (result.remainingItemCount !== undefined) meta.remainingItemCount = result.remainingItemCount;
+          return listReply(info, ctx, result.items, meta);
+        }
+        const object = cluster.registry.get(info, namespace, name);
+        if (subresource === 'scale') return new Reply(200, scaleOf(object));
+        return new Reply(200, asOutput(info, ctx.output(), object));
+      }
+      case 'POST': {
+        if (!info.verbs.includes('create') && subresource !== 'eviction') throw methodNotAllowed(info.group, info.resource);
+        const body = await readBody(ctx.req);
+        if (subresource === 'eviction' && name) {
+          const now = cluster.clock.now();
+          return new Reply(201, evict(cluster.registry, namespace ?? 'default', name, body, now, cluster.clock.timestamp(now), dryRun));
+        }
+        if (name) throw methodNotAllowed(info.group, info.resource);
+        return new Reply(201, cluster.registry.create(info, namespace, body, { dryRun }));
+      }
+      case 'PUT': {
+        if (!name || !info.verbs.includes('update')) throw methodNotAllowed(info.group, info.resource);
+        const body = await readBody(ctx.req);
+        if (subresource === 'scale') return writeScale(info, namespace, name, body, dryRun);
+        const subOpt = subresource === 'status' ? { subresource: 'status' as const } : {};
+        return new Reply(200, cluster.registry.update(info, namespace, name, body, { dryRun, ...subOpt }));
+      }
+      case 'PATCH': {
+        if (!name || !info.verbs.includes('patch')) throw methodNotAllowed(info.group, info.resource);
+        const contentType = ctx.req.headers['content-type'] ?? '';
+        const body = await readBody(ctx.req);
+        if (subresource === 'scale') {
+          const current = scaleOf(cluster.registry.get(info, namespace, name));
+          const type = contentType.split(';')[0]?.trim();
+          const patched =
+            type === 'application/json-patch+json'
+              ? jsonPatch(current, body)
+              : type === 'application/merge-patch+json'
+                ? mergePatch(current, body)
+                : type === 'application/strategic-merge-patch+json'
+                  ? strategicMergePatch(current, body)
+                  : (() => {
+                      throw unsupportedMediaType(contentType, PATCH_TYPES);
+                    })();
+          return writeScale(info, namespace, name, patched, dryRun);
+        }
+        const subOpt = subresource === 'status' ? { subresource: 'status' as const } : {};
+        return new Reply(200, cluster.registry.patch(info, namespace, name, contentType, body, { dryRun, ...subOpt }));
+      }
+      case 'DELETE': {
+        if (!info.verbs.includes('delete') || subresource) throw methodNotAllowed(info.group, info.resource);
+        const body = await readBody(ctx.req);
+        const opts = deleteOptions(url, body);
+        if (name) return new Reply(200, cluster.registry.delete(info, namespace, name, opts).body);
+        // deletecollection: every object the selectors match, each deleted as by a single DELETE.
+        const matched = cluster.registry.list(info, namespace, {
+          ...(url.searchParams.get('labelSelector') ? { labelSelector: url.searchParams.get('labelSelector') as string } : {}),
+          ...(url.searchParams.get('fieldSelector') ? { fieldSelector: url.searchParams.get('fieldSelector') as string } : {}),
+        });
+        const deleted = matched.items.map((o) => cluster.registry.delete(info, o.metadata.namespace, o.metadata.name, opts).object);
+        return new Reply(200, {
+          kind: info.listKind,
+          apiVersion: apiVersionOf(info),
+          metadata: { resourceVersion: String(cluster.store.revision) },
+          items: deleted.map(stripTypeMeta),
+        });
+      }
+      default:
+        throw methodNotAllowed(info.group, info.resource);
+    }
+  };
+
+  const dispatch = async (ctx: Ctx): Promise<Reply | undefined> => {
+    const r = route(ctx.url.pathname);
+    const method = ctx.req.method ?? 'GET';
+    if (r.kind !== 'resource' && r.kind !== 'notFound' && r.kind !== 'unknownResource' && method !== 'GET' && method !== 'HEAD') {
+      throw new KubeError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    }
+    switch (r.kind) {
+      case 'version':
+        return new Reply(200, versionInfo(cluster.kubernetesVersion));
+      case 'health':
+        return new Reply(200, 'ok', true);
+      case 'apiVersions':
+        return new Reply(200, apiVersions(ctx.req.headers.host ?? '127.0.0.1'));
+      case 'groupList':
+        return new Reply(200, apiGroupList());
+      case 'group': {
+        const doc = apiGroup(r.group);
+        return doc ? new Reply(200, doc) : new Reply(404, '404 page not found', true);
+      }
+      case 'resourceList': {
+        if (r.group === 'metrics.k8s.io' && !cluster.metricsAvailable) throw serviceUnavailable(r.group, '', 'get');
+        return new Reply(200, apiResourceList(r.group, r.version));
+      }
+      case 'openapiV3Index':
+        return new Reply(200, openapi.index);
+      case 'openapiV3': {
+        const doc = openapi.groupVersions.get(r.path);
+        return doc ? new Reply(200, doc) : new Reply(404, '404 page not found', true);
+      }
+      case 'openapiV2':
+        return new Reply(200, openapi.v2);
+      case 'resource':
+        return resource(ctx, r);
+      case 'unknownResource':
+        if (r.group === 'metrics.k8s.io' && !cluster.metricsAvailable) throw serviceUnavailable(r.group, '', 'get');
+        throw pathNotFound();
+      case 'notFound':
+        return new Reply(404, '404 page not found', true);
+    }
+  };
+
+  const send = (ctx: Ctx, reply: Reply, auditId: string): void => {
+    const { res } = ctx;
+    const headers: Record<string, string> = { 'Audit-Id': auditId, 'Cache-Control': 'no-cache, private' };
+    if (reply.text) {
+      res.writeHead(reply.code, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+      res.end(`${String(reply.body)}\n`);
+      return;
+    }
+    let output: Output = { format: 'json' };
+    try {
+      output = ctx.output();
+    } catch {
+      // A Status for a client that accepts nothing we produce still goes out as JSON, as the API server does.
+    }
+    if (output.format === 'yaml') {
+      res.writeHead(reply.code, { ...headers, 'Content-Type': 'application/yaml' });
+      res.end(YAML.stringify(reply.body));
+      return;
+    }
+    res.writeHead(reply.code, { ...headers, 'Content-Type': 'application/json' });
+    res.end(`${JSON.stringify(reply.body, null, ctx.pretty ? 2 : undefined)}\n`);
+  };
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    const auditId = randomUUID();
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let negotiated: Output | undefined;
+    const r = route(url.pathname);
+    const transformable = r.kind === 'resource';
+    const ctx: Ctx = {
+      req,
+      res,
+      url,
+      pretty: isPretty(req, url),
+      output: () => {
+        negotiated ??= negotiate(req.headers.accept, transformable);
+        return negotiated;
+      },
+    };
+    const finish = (code: number): void => {
+      options.log?.(`${req.method} ${req.url} ${code} ${(performance.now() - started).toFixed(1)}ms`);
+    };
+    dispatch(ctx)
+      .then((reply) => {
+        if (!reply) {
+          finish(200);
+          return;
+        }
+        send(ctx, reply, auditId);
+        finish(reply.code);
+      })
+      .catch((error: unknown) => {
+        const failure = error instanceof KubeError ? error : internalError(error instanceof Error ? error.message : String(error));
+        if (!(error instanceof KubeError))
+          options.log?.(`internal error on ${req.method} ${req.url}: ${error instanceof Error ? error.stack : String(error)}`);
+        if (res.headersSent) {
+          res.end();
+          return;
+        }
+        const status = { ...failure.status };
+        // Status bodies are JSON (or YAML), never a Table.
+        ctx.output = () => {
+          const o = negotiate(req.headers.accept, false);
+          return o.format === 'yaml' ? o : { format: 'json' };
+        };
+        send(ctx, new Reply(status.code, status), auditId);
+        finish(status.code);
+      });
+  });
+  // Watches stay open for a long time; keep-alive sockets are ended by close().
+  server.keepAliveTimeout = 5_000;
+
+  return {
+    server,
+    endWatches: () => {
+      for (const stop of [...watches]) stop();
+      watches.clear();
+    },
+  };
+}

@@ -1,0 +1,354 @@
+/**
+ * Per-kind create and update rules (the API server's "registry strategies"): defaults, what a
+ * create resets, what an update of the main resource or of `/status` may change, validation with
+ * the same field paths and messages, and the values field selectors match on.
+ */
+import { admitPod, defaultPodSpec, qosClass } from './defaults.js';
+import { parseQuantity } from './quantity.js';
+import type { ResourceInfo } from './resources.js';
+import { labelSelectorMatcher } from './selectors.js';
+import { invalidValue, required } from './status.js';
+import { type Container, isRecord, type KubeObject, type LabelSelector, objectAt, type Pod, type PodTemplateSpec } from './types.js';
+
+export type Cause = { field: string; reason: string; message: string };
+
+export interface Strategy {
+  /** A `/status` subresource exists: updates of the main resource keep the old status, and the other way round. */
+  hasStatus: boolean;
+  /** `metadata.generation` starts at 1 and grows with every spec change. */
+  generation: boolean;
+  /** Defaults and resets on create (mutates its argument, a private copy). */
+  prepareForCreate(object: KubeObject): void;
+  /** Problems with an object about to be stored; `old` on updates. */
+  validate(object: KubeObject, old?: KubeObject): Cause[];
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+function validateName(name: string, label: boolean): Cause[] {
+  if (!name) return [required('metadata.name', 'name or generateName is required')];
+  if (label) {
+    if (name.length > 63 || !DNS1123_LABEL.test(name)) {
+      return [
+        invalidValue(
+          'metadata.name',
+          name,
+          "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+        ),
+      ];
+    }
+    return [];
+  }
+  if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
+    return [
+      invalidValue(
+        'metadata.name',
+        name,
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+      ),
+    ];
+  }
+  return [];
+}
+
+function validateLabels(labels: unknown, field: string): Cause[] {
+  if (labels === undefined) return [];
+  if (!isRecord(labels)) return [invalidValue(field, labels, 'labels must be a map of string keys to string values')];
+  const causes: Cause[] = [];
+  for (const [key, value] of Object.entries(labels)) {
+    if (!QUALIFIED_NAME.test(key) || key.length > 316) {
+      causes.push(
+        invalidValue(
+          field,
+          key,
+          "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        ),
+      );
+    }
+    if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
+      causes.push(
+        invalidValue(
+          field,
+          value,
+          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+        ),
+      );
+    }
+  }
+  return causes;
+}
+
+function validateMeta(object: KubeObject, nameIsLabel = false): Cause[] {
+  return [...validateName(object.metadata.name, nameIsLabel), ...validateLabels(object.metadata.labels, 'metadata.labels')];
+}
+
+function validateContainers(containers: unknown, field: string): Cause[] {
+  if (!Array.isArray(containers) || containers.length === 0) return [required(field)];
+  const causes: Cause[] = [];
+  const names = new Set<string>();
+  containers.forEach((c: Container, i) => {
+    const at = `${field}[${i}]`;
+    if (!c?.name) causes.push(required(`${at}.name`));
+    else if (names.has(c.name))
+      causes.push({ field: `${at}.name`, reason: 'FieldValueDuplicate', message: `Duplicate value: ${JSON.stringify(c.name)}` });
+    else names.add(c.name);
+    if (!c?.image) causes.push(required(`${at}.image`));
+    for (const kind of ['requests', 'limits'] as const) {
+      for (const [resource, value] of Object.entries(c?.resources?.[kind] ?? {})) {
+        const parsed = parseQuantity(String(value));
+        if (parsed === undefined || parsed < 0) {
+          causes.push(
+            invalidValue(
+              `${at}.resources.${kind}[${resource}]`,
+              value,
+              "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+            ),
+          );
+        }
+      }
+    }
+  });
+  return causes;
+}
+
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+const podStrategy: Strategy = {
+  hasStatus: true,
+  generation: false,
+  prepareForCreate(object) {
+    const pod = object as Pod;
+    pod.spec ??= { containers: [] };
+    defaultPodSpec(pod.spec);
+    admitPod(pod);
+    pod.status = { phase: 'Pending', qosClass: qosClass(pod.spec) };
+  },
+  validate(object, old) {
+    const pod = object as Pod;
+    const causes = [...validateMeta(object), ...validateContainers(pod.spec?.containers, 'spec.containers')];
+    if (old) {
+      // A pod's spec is fixed once created, apart from images and a few scheduling fields.
+      const strip = (spec: unknown): string => {
+        const copy = structuredClone(spec) as Record<string, unknown>;
+        for (const key of ['activeDeadlineSeconds', 'tolerations', 'terminationGracePeriodSeconds']) delete copy[key];
+        for (const list of ['containers', 'initContainers']) {
+          const containers = copy[list];
+          if (Array.isArray(containers)) for (const c of containers) if (isRecord(c)) delete c.image;
+        }
+        return JSON.stringify(copy);
+      };
+      if (strip(pod.spec) !== strip((old as Pod).spec)) {
+        causes.push({
+          field: 'spec',
+          reason: 'FieldValueForbidden',
+          message:
+            'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+        });
+      }
+    }
+    return causes;
+  },
+};
+
+const nodeStrategy: Strategy = {
+  hasStatus: true,
+  generation: false,
+  // A node keeps the status it registers with: the kubelet creates its Node with capacity and conditions.
+  prepareForCreate(object) {
+    object.spec ??= {};
+    object.status ??= {};
+  },
+  validate(object) {
+    const causes = validateMeta(object);
+    const taints = (object.spec as { taints?: unknown } | undefined)?.taints;
+    if (Array.isArray(taints)) {
+      taints.forEach((taint, i) => {
+        if (!isRecord(taint) || !taint.key) causes.push(required(`spec.taints[${i}].key`));
+        else if (!TAINT_EFFECTS.includes(String(taint.effect))) {
+          causes.push({
+            field: `spec.taints[${i}].effect`,
+            reason: 'FieldValueNotSupported',
+            message: `Unsupported value: ${JSON.stringify(taint.effect)}: supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"`,
+          });
+        }
+      });
+    }
+    return causes;
+  },
+};
+
+const namespaceStrategy: Strategy = {
+  hasStatus: true,
+  generation: false,
+  prepareForCreate(object) {
+    object.spec = { finalizers: ['kubernetes'] };
+    object.status = { phase: 'Active' };
+    object.metadata.labels = { ...(object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': object.metadata.name };
+  },
+  validate(object) {
+    return validateMeta(object, true);
+  },
+};
+
+const eventStrategy: Strategy = {
+  hasStatus: false,
+  generation: false,
+  prepareForCreate() {},
+  validate(object) {
+    return validateMeta(object);
+  },
+};
+
+function validateTemplate(spec: { selector?: LabelSelector; template?: PodTemplateSpec } | undefined, requireSelector: boolean): Cause[] {
+  const causes: Cause[] = [];
+  if (!spec?.selector) {
+    if (requireSelector) causes.push(required('spec.selector'));
+  } else if (Object.keys(spec.selector.matchLabels ?? {}).length === 0 && (spec.selector.matchExpressions ?? []).length === 0) {
+    causes.push(invalidValue('spec.selector', spec.selector, 'empty selector is invalid for deployment'));
+  }
+  const labels = spec?.template?.metadata?.labels;
+  causes.push(...validateLabels(labels, 'spec.template.metadata.labels'));
+  if (spec?.selector && !labelSelectorMatcher(spec.selector)(labels)) {
+    causes.push(invalidValue('spec.template.metadata.labels', labels ?? {}, '`selector` does not match template `labels`'));
+  }
+  causes.push(...validateContainers(spec?.template?.spec?.containers, 'spec.template.spec.containers'));
+  return causes;
+}
+
+function templateDefaults(object: KubeObject): void {
+  const spec = objectAt(object, 'spec') as { template?: PodTemplateSpec };
+  spec.template ??= { spec: { containers: [] } };
+  spec.template.metadata ??= {};
+  spec.template.metadata.creationTimestamp ??= null;
+  spec.template.spec ??= { containers: [] };
+  defaultPodSpec(spec.template.spec);
+}
+
+const deploymentStrategy: Strategy = {
+  hasStatus: true,
+  generation: true,
+  prepareForCreate(object) {
+    templateDefaults(object);
+    const spec = object.spec as Record<string, unknown>;
+    spec.replicas ??= 1;
+    const strategy = objectAt(spec, 'strategy');
+    strategy.type ||= 'RollingUpdate';
+    if (strategy.type === 'RollingUpdate') {
+      const rolling = objectAt(strategy, 'rollingUpdate');
+      rolling.maxUnavailable ??= '25%';
+      rolling.maxSurge ??= '25%';
+    }
+    spec.revisionHistoryLimit ??= 10;
+    spec.progressDeadlineSeconds ??= 600;
+    object.status = {};
+  },
+  validate(object) {
+    const spec = object.spec as { replicas?: unknown; selector?: LabelSelector; template?: PodTemplateSpec };
+    const causes = [...validateMeta(object), ...validateTemplate(spec, true)];
+    if (!Number.isInteger(spec.replicas) || (spec.replicas as number) < 0) {
+      causes.push(invalidValue('spec.replicas', spec.replicas, 'must be greater than or equal to 0'));
+    }
+    return causes;
+  },
+};
+
+const replicaSetStrategy: Strategy = {
+  hasStatus: true,
+  generation: true,
+  prepareForCreate(object) {
+    templateDefaults(object);
+    (object.spec as Record<string, unknown>).replicas ??= 1;
+    object.status = { replicas: 0 };
+  },
+  validate(object) {
+    const spec = object.spec as { replicas?: unknown; selector?: LabelSelector; template?: PodTemplateSpec };
+    const causes = [...validateMeta(object), ...validateTemplate(spec, true)];
+    if (!Number.isInteger(spec.replicas) || (spec.replicas as number) < 0) {
+      causes.push(invalidValue('spec.replicas', spec.replicas, 'must be greater than or equal to 0'));
+    }
+    return causes;
+  },
+};
+
+const daemonSetStrategy: Strategy = {
+  hasStatus: true,
+  generation: true,
+  prepareForCreate(object) {
+    templateDefaults(object);
+    const spec = object.spec as Record<string, unknown>;
+    const strategy = objectAt(spec, 'updateStrategy');
+    strategy.type ||= 'RollingUpdate';
+    if (strategy.type === 'RollingUpdate') {
+      const rolling = objectAt(strategy, 'rollingUpdate');
+      rolling.maxUnavailable ??= 1;
+      rolling.maxSurge ??= 0;
+    }
+    spec.revisionHistoryLimit ??= 10;
+    object.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+  },
+  validate(object) {
+    return [...validateMeta(object), ...validateTemplate(object.spec as { selector?: LabelSelector; template?: PodTemplateSpec }, true)];
+  },
+};
+
+function validIntOrPercent(value: unknown): boolean {
+  return (Number.isInteger(value) && (value as number) >= 0) || (typeof value === 'string' && /^\d+%$/.test(value));
+}
+
+const pdbStrategy: Strategy = {
+  hasStatus: true,
+  generation: true,
+  prepareForCreate(object) {
+    object.spec ??= {};
+    object.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
+  },
+  validate(object) {
+    const causes = validateMeta(object);
+    const spec = object.spec as { minAvailable?: unknown; maxUnavailable?: unknown };
+    if (spec.minAvailable !== undefined && spec.maxUnavailable !== undefined) {
+      causes.push(invalidValue('spec', spec, 'minAvailable and maxUnavailable cannot be both set'));
+    }
+    for (const field of ['minAvailable', 'maxUnavailable'] as const) {
+      const value = spec[field];
+      if (value === undefined) continue;
+      if (!validIntOrPercent(value))
+        causes.push(invalidValue(`spec.${field}`, value, 'must be a non-negative integer or a percentage such as "50%"'));
+      else if (typeof value === 'string' && Number.parseInt(value, 10) > 100)
+        causes.push(invalidValue(`spec.${field}`, value, 'must not be greater than 100%'));
+    }
+    return causes;
+  },
+};
+
+const STRATEGIES: Record<string, Strategy> = {
+  pods: podStrategy,
+  nodes: nodeStrategy,
+  namespaces: namespaceStrategy,
+  events: eventStrategy,
+  'deployments.apps': deploymentStrategy,
+  'replicasets.apps': replicaSetStrategy,
+  'daemonsets.apps': daemonSetStrategy,
+  'poddisruptionbudgets.policy': pdbStrategy,
+};
+
+export function strategyFor(info: ResourceInfo): Strategy {
+  const key = info.group ? `${info.resource}.${info.group}` : info.resource;
+  const strategy = STRATEGIES[key];
+  if (!strategy) throw new Error(`no strategy for ${key}: add one to STRATEGIES in src/sim/kube/strategies.ts`);
+  return strategy;
+}
+
+/** The value a field selector compares: fields.Set semantics, so a missing field is "" and booleans are "true"/"false". */
+export function fieldValue(object: KubeObject, field: string): string {
+  const path = field === 'source' ? ['source', 'component'] : field.split('.');
+  let node: unknown = object;
+  for (const part of path) node = isRecord(node) ? node[part] : undefined;
+  if (node === undefined || node === null) {
+    if (field === 'spec.unschedulable' || field === 'spec.hostNetwork') return 'false';
+    return '';
+  }
+  return typeof node === 'string' ? node : String(node);
+}
