@@ -1,9 +1,84 @@
+import { ConfigError, loadConfigs, UserError } from '../config/index.js';
+import { DEFAULT_CONFIG_DIR } from '../config/layout.js';
+import { startKubeSim } from '../sim/kube/index.js';
+import { loadScenarioFile, type ParsedScenario } from '../sim/kube/scenario.js';
 import type { Io } from './io.js';
 
-/** `sim kube`: placeholder until the simulator lands (src/cli/sim.ts imports this module). */
-export async function simKubeCommand(
-  _options: { config?: string; scenario?: string; port: number; kubeconfig?: string; timeScale: number },
-  io: Io,
-): Promise<void> {
-  io.err('sim kube is not implemented yet');
+export interface SimKubeOptions {
+  config?: string;
+  scenario?: string;
+  port: number;
+  kubeconfig?: string;
+  timeScale: number;
+}
+
+/** The first cluster config under cluster-config/ (files in sorted order), as a path. */
+async function defaultConfig(): Promise<string> {
+  let result: Awaited<ReturnType<typeof loadConfigs>>;
+  try {
+    result = await loadConfigs([DEFAULT_CONFIG_DIR]);
+  } catch (error) {
+    if (error instanceof UserError) {
+      throw new UserError(
+        `no ${DEFAULT_CONFIG_DIR}/ here to take the cluster from: give one with --config <file>, or nodes in a --scenario`,
+      );
+    }
+    throw error;
+  }
+  const first = result.configs[0];
+  if (!first) {
+    if (result.problems.length > 0) throw new ConfigError(result.problems);
+    throw new UserError(`no cluster config under ${DEFAULT_CONFIG_DIR}/: give one with --config <file>, or nodes in a --scenario`);
+  }
+  return first.file;
+}
+
+/** Resolves when the process gets SIGINT or SIGTERM. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(signal);
+    };
+    const onInt = (): void => stop('SIGINT');
+    const onTerm = (): void => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
+
+/**
+ * `sim kube`: serves a simulated cluster until SIGINT/SIGTERM. With --kubeconfig the kubeconfig
+ * goes to that file; without, it is printed on stdout (so it can be redirected) and the
+ * messages go to stderr.
+ */
+export async function simKubeCommand(options: SimKubeOptions, io: Io): Promise<void> {
+  const scenario: ParsedScenario | undefined = options.scenario ? await loadScenarioFile(options.scenario) : undefined;
+  const scenarioHasCluster = Boolean(scenario?.cluster?.config) || (scenario?.cluster?.nodes?.length ?? 0) > 0;
+  const config = options.config ?? (scenarioHasCluster ? undefined : await defaultConfig());
+  const sim = await startKubeSim({
+    ...(config ? { config } : {}),
+    ...(scenario ? { scenario } : {}),
+    port: options.port,
+    timeScale: options.timeScale,
+    ...(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}),
+  });
+  const say = (text: string): void => (options.kubeconfig ? io.out(text) : io.err(text));
+  const nodes = sim.cluster.nodes();
+  const source = config ?? options.scenario ?? 'the scenario';
+  if (!options.kubeconfig) io.out(sim.kubeConfigYaml);
+  say(
+    `Kubernetes API simulator serving ${nodes.length} node(s) from ${source} at ${sim.url}` +
+      (options.timeScale !== 1 ? ` (simulated time runs ${options.timeScale}× real time)` : ''),
+  );
+  say(
+    options.kubeconfig
+      ? `  kubectl --kubeconfig ${options.kubeconfig} get nodes`
+      : `  save the kubeconfig above to a file (or run with --kubeconfig FILE), then: kubectl --kubeconfig FILE get nodes`,
+  );
+  say('Ctrl-C stops it.');
+  const signal = await untilSignal();
+  await sim.close();
+  say(`stopped (${signal})`);
 }

@@ -3,6 +3,7 @@ import { execa } from 'execa';
 /** Tools the suites run for real, with the command that installs each on Debian or Ubuntu. */
 const REQUIRED_TOOLS: ReadonlyArray<{ command: string; args: string[]; install: string }> = [
   { command: 'git', args: ['--version'], install: 'npm run setup   (or: apt-get install git)' },
+  { command: 'kubectl', args: ['version', '--client'], install: 'npm run setup   (or: apt-get install kubernetes-client)' },
 ];
 
 /**

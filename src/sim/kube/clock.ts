@@ -54,7 +54,17 @@ export class SimClock {
   /** Moves simulated time forward and runs every timer that falls due, in order. */
   advance(seconds: number): void {
     if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`advance(${seconds}): give a number of simulated seconds >= 0`);
-    this.base += seconds * 1000;
+    const target = this.now() + seconds * 1000;
+    // Step to each timer's due time in turn, so a timer's callback sees the time it was due at
+    // (and timers it sets are measured from there), as if the time had passed by itself.
+    for (;;) {
+      while (this.heap[0]?.cancelled) this.pop();
+      const top = this.heap[0];
+      if (!top || top.due > target) break;
+      if (top.due > this.now()) this.base += top.due - this.now();
+      this.fireDue();
+    }
+    this.base += Math.max(0, target - this.now());
     this.fireDue();
   }
 

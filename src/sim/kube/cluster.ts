@@ -48,6 +48,8 @@ export interface SimClusterOptions {
   system?: boolean;
   cni?: CniPlugin;
   timing?: Partial<SimTiming>;
+  /** Where errors of controllers running in the background go (default: stderr). */
+  onError?: (error: Error) => void;
 }
 
 export interface DeploymentInput {
@@ -327,7 +329,12 @@ export class SimCluster {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.settle();
+      try {
+        this.settle();
+      } catch (error) {
+        // A controller bug must not take the API server down with it: report it and keep serving.
+        (this.options.onError ?? ((e: Error) => console.error(`sim kube: ${e.stack ?? e.message}`)))(error as Error);
+      }
     });
   }
 }

@@ -1,7 +1,10 @@
 /**
- * A kubeconfig for the simulator: one cluster at `http://127.0.0.1:<port>` (no TLS, which kubectl
- * and client-node accept for http servers), one context, and a user without credentials (the
- * simulator does not authenticate).
+ * A kubeconfig for the simulator: one cluster at `http://127.0.0.1:<port>` (no TLS), one context,
+ * and a user without credentials (the simulator does not authenticate).
+ *
+ * `insecure-skip-tls-verify: true` is there for @kubernetes/client-node 2.x, which refuses an
+ * http:// server unless it is set ("HTTP protocol is not allowed when skipTLSVerify is not set");
+ * kubectl ignores it for http.
  */
 import YAML from 'yaml';
 
@@ -9,7 +12,7 @@ export function kubeconfigYaml(server: string, name: string): string {
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name, cluster: { server } }],
+    clusters: [{ name, cluster: { server, 'insecure-skip-tls-verify': true } }],
     contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: 'default' } }],
     'current-context': name,
     preferences: {},

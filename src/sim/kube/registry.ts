@@ -145,7 +145,7 @@ export class Registry {
         );
       }
       rv = token.rv;
-      items = items.filter((o) => `${keyOf(o)}\u0000` >= token.start);
+      items = items.filter((o) => keyOf(o) >= token.start);
     }
     const result: ListResult = { items, resourceVersion: String(rv) };
     const limit = options.limit ?? 0;

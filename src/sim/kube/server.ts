@@ -216,8 +216,8 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
     const { info, namespace, name, subresource } = r;
     const method = ctx.req.method ?? 'GET';
     const url = ctx.url;
-    const verb = method === 'GET' ? (name ? 'get' : 'list') : method.toLowerCase();
-    if (info.aggregated && !cluster.metricsAvailable) throw serviceUnavailable(info.group, info.resource, verb);
+    // The message client-go builds for a 503 from an unavailable aggregated API names the HTTP method ("get" for a list too).
+    if (info.aggregated && !cluster.metricsAvailable) throw serviceUnavailable(info.group, info.resource, method.toLowerCase());
     const watching = method === 'GET' && (r.watchPath || url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1');
     if (watching) {
       if (!info.verbs.includes('watch')) throw methodNotAllowed(info.group, info.resource);

@@ -4,6 +4,7 @@
  * after its reservations, so that scheduling in the simulator fills nodes the way it does on the
  * real ones (a t3.medium fits seven 250m/500Mi pods, not eight).
  */
+import { UserError } from '../../config/problems.js';
 import { formatCpu } from './quantity.js';
 
 export interface VmSize {
@@ -82,7 +83,7 @@ export function knownSize(size: string): string | undefined {
 export function vmSize(size: string, where = 'specification.size'): VmSize & { name: string } {
   const name = knownSize(size);
   if (name === undefined) {
-    throw new Error(
+    throw new UserError(
       `unknown VM size ${JSON.stringify(size)} (${where}): the Kubernetes simulator knows ${Object.keys(VM_SIZES).join(', ')}; ` +
         'use one of these, or add the size with its vCPUs and memory to VM_SIZES in src/sim/kube/sizes.ts',
     );

@@ -48,7 +48,7 @@ export class Store {
     return this.table(resource).get(objectKey(namespace, name)) as T | undefined;
   }
 
-  /** Objects of a resource, in one namespace or all, in etcd key order (namespace, then name). */
+  /** Objects of a resource, in one namespace or all, in etcd key order. */
   list<T extends KubeObject = KubeObject>(resource: string, namespace?: string): T[] {
     const items: KubeObject[] = [];
     for (const object of this.table(resource).values()) {
@@ -146,9 +146,9 @@ export class Store {
   }
 }
 
+/** etcd's order: by the key string "<namespace>/<name>" (so "a-b/x" sorts before "a/x", as in etcd). */
 function compareKeys(a: KubeObject, b: KubeObject): number {
-  const na = a.metadata.namespace ?? '';
-  const nb = b.metadata.namespace ?? '';
-  if (na !== nb) return na < nb ? -1 : 1;
-  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+  const ka = objectKey(a.metadata.namespace, a.metadata.name);
+  const kb = objectKey(b.metadata.namespace, b.metadata.name);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }

@@ -5,7 +5,7 @@
  * default size for the provider when the config has none), with the worker labels of
  * `configuration/kubernetes-node` and the CNI plugin of `configuration/kubernetes-master`.
  */
-import { type ClusterConfig, MASTER_COMPONENT, VIRTUAL_MACHINE_KIND, WORKER_COMPONENT } from '../../config/index.js';
+import { type ClusterConfig, MASTER_COMPONENT, UserError, VIRTUAL_MACHINE_KIND, WORKER_COMPONENT } from '../../config/index.js';
 import { vmName } from '../../plan/naming.js';
 import type { NodeRole } from './nodes.js';
 import { knownSize, vmSize } from './sizes.js';
@@ -56,7 +56,7 @@ function machineSize(config: ClusterConfig, component: string, fallbackMachine: 
   const size = specificationOf(config, VIRTUAL_MACHINE_KIND, name)?.size;
   if (size === undefined) return fallbackSize;
   if (typeof size !== 'string')
-    throw new Error(`${config.file}: ${VIRTUAL_MACHINE_KIND} ${name}: specification.size must be a string such as t3.medium`);
+    throw new UserError(`${config.file}: ${VIRTUAL_MACHINE_KIND} ${name}: specification.size must be a string such as t3.medium`);
   // Checked here so the error names the file and document, not just the size.
   if (!knownSize(size)) vmSize(size, `${config.file}: ${VIRTUAL_MACHINE_KIND} ${name}, specification.size`);
   return size;

@@ -37,7 +37,8 @@ export class EventRecorder {
       return;
     }
     // Event names are the object's name and a hex timestamp, as the recorder makes them.
-    const name = `${involved.metadata.name}.${(this.clock.now() * 1e6 + this.seq++).toString(16).slice(-16)}`;
+    const nanos = BigInt(Math.floor(this.clock.now())) * 1_000_000n + BigInt(this.seq++ % 1_000_000);
+    const name = `${involved.metadata.name}.${nanos.toString(16)}`;
     const event: KubeObject = {
       apiVersion: 'v1',
       kind: 'Event',

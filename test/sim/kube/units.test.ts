@@ -1,0 +1,286 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { parseClusterConfig } from '../../../src/config/index.js';
+import { SimClock } from '../../../src/sim/kube/clock.js';
+import { SimCluster } from '../../../src/sim/kube/cluster.js';
+import { jsonPatch, mergePatch, strategicMergePatch } from '../../../src/sim/kube/patch.js';
+import { decodeProtobuf } from '../../../src/sim/kube/protobuf.js';
+import { cpuMillis, formatMemory, memoryBytes } from '../../../src/sim/kube/quantity.js';
+import { R } from '../../../src/sim/kube/resources.js';
+import { parseDuration, parseScenario } from '../../../src/sim/kube/scenario.js';
+import { parseFieldSelector, parseLabelSelector } from '../../../src/sim/kube/selectors.js';
+import { nodeResources, vmSize } from '../../../src/sim/kube/sizes.js';
+import { topologyFromConfig } from '../../../src/sim/kube/topology.js';
+import type { Pod } from '../../../src/sim/kube/types.js';
+
+describe('quantities', () => {
+  it('reads CPU in millicores and memory in bytes, rounding up', () => {
+    expect(cpuMillis('250m')).toBe(250);
+    expect(cpuMillis('2')).toBe(2000);
+    expect(cpuMillis('0.5')).toBe(500);
+    expect(cpuMillis('1n')).toBe(1);
+    expect(memoryBytes('4Gi')).toBe(4 * 2 ** 30);
+    expect(memoryBytes('500M')).toBe(500e6);
+    expect(memoryBytes('1e3')).toBe(1000);
+    expect(cpuMillis('abc')).toBeUndefined();
+    expect(formatMemory(3741 * 2 ** 20)).toBe('3741Mi');
+  });
+});
+
+describe('VM sizes', () => {
+  it('knows AWS and Azure sizes, with allocatable below capacity', () => {
+    expect(vmSize('t3.medium')).toMatchObject({ vcpus: 2, memoryGiB: 4 });
+    expect(vmSize('standard_d4s_v3')).toMatchObject({ name: 'Standard_D4s_v3', vcpus: 4, memoryGiB: 16 });
+    const r = nodeResources(vmSize('t3.medium'));
+    expect(r.capacity).toMatchObject({ cpu: '2', memory: '4194304Ki', pods: '110' });
+    expect(r.cpuMillis).toBeLessThan(2000);
+    expect(r.memoryBytes).toBeLessThan(4 * 2 ** 30);
+  });
+
+  it('names an unknown size and lists the known ones', () => {
+    expect(() => vmSize('x9.huge', 'infrastructure/virtual-machine kubernetes-node-machine')).toThrow(
+      /unknown VM size "x9.huge" \(infrastructure\/virtual-machine kubernetes-node-machine\).*t3\.medium.*Standard_B2s/,
+    );
+  });
+});
+
+describe('selectors', () => {
+  it('parses label selectors with equality, sets and existence', () => {
+    const match = parseLabelSelector('app=web,tier in (front, back),!canary,env!=prod,team');
+    expect(match({ app: 'web', tier: 'front', team: 'a' })).toBe(true);
+    expect(match({ app: 'web', tier: 'front', team: 'a', canary: '1' })).toBe(false);
+    expect(match({ app: 'web', tier: 'db', team: 'a' })).toBe(false);
+    expect(match({ app: 'web', tier: 'back', team: 'a', env: 'prod' })).toBe(false);
+    expect(() => parseLabelSelector('app in web')).toThrow(/unable to parse requirement/);
+  });
+
+  it('parses field selectors with escapes', () => {
+    expect(parseFieldSelector('spec.nodeName=n1,status.phase!=Running')).toEqual([
+      { field: 'spec.nodeName', op: '=', value: 'n1' },
+      { field: 'status.phase', op: '!=', value: 'Running' },
+    ]);
+    expect(parseFieldSelector('metadata.name=a\\,b')).toEqual([{ field: 'metadata.name', op: '=', value: 'a,b' }]);
+  });
+});
+
+describe('patches', () => {
+  const node = { metadata: { name: 'n', labels: { a: '1' } }, spec: { taints: [{ key: 'x', effect: 'NoSchedule' }] } };
+
+  it('merge patch deletes with null and replaces lists', () => {
+    expect(mergePatch(node, { metadata: { labels: { a: null, b: '2' } }, spec: { taints: [] } })).toEqual({
+      metadata: { name: 'n', labels: { b: '2' } },
+      spec: { taints: [] },
+    });
+  });
+
+  it('strategic merge patch merges containers by name and conditions by type, replaces taints', () => {
+    const pod = {
+      spec: {
+        containers: [
+          { name: 'a', image: 'a:1' },
+          { name: 'b', image: 'b:1' },
+        ],
+      },
+      status: { conditions: [{ type: 'Ready', status: 'False' }] },
+    };
+    expect(
+      strategicMergePatch(pod, {
+        spec: { containers: [{ name: 'b', image: 'b:2' }] },
+        status: { conditions: [{ type: 'Ready', status: 'True' }] },
+      }),
+    ).toEqual({
+      spec: {
+        containers: [
+          { name: 'a', image: 'a:1' },
+          { name: 'b', image: 'b:2' },
+        ],
+      },
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    expect(strategicMergePatch(node, { spec: { unschedulable: true, taints: [{ key: 'y', effect: 'NoExecute' }] } })).toMatchObject({
+      spec: { unschedulable: true, taints: [{ key: 'y', effect: 'NoExecute' }] },
+    });
+    expect(strategicMergePatch(pod, { spec: { containers: [{ name: 'a', $patch: 'delete' }] } })).toMatchObject({
+      spec: { containers: [{ name: 'b' }] },
+    });
+  });
+
+  it('JSON patch applies operations in order and fails a test with 422', () => {
+    expect(
+      jsonPatch(node, [
+        { op: 'add', path: '/spec/unschedulable', value: true },
+        { op: 'remove', path: '/spec/taints/0' },
+      ]),
+    ).toEqual({
+      metadata: { name: 'n', labels: { a: '1' } },
+      spec: { taints: [], unschedulable: true },
+    });
+    expect(() => jsonPatch(node, [{ op: 'test', path: '/metadata/name', value: 'other' }])).toThrow(expect.objectContaining({ code: 422 }));
+  });
+});
+
+describe('protobuf request bodies', () => {
+  it('decodes the Deployment kubectl create deployment sends', () => {
+    // The bytes kubectl 1.32 sends for `kubectl create deployment web --image=nginx --replicas=3`.
+    const dump = [
+      '6b 38 73 00 0a 15 0a 07 61 70 70 73 2f 76 31 12',
+      '0a 44 65 70 6c 6f 79 6d 65 6e 74 12 ab 01 0a 1f',
+      '0a 03 77 65 62 12 00 1a 00 22 00 2a 00 32 00 38',
+      '00 42 00 5a 0a 0a 03 61 70 70 12 03 77 65 62 12',
+      '7a 08 03 12 0c 0a 0a 0a 03 61 70 70 12 03 77 65',
+      '62 1a 60 0a 1c 0a 00 12 00 1a 00 22 00 2a 00 32',
+      '00 38 00 42 00 5a 0a 0a 03 61 70 70 12 03 77 65',
+      '62 12 40 12 22 0a 05 6e 67 69 6e 78 12 05 6e 67',
+      '69 6e 78 2a 00 42 00 6a 00 72 00 80 01 00 88 01',
+      '00 90 01 00 a2 01 00 1a 00 32 00 42 00 4a 00 52',
+      '00 58 00 60 00 68 00 82 01 00 8a 01 00 9a 01 00',
+      'c2 01 00 22 02 0a 00 28 00 38 00 1a 0c 08 00 10',
+      '00 18 00 20 00 28 00 38 00 1a 00 22 00',
+    ];
+    const hex = dump.join(' ').replaceAll(' ', '');
+    const object = decodeProtobuf(Buffer.from(hex, 'hex'));
+    expect(object).toMatchObject({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', labels: { app: 'web' } },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx', resources: {} }] } },
+      },
+    });
+    expect((object.metadata as Record<string, unknown>).namespace).toBeUndefined();
+  });
+
+  it('refuses what is not a Kubernetes protobuf envelope', () => {
+    expect(() => decodeProtobuf(Buffer.from('{"kind":"Pod"}'))).toThrow(/magic/);
+  });
+});
+
+describe('scenarios', () => {
+  it('reads durations', () => {
+    expect(parseDuration('90s')).toBe(90);
+    expect(parseDuration('1h30m')).toBe(5400);
+    expect(parseDuration(12)).toBe(12);
+    expect(parseDuration('soon')).toBeUndefined();
+  });
+
+  it('names the source and every bad field', () => {
+    const bad = {
+      workloads: [{ name: 'web', replicas: -1, requests: { cpu: 'lots' } }],
+      pdbs: [{ name: 'p', selector: { app: 'web' }, minAvailable: 1, maxUnavailable: 1 }],
+      timeline: [{ at: 'later', scale: { deployment: 'web', replicas: 2 } }],
+    };
+    let message = '';
+    try {
+      parseScenario(bad, 'load.yaml');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('load.yaml: workloads[0].replicas:');
+    expect(message).toContain('load.yaml: workloads[0].requests.cpu: must be a quantity');
+    expect(message).toContain('load.yaml: pdbs[0]: set minAvailable or maxUnavailable, not both');
+    expect(message).toContain('load.yaml: timeline[0]');
+  });
+});
+
+describe('topology from a cluster config', () => {
+  it('names and sizes nodes as LambdaStack does', async () => {
+    const config = parseClusterConfig('aws-demo.yml', await readFile('cluster-config/aws-demo.yml', 'utf8'));
+    const topology = topologyFromConfig(config);
+    expect(topology.nodes.map((n) => [n.name, n.role, n.size])).toEqual([
+      ['demo-shop-kubernetes-master-vm-0', 'control-plane', 't3.medium'],
+      ['demo-shop-kubernetes-node-vm-0', 'worker', 't3.medium'],
+      ['demo-shop-kubernetes-node-vm-1', 'worker', 't3.medium'],
+      ['demo-shop-kubernetes-node-vm-2', 'worker', 't3.medium'],
+    ]);
+    expect(topology.workerLabels).toEqual({ 'node-type': 'lambdastack' });
+    const azure = topologyFromConfig(parseClusterConfig('azure-demo.yml', await readFile('cluster-config/azure-demo.yml', 'utf8')));
+    expect(azure.workerSize).toBe('Standard_D2s_v3');
+    expect(azure.controlPlaneSize).toBe('Standard_DS2_v2');
+  });
+
+  it('refuses an unknown worker size, naming the file and document', () => {
+    const text = `kind: lambdastack-cluster
+provider: aws
+name: default
+specification:
+  name: x
+  components:
+    kubernetes_node: {count: 1, machine: big}
+---
+kind: infrastructure/virtual-machine
+provider: aws
+name: big
+specification:
+  size: z1.enormous
+`;
+    expect(() => topologyFromConfig(parseClusterConfig('big.yml', text))).toThrow(
+      /unknown VM size "z1.enormous" \(big.yml: infrastructure\/virtual-machine big/,
+    );
+  });
+});
+
+describe('simulated time and controllers', () => {
+  it('runs timers in order when time is advanced by hand', () => {
+    const clock = new SimClock({ start: 0, timeScale: 0 });
+    const seen: string[] = [];
+    clock.after(10, () => seen.push('b'));
+    clock.after(5, () => {
+      seen.push('a');
+      clock.after(1, () => seen.push('a+1'));
+    });
+    clock.advance(7);
+    expect(seen).toEqual(['a', 'a+1']);
+    clock.advance(3);
+    expect(seen).toEqual(['a', 'a+1', 'b']);
+    clock.close();
+  });
+
+  it('schedules least-allocated first and reports unschedulable pods as the scheduler does', () => {
+    const cluster = new SimCluster({ clock: { timeScale: 0 }, system: false });
+    cluster.bootstrap(() => {
+      cluster.addNode('cp', { role: 'control-plane' });
+      cluster.addNode('w1');
+      cluster.addNode('w2');
+      cluster.createDeployment({ name: 'web', replicas: 4, requests: { cpu: '500m', memory: '256Mi' } });
+      cluster.createDeployment({ name: 'big', replicas: 1, requests: { cpu: '3' } });
+    });
+    const pods = cluster.pods('default');
+    const web = pods.filter((p) => p.metadata.name.startsWith('web-'));
+    expect(web.map((p) => p.spec.nodeName).sort()).toEqual(['w1', 'w1', 'w2', 'w2']);
+    expect(web.every((p) => p.status.phase === 'Running')).toBe(true);
+    const big = pods.find((p) => p.metadata.name.startsWith('big-')) as Pod;
+    expect(big.status.phase).toBe('Pending');
+    expect(big.status.conditions).toContainEqual(
+      expect.objectContaining({
+        type: 'PodScheduled',
+        status: 'False',
+        reason: 'Unschedulable',
+        message:
+          '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. ' +
+          'preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.',
+      }),
+    );
+    cluster.close();
+  });
+
+  it('terminates deleted pods after their grace period and replaces them', () => {
+    const cluster = new SimCluster({ clock: { timeScale: 0 }, system: false, timing: { podStartSeconds: 2 } });
+    cluster.bootstrap(() => {
+      cluster.addNode('w1');
+      cluster.createDeployment({ name: 'web', replicas: 1, terminationGracePeriodSeconds: 20 });
+    });
+    const [first] = cluster.pods('default') as [Pod];
+    const deleted = cluster.registry.delete(R.pods, 'default', first.metadata.name);
+    expect((deleted.object as Pod).metadata.deletionTimestamp).toBeDefined();
+    cluster.settle();
+    expect(cluster.pods('default')).toHaveLength(2);
+    cluster.advance(2);
+    expect(cluster.pods('default').filter((p) => p.status.phase === 'Running')).toHaveLength(2);
+    cluster.advance(18);
+    expect(cluster.pods('default').map((p) => p.metadata.name)).not.toContain(first.metadata.name);
+    expect(cluster.pods('default')).toHaveLength(1);
+    cluster.close();
+  });
+});
