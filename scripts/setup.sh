@@ -11,8 +11,10 @@ command -v node >/dev/null || { say "Node.js is missing: install it first (apt-g
 command -v npm >/dev/null || { say "npm is missing: install it first (apt-get install npm)"; exit 1; }
 
 # command → Debian package, for every tool a test runs.
+# kubectl: the machine image may bring a newer one; Debian's kubernetes-client is the fallback.
 declare -A needed=(
   [git]=git
+  [kubectl]=kubernetes-client
 )
 missing=()
 for cmd in "${!needed[@]}"; do

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { type Io, processIo } from './cli/io.js';
+import { registerSimCommands } from './cli/sim.js';
 import { DEFAULT_CONFIG_DIR } from './config/layout.js';
 import { ConfigError, formatProblem, UserError } from './config/problems.js';
 
@@ -117,6 +118,8 @@ function buildProgram(io: Io): Command {
       const format = opts.json ? 'json' : opts.markdown ? 'markdown' : opts.mermaid ? 'mermaid' : 'text';
       await (await import('./cli/history.js')).historyCommand({ ...opts, format }, io);
     });
+
+  registerSimCommands(program, io);
 
   program
     .command('demo')
