@@ -127,7 +127,7 @@ export class SimCluster {
       deploymentController,
       replicaSetController,
       daemonSetController,
-      schedulerController,
+      schedulerController(),
       (ctx) => this.kubelets.run(ctx),
       disruptionController,
     ];

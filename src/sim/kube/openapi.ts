@@ -7,6 +7,7 @@
  * the fields open: enough for clients to map kinds, not a full schema.
  */
 import { createHash } from 'node:crypto';
+import { buildSchemas } from './openapi-schemas.js';
 import { GROUP_VERSIONS, RESOURCES, type ResourceInfo } from './resources.js';
 
 type Doc = Record<string, unknown>;
@@ -145,50 +146,91 @@ function definitionOf(group: string, version: string, kind: string): string {
   return `io.k8s.api.${group || 'core'}.${version}.${kind}`;
 }
 
-function kindSchema(definition: string, gvk: { group: string; version: string; kind: string }, list = false): Doc {
-  const properties: Doc = {
-    apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
-    kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
-    metadata: schemaRef(list ? 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta' : 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'),
-  };
-  if (list) properties.items = { type: 'array', items: schemaRef(definition.replace(/List$/, '')) };
-  else {
-    properties.spec = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
-    properties.status = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
-  }
-  return { type: 'object', properties, ...(list ? { required: ['items'] } : {}), 'x-kubernetes-group-version-kind': [gvk] };
-}
-
-const META_SCHEMAS: Record<string, Doc> = {
-  'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-  'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta': { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-  'io.k8s.apimachinery.pkg.apis.meta.v1.Patch': {
-    type: 'object',
-    description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.',
-  },
-  'io.k8s.apimachinery.pkg.apis.meta.v1.Status': kindSchema('io.k8s.apimachinery.pkg.apis.meta.v1.Status', {
-    group: '',
-    version: 'v1',
-    kind: 'Status',
-  }),
+/** The client-node model class of each served kind (its list is `<class>List`). */
+const MODEL_CLASSES: Record<string, string> = {
+  Namespace: 'V1Namespace',
+  Node: 'V1Node',
+  Pod: 'V1Pod',
+  Event: 'CoreV1Event',
+  Deployment: 'V1Deployment',
+  ReplicaSet: 'V1ReplicaSet',
+  DaemonSet: 'V1DaemonSet',
+  PodDisruptionBudget: 'V1PodDisruptionBudget',
+  Eviction: 'V1Eviction',
+  Scale: 'V1Scale',
 };
 
+const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
+
+/** metrics.k8s.io has no client-node models: its two kinds, written out. */
+function metricsSchemas(): Record<string, Doc> {
+  const usage = { type: 'object', additionalProperties: { type: 'string' } };
+  const common = (kind: string, extra: Record<string, Doc>): Doc => ({
+    type: 'object',
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: schemaRef(`${META}.ObjectMeta`),
+      timestamp: { type: 'string', format: 'date-time' },
+      window: { type: 'string' },
+      ...extra,
+    },
+    'x-kubernetes-group-version-kind': [{ group: 'metrics.k8s.io', version: 'v1beta1', kind }],
+  });
+  const base = 'io.k8s.metrics.pkg.apis.metrics.v1beta1';
+  const list = (item: string, kind: string): Doc => ({
+    type: 'object',
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: schemaRef(`${META}.ListMeta`),
+      items: { type: 'array', items: schemaRef(`${base}.${item}`) },
+    },
+    required: ['items'],
+    'x-kubernetes-group-version-kind': [{ group: 'metrics.k8s.io', version: 'v1beta1', kind }],
+  });
+  return {
+    [`${base}.NodeMetrics`]: common('NodeMetrics', { usage }),
+    [`${base}.NodeMetricsList`]: list('NodeMetrics', 'NodeMetricsList'),
+    [`${base}.PodMetrics`]: common('PodMetrics', {
+      containers: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, usage } } },
+    }),
+    [`${base}.PodMetricsList`]: list('PodMetrics', 'PodMetricsList'),
+  };
+}
+
 function schemasFor(resources: readonly ResourceInfo[]): Record<string, Doc> {
-  const schemas: Record<string, Doc> = { ...META_SCHEMAS };
+  const roots: Parameters<typeof buildSchemas>[0][number][] = [];
   for (const info of resources) {
-    const gvk = { group: info.group, version: info.version, kind: info.kind };
-    schemas[info.definition] = kindSchema(info.definition, gvk);
-    schemas[`${info.definition}List`] = kindSchema(`${info.definition}List`, { ...gvk, kind: info.listKind }, true);
+    const model = MODEL_CLASSES[info.kind];
+    if (!model) continue;
+    roots.push({
+      className: model,
+      group: info.group,
+      version: info.version,
+      gvk: { group: info.group, version: info.version, kind: info.kind },
+    });
+    roots.push({
+      className: `${model}List`,
+      group: info.group,
+      version: info.version,
+      gvk: { group: info.group, version: info.version, kind: info.listKind },
+    });
     for (const sub of info.subresources) {
-      if (sub.kind === info.kind) continue;
-      const subGvk = { group: sub.group ?? info.group, version: sub.version ?? info.version, kind: sub.kind };
-      schemas[definitionOf(subGvk.group, subGvk.version, sub.kind)] = kindSchema(
-        definitionOf(subGvk.group, subGvk.version, sub.kind),
-        subGvk,
-      );
+      const subModel = MODEL_CLASSES[sub.kind];
+      if (!subModel || sub.kind === info.kind) continue;
+      const group = sub.group ?? info.group;
+      const version = sub.version ?? info.version;
+      roots.push({ className: subModel, group, version, gvk: { group, version, kind: sub.kind } });
     }
   }
-  return schemas;
+  roots.push({ className: 'V1Status', group: '', version: 'v1', gvk: { group: '', version: 'v1', kind: 'Status' } });
+  const { schemas } = buildSchemas(roots);
+  schemas[`${META}.Patch`] = {
+    type: 'object',
+    description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.',
+  };
+  return resources.some((r) => r.group === 'metrics.k8s.io') ? { ...schemas, ...metricsSchemas() } : schemas;
 }
 
 /** The OpenAPI v3 document path of a group version: "api/v1", "apis/apps/v1". */
@@ -262,7 +304,14 @@ function buildV2(gitVersion: string): Doc {
       paths[path] = converted;
     }
   }
-  const definitions = JSON.parse(JSON.stringify(schemasFor(RESOURCES)).replaceAll('#/components/schemas/', '#/definitions/')) as Doc;
+  // Swagger 2.0 has no anyOf: int-or-string is written as the API server writes it there.
+  const v2Schema = (_key: string, value: unknown): unknown =>
+    value && typeof value === 'object' && (value as Doc)['x-kubernetes-int-or-string']
+      ? { type: 'string', format: 'int-or-string' }
+      : value;
+  const definitions = JSON.parse(
+    JSON.stringify(schemasFor(RESOURCES), v2Schema).replaceAll('#/components/schemas/', '#/definitions/'),
+  ) as Doc;
   return { swagger: '2.0', info: { title: 'Kubernetes', version: gitVersion }, paths, definitions };
 }
 

@@ -4,6 +4,8 @@
  * node affinity, including the `metadata.name` field DaemonSets pin with) and NodeResourcesFit
  * (CPU, memory, pod count); scoring by least-allocated requests (with the scheduler's non-zero
  * defaults for containers without requests), spreading a workload's pods across nodes on ties.
+ * In large clusters it stops after enough feasible nodes, rotating its starting point, as the
+ * scheduler's percentageOfNodesToScore does.
  * A pod that fits nowhere gets the same message as the real scheduler's FitError.
  *
  * Not simulated: inter-pod affinity, topology spread constraints, volumes, host ports, and
@@ -33,6 +35,20 @@ export function emptyLoad(): NodeLoad {
 const DEFAULT_CPU_REQUEST = 100;
 const DEFAULT_MEMORY_REQUEST = 200 * 2 ** 20;
 
+const requestCache = new WeakMap<Pod, { cpu: number; memory: number; scoreCpu: number; scoreMemory: number }>();
+
+/** A pod's requests (for filtering) and non-zero requests (for scoring), cached per stored object. */
+function requestsOf(pod: Pod): { cpu: number; memory: number; scoreCpu: number; scoreMemory: number } {
+  let cached = requestCache.get(pod);
+  if (!cached) {
+    const req = podRequests(pod.spec);
+    const score = scoringRequests(pod);
+    cached = { cpu: req.cpu, memory: req.memory, scoreCpu: score.cpu, scoreMemory: score.memory };
+    requestCache.set(pod, cached);
+  }
+  return cached;
+}
+
 /** Per-container non-zero requests, as the scheduler's scoring uses them. */
 function scoringRequests(pod: Pod): { cpu: number; memory: number } {
   let cpu = 0;
@@ -51,21 +67,32 @@ function ownerUid(pod: Pod): string | undefined {
 
 /** Adds a pod to a node's load (when it is bound there or just placed). */
 export function addToLoad(load: NodeLoad, pod: Pod): void {
-  const req = podRequests(pod.spec);
-  const score = scoringRequests(pod);
+  const req = requestsOf(pod);
   load.cpu += req.cpu;
   load.memory += req.memory;
-  load.scoreCpu += score.cpu;
-  load.scoreMemory += score.memory;
+  load.scoreCpu += req.scoreCpu;
+  load.scoreMemory += req.scoreMemory;
   load.pods += 1;
   const owner = ownerUid(pod);
   if (owner) load.owners.set(owner, (load.owners.get(owner) ?? 0) + 1);
 }
 
+// Stored objects are never changed in place (a write stores a new object), so per-object caches stay valid.
+const allocatableCache = new WeakMap<Node, { cpu: number; memory: number; pods: number }>();
+
 /** A node's allocatable CPU (millicores), memory (bytes) and pods. */
 export function allocatable(node: Node): { cpu: number; memory: number; pods: number } {
-  const a = node.status?.allocatable ?? {};
-  return { cpu: cpuMillis(a.cpu ?? '0') ?? 0, memory: memoryBytes(a.memory ?? '0') ?? 0, pods: Number.parseInt(a.pods ?? '0', 10) || 0 };
+  let cached = allocatableCache.get(node);
+  if (!cached) {
+    const a = node.status?.allocatable ?? {};
+    cached = {
+      cpu: cpuMillis(a.cpu ?? '0') ?? 0,
+      memory: memoryBytes(a.memory ?? '0') ?? 0,
+      pods: Number.parseInt(a.pods ?? '0', 10) || 0,
+    };
+    allocatableCache.set(node, cached);
+  }
+  return cached;
 }
 
 /** `v1helper.TolerationsTolerateTaint`. */
@@ -114,6 +141,7 @@ function matchTerm(term: NodeSelectorTerm, node: Node): boolean {
 
 /** Node selector and required node affinity (terms are ORed, requirements within a term ANDed). */
 export function matchesNodeAffinity(pod: Pod, node: Node): boolean {
+  if (pod.spec.nodeSelector === undefined && pod.spec.affinity?.nodeAffinity === undefined) return true;
   const labels = node.metadata.labels ?? {};
   for (const [key, value] of Object.entries(pod.spec.nodeSelector ?? {})) if (labels[key] !== value) return false;
   const terms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
@@ -122,7 +150,12 @@ export function matchesNodeAffinity(pod: Pod, node: Node): boolean {
 }
 
 /** The first filter a node fails for a pod (the scheduler stops at the first failing plugin), or undefined when it fits. */
-export function filterNode(pod: Pod, node: Node, load: NodeLoad): { reasons: string[]; resolvable: boolean } | undefined {
+export function filterNode(
+  pod: Pod,
+  node: Node,
+  load: NodeLoad,
+  alloc = allocatable(node),
+): { reasons: string[]; resolvable: boolean } | undefined {
   if (node.spec?.unschedulable) {
     const tolerated = tolerates(pod.spec.tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
     if (!tolerated) return { reasons: ['node(s) were unschedulable'], resolvable: false };
@@ -135,8 +168,7 @@ export function filterNode(pod: Pod, node: Node, load: NodeLoad): { reasons: str
       return { reasons: [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`], resolvable: false };
   }
   if (!matchesNodeAffinity(pod, node)) return { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false };
-  const alloc = allocatable(node);
-  const req = podRequests(pod.spec);
+  const req = requestsOf(pod);
   const reasons: string[] = [];
   if (load.pods + 1 > alloc.pods) reasons.push('Too many pods');
   if (req.cpu > 0 && load.cpu + req.cpu > alloc.cpu) reasons.push('Insufficient cpu');
@@ -145,9 +177,9 @@ export function filterNode(pod: Pod, node: Node, load: NodeLoad): { reasons: str
 }
 
 /** NodeResourcesFit LeastAllocated: the mean free share of CPU and memory after placing the pod (0..100). */
-function score(pod: Pod, node: Node, load: NodeLoad): number {
-  const alloc = allocatable(node);
-  const req = scoringRequests(pod);
+function score(pod: Pod, alloc: { cpu: number; memory: number }, load: NodeLoad): number {
+  const r = requestsOf(pod);
+  const req = { cpu: r.scoreCpu, memory: r.scoreMemory };
   const free = (capacity: number, used: number): number => (capacity <= 0 ? 0 : Math.max(0, (capacity - used) / capacity));
   return ((free(alloc.cpu, load.scoreCpu + req.cpu) + free(alloc.memory, load.scoreMemory + req.memory)) / 2) * 100;
 }
@@ -167,29 +199,85 @@ function histogram(counts: Map<string, number>): string {
  * `0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.
  * preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.`
  */
-export function placePod(pod: Pod, nodes: readonly Node[], loads: ReadonlyMap<string, NodeLoad>): Placement {
-  if (nodes.length === 0) return { unschedulable: 'no nodes available to schedule pods' };
+/** A node as the scheduler sees it in one run: its allocatable resources and what is committed on it. */
+export interface Candidate {
+  node: Node;
+  alloc: { cpu: number; memory: number; pods: number };
+  load: NodeLoad;
+}
+
+/** Candidates for a scheduling run, with a load for every node (empty where nothing runs yet). */
+export function candidatesOf(nodes: readonly Node[], loads: Map<string, NodeLoad>): Candidate[] {
+  return nodes.map((node) => {
+    let load = loads.get(node.metadata.name);
+    if (!load) {
+      load = emptyLoad();
+      loads.set(node.metadata.name, load);
+    }
+    return { node, alloc: allocatable(node), load };
+  });
+}
+
+export function placePod(pod: Pod, candidates: readonly Candidate[], search: SearchState = { start: 0 }): Placement {
+  if (candidates.length === 0) return { unschedulable: 'no nodes available to schedule pods' };
   const reasons = new Map<string, number>();
   const preemption = new Map<string, number>();
-  let best: { node: Node; score: number; spread: number } | undefined;
+  let best: { candidate: Candidate; score: number; spread: number } | undefined;
   const owner = ownerUid(pod);
-  for (const node of nodes) {
-    const load = loads.get(node.metadata.name) ?? emptyLoad();
-    const failed = filterNode(pod, node, load);
+  const total = candidates.length;
+  const pinned = pinnedNodes(pod);
+  const wanted = pinned ? total : feasibleNodesToFind(total);
+  let feasible = 0;
+  let processed = 0;
+  for (; processed < total && feasible < wanted; processed++) {
+    const candidate = candidates[(search.start + processed) % total] as Candidate;
+    // NodeAffinity's PreFilter: a pod pinned to named nodes (DaemonSet pods) is only filtered on those.
+    const failed =
+      pinned && !pinned.has(candidate.node.metadata.name)
+        ? { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false }
+        : filterNode(pod, candidate.node, candidate.load, candidate.alloc);
     if (failed) {
       for (const reason of failed.reasons) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       const why = failed.resolvable ? 'No preemption victims found for incoming pod' : 'Preemption is not helpful for scheduling';
       preemption.set(why, (preemption.get(why) ?? 0) + 1);
       continue;
     }
-    const s = score(pod, node, load);
-    const spread = owner ? (load.owners.get(owner) ?? 0) : 0;
-    // Highest score; on a tie, fewer replicas of the same workload (SelectorSpread), then the name for determinism.
-    if (!best || s > best.score + 1e-9 || (Math.abs(s - best.score) <= 1e-9 && spread < best.spread)) best = { node, score: s, spread };
+    feasible++;
+    const s = score(pod, candidate.alloc, candidate.load);
+    const spread = owner ? (candidate.load.owners.get(owner) ?? 0) : 0;
+    // Highest score; on a tie, fewer replicas of the same workload (SelectorSpread).
+    if (!best || s > best.score + 1e-9 || (Math.abs(s - best.score) <= 1e-9 && spread < best.spread))
+      best = { candidate, score: s, spread };
   }
-  if (best) return { node: best.node.metadata.name };
-  const n = nodes.length;
+  // The next pod's search starts where this one stopped, so placements rotate over the nodes as in the scheduler.
+  search.start = (search.start + processed) % total;
+  if (best) return { node: best.candidate.node.metadata.name };
   return {
-    unschedulable: `0/${n} nodes are available: ${histogram(reasons)}. preemption: 0/${n} nodes are available: ${histogram(preemption)}.`,
+    unschedulable: `0/${total} nodes are available: ${histogram(reasons)}. preemption: 0/${total} nodes are available: ${histogram(preemption)}.`,
   };
+}
+
+/** The node names a pod's required node affinity pins it to with `matchFields` on `metadata.name` (as DaemonSet pods are). */
+function pinnedNodes(pod: Pod): Set<string> | undefined {
+  const terms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (terms?.length !== 1) return undefined;
+  const fields = terms[0]?.matchFields ?? [];
+  const byName = fields.find((f) => f.key === 'metadata.name' && f.operator === 'In');
+  return byName ? new Set(byName.values ?? []) : undefined;
+}
+
+/** Where the scheduler's next search over the nodes starts (it persists across pods). */
+export interface SearchState {
+  start: number;
+}
+
+/**
+ * How many feasible nodes the scheduler looks for before it stops filtering and scores them
+ * (`numFeasibleNodesToFind` with the default adaptive percentageOfNodesToScore): all of them
+ * below 100 nodes; otherwise 50% minus 1% per 125 nodes, at least 5% and at least 100 nodes.
+ */
+export function feasibleNodesToFind(total: number): number {
+  if (total < 100) return total;
+  const percentage = Math.max(5, 50 - Math.floor(total / 125));
+  return Math.max(100, Math.floor((total * percentage) / 100));
 }

@@ -10,7 +10,7 @@ import type { SimCluster } from './cluster.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { evict } from './eviction.js';
 import { negotiate, type Output } from './negotiation.js';
-import { buildOpenApi, type OpenApiDocs } from './openapi.js';
+import type { OpenApiDocs } from './openapi.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { decodeProtobuf, isProtobuf } from './protobuf.js';
 import { compileFilter, type DeleteOptions, matchesFilter, PATCH_TYPES } from './registry.js';
@@ -24,6 +24,7 @@ import {
   invalidValue,
   KubeError,
   methodNotAllowed,
+  notAcceptable,
   notFound,
   pathNotFound,
   serviceUnavailable,
@@ -134,7 +135,12 @@ function deleteOptions(url: URL, body: unknown): DeleteOptions {
 
 export function createKubeServer(options: KubeServerOptions): KubeServer {
   const cluster = options.cluster;
-  const openapi: OpenApiDocs = buildOpenApi(cluster.kubernetesVersion);
+  // Built on first use: the schemas come from client-node's models, which take a moment to load.
+  let openapiDocs: Promise<OpenApiDocs> | undefined;
+  const openapi = (): Promise<OpenApiDocs> => {
+    openapiDocs ??= import('./openapi.js').then((m) => m.buildOpenApi(cluster.kubernetesVersion));
+    return openapiDocs;
+  };
   const watches = new Set<() => void>();
 
   const asOutput = (info: ResourceInfo, output: Output, object: KubeObject): unknown => {
@@ -372,13 +378,17 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
         return new Reply(200, apiResourceList(r.group, r.version));
       }
       case 'openapiV3Index':
-        return new Reply(200, openapi.index);
+        return new Reply(200, (await openapi()).index);
       case 'openapiV3': {
-        const doc = openapi.groupVersions.get(r.path);
+        const doc = (await openapi()).groupVersions.get(r.path);
         return doc ? new Reply(200, doc) : new Reply(404, '404 page not found', true);
       }
-      case 'openapiV2':
-        return new Reply(200, openapi.v2);
+      case 'openapiV2': {
+        // The API server also serves v2 as protobuf; the simulator only as JSON, so a client that accepts nothing else gets 406.
+        const accept = ctx.req.headers.accept ?? '*/*';
+        if (!/application\/json|\*\/\*|application\/\*/.test(accept)) throw notAcceptable(['application/json']);
+        return new Reply(200, (await openapi()).v2);
+      }
       case 'resource':
         return resource(ctx, r);
       case 'unknownResource':

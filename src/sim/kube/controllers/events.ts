@@ -67,18 +67,20 @@ export class EventRecorder {
     this.expire();
   }
 
+  /**
+   * Drops the oldest events once there are a fifth more than MAX_EVENTS (in a batch: trimming
+   * one per new event would cost a scan each time). The store keeps events in creation order.
+   */
   private expire(): void {
-    if (this.store.count(storeKey(R.events)) <= MAX_EVENTS) return;
+    const key = storeKey(R.events);
+    if (this.store.count(key) <= MAX_EVENTS * 1.2) return;
     const cutoff = this.clock.now() - EVENT_TTL_MS;
-    const events = [...this.store.values(storeKey(R.events))].sort(
-      (a, b) => Date.parse(a.metadata.creationTimestamp) - Date.parse(b.metadata.creationTimestamp),
-    );
-    let excess = events.length - MAX_EVENTS;
-    for (const event of events) {
+    let excess = this.store.count(key) - MAX_EVENTS;
+    for (const event of [...this.store.values(key)]) {
       if (excess <= 0 && Date.parse(event.metadata.creationTimestamp) >= cutoff) break;
-      this.store.remove(storeKey(R.events), event.metadata.namespace, event.metadata.name);
+      this.store.remove(key, event.metadata.namespace, event.metadata.name);
       excess--;
     }
-    for (const [key, ref] of this.folded) if (!this.store.get(storeKey(R.events), ref.namespace, ref.name)) this.folded.delete(key);
+    for (const [fold, ref] of this.folded) if (!this.store.get(key, ref.namespace, ref.name)) this.folded.delete(fold);
   }
 }

@@ -4,8 +4,9 @@
  * node's IP for host-network pods); a pod with a `deletionTimestamp` is removed when its grace
  * period is over, as the kubelet does once its containers stop.
  */
+import { createHash } from 'node:crypto';
 import { R, storeKey } from '../resources.js';
-import { type Condition, type ContainerStatus, clone, type Node, type Pod } from '../types.js';
+import type { Condition, ContainerStatus, Node, Pod } from '../types.js';
 import type { ControllerContext } from './context.js';
 import { setCondition } from './util.js';
 
@@ -15,14 +16,9 @@ function imageRef(image: string): string {
   return `docker.io/${name.includes(':') ? name : `${name}:latest`}`;
 }
 
+/** Stable hex digits derived from a seed (image digests, container ids). */
 function hex(length: number, seed: string): string {
-  let out = '';
-  let h = 2166136261;
-  while (out.length < length) {
-    for (const c of seed + out.length) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
-    out += h.toString(16).padStart(8, '0');
-  }
-  return out.slice(0, length);
+  return createHash('sha256').update(seed).digest('hex').slice(0, length);
 }
 
 function internalIP(node: Node): string | undefined {
@@ -106,7 +102,7 @@ export class Kubelets {
   }
 
   private creating(pod: Pod, node: Node, ctx: ControllerContext): Pod {
-    const next = clone(pod);
+    const next: Pod = { ...pod, status: { ...pod.status } };
     const now = ctx.clock.timestamp();
     const names = (pod.spec.containers ?? []).map((c) => c.name);
     let conditions: Condition[] = next.status.conditions ?? [];
@@ -151,7 +147,7 @@ export class Kubelets {
     if (!pod || pod.metadata.uid !== uid || pod.metadata.deletionTimestamp || pod.status?.phase !== 'Pending' || !pod.spec.nodeName) return;
     const node = ctx.store.get<Node>(storeKey(R.nodes), undefined, pod.spec.nodeName);
     if (!node) return;
-    const next = pod.status.containerStatuses ? clone(pod) : this.creating(pod, node, ctx);
+    const next: Pod = pod.status.containerStatuses ? { ...pod, status: { ...pod.status } } : this.creating(pod, node, ctx);
     const now = ctx.clock.timestamp();
     let conditions = next.status.conditions ?? [];
     for (const type of ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady']) {

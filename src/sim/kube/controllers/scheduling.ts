@@ -5,12 +5,18 @@
  * as the real scheduler requeues unschedulable pods on cluster events.
  */
 import { R, storeKey } from '../resources.js';
-import { addToLoad, emptyLoad, type NodeLoad, placePod } from '../scheduler.js';
-import { clone, type Node, type Pod } from '../types.js';
+import { addToLoad, candidatesOf, emptyLoad, type NodeLoad, placePod, type SearchState } from '../scheduler.js';
+import type { Node, Pod } from '../types.js';
 import type { ControllerContext } from './context.js';
 import { setCondition } from './util.js';
 
-export function schedulerController(ctx: ControllerContext): void {
+/** The scheduler loop, with its search position kept between runs. */
+export function schedulerController(): (ctx: ControllerContext) => void {
+  const search: SearchState = { start: 0 };
+  return (ctx) => schedule(ctx, search);
+}
+
+function schedule(ctx: ControllerContext, search: SearchState): void {
   const podKey = storeKey(R.pods);
   const nodes = [...ctx.store.values<Node>(storeKey(R.nodes))].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
   const loads = new Map<string, NodeLoad>();
@@ -37,9 +43,11 @@ export function schedulerController(ctx: ControllerContext): void {
       (a.metadata.name < b.metadata.name ? -1 : 1),
   );
   const now = ctx.clock.timestamp();
+  const candidates = candidatesOf(nodes, loads);
   for (const pod of pending) {
-    const placement = placePod(pod, nodes, loads);
-    const next = clone(pod);
+    const placement = placePod(pod, candidates, search);
+    // A shallow copy of what changes: pods are many, and stored objects are never changed in place.
+    const next: Pod = { ...pod, spec: { ...pod.spec }, status: { ...pod.status } };
     if ('node' in placement) {
       next.spec.nodeName = placement.node;
       next.status.conditions = setCondition(
@@ -47,7 +55,6 @@ export function schedulerController(ctx: ControllerContext): void {
         { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now },
         now,
       );
-      // A condition that flipped gets a new transition time; a set one keeps its own field order.
       const stored = ctx.store.update(podKey, next);
       let load = loads.get(placement.node);
       if (!load) {
