@@ -15,7 +15,7 @@ import { Kubelets } from './controllers/kubelet.js';
 import { schedulerController } from './controllers/scheduling.js';
 import { daemonSetController, deploymentController, replicaSetController } from './controllers/workloads.js';
 import { nodeMetrics, podMetrics, UsageModel, type WorkloadUsage } from './metrics.js';
-import { addressIn, buildNode, type NodeRole } from './nodes.js';
+import { addressIn, buildNode, NOT_READY_TAINT_KEY, type NodeRole, READY_CONDITION } from './nodes.js';
 import { parseQuantity } from './quantity.js';
 import { Registry } from './registry.js';
 import { R, storeKey } from './resources.js';
@@ -106,7 +106,7 @@ export class SimCluster {
     this.registry = new Registry(this.store, this.clock);
     this.events = new EventRecorder(this.store, this.clock);
     this.kubernetesVersion = options.kubernetesVersion ?? 'v1.32.0';
-    this.timing = { podStartSeconds: 2, orphanPodSeconds: 40, ...(options.timing ?? {}) };
+    this.timing = { podStartSeconds: 2, orphanPodSeconds: 40, nodeReadySeconds: 10, ...(options.timing ?? {}) };
     // Validate sizes up front: an unknown size is a configuration error, reported before anything runs.
     vmSize(options.workerSize ?? 't3.medium', 'worker size');
     vmSize(options.controlPlaneSize ?? options.workerSize ?? 't3.medium', 'control-plane size');
@@ -173,6 +173,8 @@ export class SimCluster {
       't3.medium';
     const size = vmSize(sizeName, `node ${name}`);
     const index = this.nodeCount++;
+    // A node joining a running cluster is NotReady until its network plugin starts; the initial ones are up already.
+    const joining = !this.bootstrapping && this.timing.nodeReadySeconds > 0;
     const node = this.registry.create(
       R.nodes,
       undefined,
@@ -187,14 +189,40 @@ export class SimCluster {
           ...(options.taints ? { taints: options.taints } : {}),
           kubeletVersion: this.kubernetesVersion,
           provider: this.options.provider ?? 'any',
+          ready: !joining,
         },
         this.clock.timestamp(),
       ),
     ) as Node;
+    if (joining) this.clock.after(this.timing.nodeReadySeconds, () => this.markReady(name, node.metadata.uid));
     if (role === 'control-plane' && (this.options.system ?? true)) {
       for (const pod of mirrorPods(node, this.kubernetesVersion)) this.registry.create(R.pods, 'kube-system', pod);
     }
     return node;
+  }
+
+  /** The kubelet reports Ready and the node lifecycle controller lifts the not-ready taint. */
+  private markReady(name: string, uid: string): void {
+    const node = this.store.get<Node>(storeKey(R.nodes), undefined, name);
+    if (!node || node.metadata.uid !== uid || this.closed) return;
+    const now = this.clock.timestamp();
+    const next = clone(node);
+    next.status.conditions = (next.status.conditions ?? []).map((c) =>
+      c.type === 'Ready'
+        ? {
+            ...c,
+            status: 'True',
+            reason: READY_CONDITION.reason,
+            message: READY_CONDITION.message,
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+          }
+        : c,
+    );
+    const taints = (next.spec.taints ?? []).filter((t) => t.key !== NOT_READY_TAINT_KEY);
+    if (taints.length > 0) next.spec.taints = taints;
+    else delete next.spec.taints;
+    this.store.update(storeKey(R.nodes), next);
   }
 
   /** A VM destroyed: its Node object goes; its pods are deleted by the pod GC after the quarantine. */

@@ -21,9 +21,18 @@ export interface NodeSpecInput {
   taints?: Taint[];
   kubeletVersion: string;
   provider: string;
+  /** False for a node that just joined: NotReady, with the not-ready taint, until its network plugin starts. */
+  ready?: boolean;
 }
 
 export const CONTROL_PLANE_TAINT: Taint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
+export const NOT_READY_TAINT_KEY = 'node.kubernetes.io/not-ready';
+export const READY_CONDITION = { reason: 'KubeletReady', message: 'kubelet is posting ready status' };
+const NOT_READY_CONDITION = {
+  reason: 'KubeletNotReady',
+  message:
+    'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+};
 
 function stableUuid(seed: string): string {
   const h = createHash('sha256').update(seed).digest('hex');
@@ -46,7 +55,11 @@ export function buildNode(input: NodeSpecInput, now: string): Omit<Node, 'metada
     labels['node.kubernetes.io/exclude-from-external-load-balancers'] = '';
   }
   Object.assign(labels, input.labels ?? {});
-  const taints = input.taints ?? (input.role === 'control-plane' ? [CONTROL_PLANE_TAINT] : []);
+  const ready = input.ready ?? true;
+  const taints = [
+    ...(input.taints ?? (input.role === 'control-plane' ? [CONTROL_PLANE_TAINT] : [])),
+    ...(ready ? [] : [{ key: NOT_READY_TAINT_KEY, effect: 'NoSchedule', timeAdded: now }]),
+  ];
   const condition = (type: string, status: string, reason: string, message: string): Record<string, string> => ({
     type,
     status,
@@ -76,7 +89,9 @@ export function buildNode(input: NodeSpecInput, now: string): Omit<Node, 'metada
         condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
         condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
         condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-        condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+        ready
+          ? condition('Ready', 'True', READY_CONDITION.reason, READY_CONDITION.message)
+          : condition('Ready', 'False', NOT_READY_CONDITION.reason, NOT_READY_CONDITION.message),
       ],
       addresses: [
         { type: 'InternalIP', address: input.address },

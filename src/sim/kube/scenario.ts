@@ -127,7 +127,13 @@ export const scenarioSchema = z.strictObject({
         .optional(),
     })
     .optional(),
-  timing: z.strictObject({ podStartSeconds: z.number().min(0).optional(), orphanPodSeconds: z.number().min(0).optional() }).optional(),
+  timing: z
+    .strictObject({
+      podStartSeconds: z.number().min(0).optional(),
+      orphanPodSeconds: z.number().min(0).optional(),
+      nodeReadySeconds: z.number().min(0).optional(),
+    })
+    .optional(),
   workloads: z.array(workloadSchema).optional(),
   pdbs: z.array(pdbSchema).optional(),
   timeline: z.array(eventSchema).optional(),

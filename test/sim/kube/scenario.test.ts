@@ -82,9 +82,19 @@ timeline:
     sim.cluster.advance(30);
     await expect(metrics.getNodeMetrics()).rejects.toThrow();
     sim.cluster.advance(60);
-    const nodes = (await core.listNode()).items;
-    const joined = nodes.find((n) => n.metadata?.name === 'demo-shop-kubernetes-node-vm-3');
-    expect(joined?.status?.capacity).toMatchObject({ cpu: '4', memory: `${16 * 1024 * 1024}Ki` });
+    const joined = await core.readNode({ name: 'demo-shop-kubernetes-node-vm-3' });
+    expect(joined.status?.capacity).toMatchObject({ cpu: '4', memory: `${16 * 1024 * 1024}Ki` });
+    // A joining node is NotReady, and tainted so, until its network plugin is up (nodeReadySeconds, 10 s).
+    expect(joined.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'KubeletNotReady' });
+    expect(joined.spec?.taints).toEqual([{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule', timeAdded: expect.any(Date) }]);
+    sim.cluster.advance(1);
+    const waiting = (await core.listNamespacedPod({ namespace: 'default', fieldSelector: 'status.phase=Pending' })).items[0];
+    expect(waiting?.status?.conditions?.[0]?.message).toBe(
+      '0/5 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }, 3 Insufficient cpu. ' +
+        'preemption: 0/5 nodes are available: 2 Preemption is not helpful for scheduling, 3 No preemption victims found for incoming pod.',
+    );
+    sim.cluster.advance(9);
+    expect((await core.readNode({ name: 'demo-shop-kubernetes-node-vm-3' })).spec?.taints).toBeUndefined();
     sim.cluster.advance(5);
     expect(await running()).toBe(12);
   });

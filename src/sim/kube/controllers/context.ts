@@ -23,6 +23,8 @@ export interface SimTiming {
   podStartSeconds: number;
   /** Simulated seconds after a node disappears before its pods are deleted (the pod GC's quarantine). */
   orphanPodSeconds: number;
+  /** Simulated seconds a node that joins stays NotReady (its CNI starting) before pods can land on it. */
+  nodeReadySeconds: number;
 }
 
 export interface ControllerContext {
