@@ -50,6 +50,8 @@ export interface SimClusterOptions {
   timing?: Partial<SimTiming>;
   /** Where errors of controllers running in the background go (default: stderr). */
   onError?: (error: Error) => void;
+  /** Changes kept for watches that resume from a resourceVersion (default 50,000); older ones get 410 Expired. */
+  watchHistory?: number;
 }
 
 export interface DeploymentInput {
@@ -81,7 +83,7 @@ const MAX_PASSES = 100;
 
 export class SimCluster {
   readonly clock: SimClock;
-  readonly store = new Store();
+  readonly store: Store;
   readonly registry: Registry;
   readonly usage = new UsageModel();
   readonly kubernetesVersion: string;
@@ -102,6 +104,7 @@ export class SimCluster {
 
   constructor(options: SimClusterOptions = {}) {
     this.options = options;
+    this.store = new Store(options.watchHistory);
     this.clock = options.clock instanceof SimClock ? options.clock : new SimClock(options.clock);
     this.registry = new Registry(this.store, this.clock);
     this.events = new EventRecorder(this.store, this.clock);

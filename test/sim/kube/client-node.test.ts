@@ -5,6 +5,7 @@ import {
   Metrics,
   makeInformer,
   PatchStrategy,
+  PolicyV1Api,
   setHeaderOptions,
   type V1Node,
   type V1Pod,
@@ -256,7 +257,7 @@ describe('evictions and disruption budgets', () => {
         code: 429,
       },
     });
-    const policy = kc.makeApiClient(await import('@kubernetes/client-node').then((m) => m.PolicyV1Api));
+    const policy = kc.makeApiClient(PolicyV1Api);
     const pdb = await policy.readNamespacedPodDisruptionBudget({ namespace: 'default', name: 'web' });
     expect(pdb.status).toMatchObject({
       currentHealthy: 2,
@@ -399,6 +400,53 @@ describe('watches', () => {
     } finally {
       request.abort();
     }
+  });
+});
+
+describe('updates, deletes and expired watches', () => {
+  it('replaces a node with its current resourceVersion, and deletes a PDB with a Success Status', async () => {
+    const { kc } = await shop({ pdbs: [{ name: 'web', selector: { app: 'web' }, maxUnavailable: 1 }] });
+    const core = kc.makeApiClient(CoreV1Api);
+    const name = WORKERS[1] as string;
+    const node = await core.readNode({ name });
+    const replaced = await core.replaceNode({
+      name,
+      body: { ...node, metadata: { ...node.metadata, labels: { ...node.metadata?.labels, tier: 'b' } } },
+    });
+    expect(replaced.metadata?.labels?.tier).toBe('b');
+    expect(Number(replaced.metadata?.resourceVersion)).toBeGreaterThan(Number(node.metadata?.resourceVersion));
+    // A PUT of the main resource cannot change status: that is what /status is for.
+    const statusIgnored = await core.replaceNode({ name, body: { ...replaced, status: { ...replaced.status, capacity: { cpu: '64' } } } });
+    expect(statusIgnored.status?.capacity?.cpu).toBe('2');
+    const policy = kc.makeApiClient(PolicyV1Api);
+    const response = await fetch(`${handle?.sim.url}/apis/policy/v1/namespaces/default/poddisruptionbudgets/web`, { method: 'DELETE' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Success',
+      details: { name: 'web', group: 'policy', kind: 'poddisruptionbudgets' },
+    });
+    expect((await policy.listNamespacedPodDisruptionBudget({ namespace: 'default' })).items).toHaveLength(0);
+  });
+
+  it('answers a watch from a compacted resourceVersion with a 410 Expired event', async () => {
+    handle = await startSim({ config: 'cluster-config/aws-demo.yml', cluster: { watchHistory: 20 } });
+    const { kc, sim } = handle;
+    const core = kc.makeApiClient(CoreV1Api);
+    const old = (await core.listNode()).metadata?.resourceVersion as string;
+    for (let i = 0; i < 30; i++) sim.cluster.scaleDeployment('coredns', 2 + (i % 2), 'kube-system');
+    const events: Array<{ type: string; object: { code?: number; reason?: string } }> = [];
+    const ended = new Promise<void>((resolve) => {
+      void new Watch(kc).watch(
+        '/api/v1/nodes',
+        { resourceVersion: old },
+        (type, object) => events.push({ type, object }),
+        () => resolve(),
+      );
+    });
+    await ended;
+    expect(events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }) }]);
   });
 });
 
