@@ -21,7 +21,7 @@ import { Registry } from './registry.js';
 import { R, storeKey } from './resources.js';
 import { vmSize } from './sizes.js';
 import { Store } from './store.js';
-import { type CniPlugin, coreDns, mirrorPods, systemDaemonSets } from './system.js';
+import { type CniPlugin, coreDns, kubeDnsService, mirrorPods, systemDaemonSets } from './system.js';
 import { clone, type Deployment, type KubeObject, type Node, type Pod, type Taint } from './types.js';
 
 export interface NodeOptions {
@@ -137,10 +137,16 @@ export class SimCluster {
     this.unsubscribe = this.store.subscribe(() => this.requestReconcile());
     for (const ns of ['default', 'kube-node-lease', 'kube-public', 'kube-system'])
       this.registry.create(R.namespaces, undefined, { metadata: { name: ns } });
+    // The API server's own service, as every cluster has it.
+    this.registry.create(R.services, 'default', {
+      metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },
+    });
     if (options.system ?? true) {
       for (const ds of systemDaemonSets(this.kubernetesVersion, options.cni ?? 'flannel'))
         this.registry.create(R.daemonsets, 'kube-system', ds);
       this.registry.create(R.deployments, 'kube-system', coreDns());
+      this.registry.create(R.services, 'kube-system', kubeDnsService());
     }
   }
 

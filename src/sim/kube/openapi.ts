@@ -152,6 +152,7 @@ const MODEL_CLASSES: Record<string, string> = {
   Node: 'V1Node',
   Pod: 'V1Pod',
   Event: 'CoreV1Event',
+  Service: 'V1Service',
   Deployment: 'V1Deployment',
   ReplicaSet: 'V1ReplicaSet',
   DaemonSet: 'V1DaemonSet',

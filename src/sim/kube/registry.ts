@@ -179,7 +179,7 @@ export class Registry {
     delete meta.managedFields;
     if (strategy.generation) meta.generation = 1;
     else delete meta.generation;
-    strategy.prepareForCreate(object);
+    strategy.prepareForCreate(object, this.store);
     const causes = strategy.validate(object);
     if (causes.length > 0) throw invalid(info.group, info.kind, meta.name, causes);
     if (this.store.get(storeKey(info), meta.namespace, meta.name)) throw alreadyExists(info.group, info.resource, meta.name);

@@ -8,6 +8,7 @@ import { parseQuantity } from './quantity.js';
 import type { ResourceInfo } from './resources.js';
 import { labelSelectorMatcher } from './selectors.js';
 import { invalidValue, required } from './status.js';
+import type { Store } from './store.js';
 import { type Container, isRecord, type KubeObject, type LabelSelector, objectAt, type Pod, type PodTemplateSpec } from './types.js';
 
 export type Cause = { field: string; reason: string; message: string };
@@ -17,8 +18,8 @@ export interface Strategy {
   hasStatus: boolean;
   /** `metadata.generation` starts at 1 and grows with every spec change. */
   generation: boolean;
-  /** Defaults and resets on create (mutates its argument, a private copy). */
-  prepareForCreate(object: KubeObject): void;
+  /** Defaults and resets on create (mutates its argument, a private copy); `store` for allocations (cluster IPs). */
+  prepareForCreate(object: KubeObject, store: Store): void;
   /** Problems with an object about to be stored; `old` on updates. */
   validate(object: KubeObject, old?: KubeObject): Cause[];
 }
@@ -323,7 +324,60 @@ const pdbStrategy: Strategy = {
   },
 };
 
+/** The service CIDR kubeadm uses (10.96.0.0/12); .1 is the `kubernetes` service, .10 kube-dns. */
+function allocateClusterIP(store: Store): string {
+  const used = new Set<string>();
+  for (const svc of store.values('services')) {
+    const ip = (svc.spec as { clusterIP?: string } | undefined)?.clusterIP;
+    if (ip) used.add(ip);
+  }
+  for (let n = 2; n < 4096 * 256; n++) {
+    if (n === 10) continue;
+    const ip = `10.96.${Math.floor(n / 256)}.${n % 256}`;
+    if (n % 256 !== 0 && !used.has(ip)) return ip;
+  }
+  throw new Error('the simulated service CIDR 10.96.0.0/12 is full');
+}
+
+const serviceStrategy: Strategy = {
+  hasStatus: true,
+  generation: false,
+  prepareForCreate(object, store) {
+    const spec = objectAt(object, 'spec');
+    spec.type ||= 'ClusterIP';
+    spec.sessionAffinity ||= 'None';
+    if (spec.type !== 'ExternalName') {
+      if (!spec.clusterIP) spec.clusterIP = allocateClusterIP(store);
+      spec.clusterIPs ??= [spec.clusterIP];
+      spec.ipFamilies ??= ['IPv4'];
+      spec.ipFamilyPolicy ??= 'SingleStack';
+      spec.internalTrafficPolicy ??= 'Cluster';
+    }
+    const ports = Array.isArray(spec.ports) ? spec.ports : [];
+    for (const port of ports) {
+      if (!isRecord(port)) continue;
+      port.protocol ??= 'TCP';
+      port.targetPort ??= port.port;
+    }
+    object.status = { loadBalancer: {} };
+  },
+  validate(object) {
+    const causes = validateMeta(object, true);
+    const spec = (object.spec ?? {}) as { type?: string; ports?: unknown };
+    if (!['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'].includes(String(spec.type))) {
+      causes.push({
+        field: 'spec.type',
+        reason: 'FieldValueNotSupported',
+        message: `Unsupported value: ${JSON.stringify(spec.type)}: supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"`,
+      });
+    }
+    if (spec.type !== 'ExternalName' && (!Array.isArray(spec.ports) || spec.ports.length === 0)) causes.push(required('spec.ports'));
+    return causes;
+  },
+};
+
 const STRATEGIES: Record<string, Strategy> = {
+  services: serviceStrategy,
   pods: podStrategy,
   nodes: nodeStrategy,
   namespaces: namespaceStrategy,

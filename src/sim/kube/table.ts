@@ -281,6 +281,43 @@ const PRINTERS: Record<string, Printer> = {
       ];
     },
   },
+  Service: {
+    columns: [
+      NAME,
+      col('Type', 'string', 'type determines how the Service is exposed.'),
+      col('Cluster-IP', 'string', 'clusterIP is the IP address of the service and is usually assigned randomly.'),
+      col(
+        'External-IP',
+        'string',
+        'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.',
+      ),
+      col('Port(s)', 'string', 'The list of ports that are exposed by this service.'),
+      AGE,
+      col('Selector', 'string', 'Route service traffic to pods with label keys and values matching this selector.', 1),
+    ],
+    cells(object, now) {
+      const spec = (object.spec ?? {}) as {
+        type?: string;
+        clusterIP?: string;
+        externalIPs?: string[];
+        ports?: Array<{ port: number; protocol?: string; nodePort?: number }>;
+        selector?: Record<string, string>;
+      };
+      const ports = (spec.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
+      const selector = Object.entries(spec.selector ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      return [
+        object.metadata.name,
+        spec.type ?? 'ClusterIP',
+        spec.clusterIP || '<none>',
+        spec.externalIPs?.length ? spec.externalIPs.join(',') : spec.type === 'LoadBalancer' ? '<pending>' : '<none>',
+        ports || '<none>',
+        age(object, now),
+        selector || '<none>',
+      ];
+    },
+  },
   Namespace: {
     columns: [NAME, col('Status', 'string', 'The status of the namespace'), AGE],
     cells(object, now) {

@@ -57,6 +57,8 @@ describe('kubectl against the simulator', () => {
       '<none>',
     ]);
     expect(rows(pods.stdout).filter((r) => r[1]?.startsWith('kube-proxy-'))).toHaveLength(4);
+    const info = await kubectl(['cluster-info']);
+    expect(info.stdout).toMatch(/^Kubernetes control plane is running at http:\/\/127\.0\.0\.1:\d+\nCoreDNS is running at /);
   });
 
   it('creates deployments (flags and a manifest), scales them and waits for the rollout', async () => {
