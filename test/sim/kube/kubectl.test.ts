@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, type SimHandle, startSim, writeTemp } from './support.js';
 
@@ -116,6 +118,34 @@ spec:
     expect(refused.stderr).toContain(
       'The Deployment "Bad" is invalid: metadata.name: Invalid value: "Bad": a lowercase RFC 1123 subdomain',
     );
+  });
+
+  it('watches pods with get -w: new pods appear, go Pending → ContainerCreating → Running', async () => {
+    const { kubeconfig, dir, sim } = await shop({ workloads: [{ name: 'web', replicas: 1 }] });
+    const watch = execa('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'get', 'pods', '-l', 'app=web', '-w'], {
+      env: { HOME: dir },
+      reject: false,
+    });
+    let seen = '';
+    watch.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+    });
+    try {
+      await eventually('the initial list', () => (seen.includes('Running') ? true : undefined));
+      sim.cluster.scaleDeployment('web', 2);
+      const lines = await eventually('the new pod running', () => {
+        const rows = seen.trim().split('\n').slice(1);
+        const names = [...new Set(rows.map((r) => r.split(/\s+/)[0]))];
+        return names.length === 2 && rows.filter((r) => r.startsWith(names[1] as string) && r.includes('Running')).length > 0
+          ? rows
+          : undefined;
+      });
+      const fresh = lines.filter((r) => r.startsWith((lines.at(-1) ?? '').split(/\s+/)[0] as string)).map((r) => r.split(/\s{2,}/)[2]);
+      expect(fresh).toEqual(expect.arrayContaining(['Pending', 'ContainerCreating', 'Running']));
+    } finally {
+      watch.kill();
+      await watch;
+    }
   });
 
   it('cordons, uncordons, creates a PDB and deletes a node', async () => {
