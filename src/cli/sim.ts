@@ -51,7 +51,7 @@ export function registerSimCommands(program: Command, io: Io): void {
       'after',
       '\nAny token is accepted (Authorization: token X or Bearer X); requests without one are refused as GitHub does.\n' +
         'Serves until Ctrl-C (SIGINT) or SIGTERM. Example:\n' +
-        '  git init --bare /tmp/cfg.git && lambdastack-autoscaler sim github --repo /tmp/cfg.git --port 3000 &\n' +
+        '  git init --bare --initial-branch=main /tmp/cfg.git && lambdastack-autoscaler sim github --repo /tmp/cfg.git --port 3000 &\n' +
         '  curl -H "Authorization: token x" http://127.0.0.1:3000/repos/example/cluster-config/pulls',
     )
     .action(async (opts: { repo: string; name: string; port: number }) => {
