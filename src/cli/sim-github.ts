@@ -2,28 +2,12 @@ import { resolve } from 'node:path';
 import { GitStore } from '../sim/github/git-store.js';
 import { startGithubSim, stateFile } from '../sim/github/index.js';
 import type { Io } from './io.js';
+import { stopRequested } from './signals.js';
 
 export interface SimGithubOptions {
   repo: string;
   name: string;
   port: number;
-}
-
-/** Resolves on the first SIGINT or SIGTERM (or when `until` aborts), then forgets both handlers. */
-function stopRequested(until?: AbortSignal): Promise<string> {
-  return new Promise((done) => {
-    const finish = (reason: string): void => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      done(reason);
-    };
-    const onInt = (): void => finish('SIGINT');
-    const onTerm = (): void => finish('SIGTERM');
-    process.once('SIGINT', onInt);
-    process.once('SIGTERM', onTerm);
-    if (until?.aborted) finish('abort');
-    until?.addEventListener('abort', () => finish('abort'), { once: true });
-  });
 }
 
 /**

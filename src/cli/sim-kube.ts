@@ -3,6 +3,7 @@ import { DEFAULT_CONFIG_DIR } from '../config/layout.js';
 import { startKubeSim } from '../sim/kube/index.js';
 import { loadScenarioFile, type ParsedScenario } from '../sim/kube/scenario.js';
 import type { Io } from './io.js';
+import { stopRequested } from './signals.js';
 
 export interface SimKubeOptions {
   config?: string;
@@ -31,21 +32,6 @@ async function defaultConfig(): Promise<string> {
     throw new UserError(`no cluster config under ${DEFAULT_CONFIG_DIR}/: give one with --config <file>, or nodes in a --scenario`);
   }
   return first.file;
-}
-
-/** Resolves when the process gets SIGINT or SIGTERM. */
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string): void => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve(signal);
-    };
-    const onInt = (): void => stop('SIGINT');
-    const onTerm = (): void => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-  });
 }
 
 /**
@@ -78,7 +64,7 @@ export async function simKubeCommand(options: SimKubeOptions, io: Io): Promise<v
       : `  save the kubeconfig above to a file (or run with --kubeconfig FILE), then: kubectl --kubeconfig FILE get nodes`,
   );
   say('Ctrl-C stops it.');
-  const signal = await untilSignal();
+  const signal = await stopRequested();
   await sim.close();
   say(`stopped (${signal})`);
 }

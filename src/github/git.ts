@@ -5,6 +5,13 @@ import { UserError } from '../config/problems.js';
 /** Git must not stop to ask for credentials, and its messages must be stable for parsing. */
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
 
+export type GitObjectType = 'commit' | 'tree' | 'blob' | 'tag';
+
+export interface GitObject {
+  type: GitObjectType;
+  data: Buffer;
+}
+
 export interface ExecResult<T> {
   exitCode: number;
   stdout: T;
@@ -58,13 +65,13 @@ export class Git {
   }
 
   /**
-   * The bytes of many blobs in one `git cat-file --batch` process, so reading a file at hundreds
-   * of commits costs one spawn rather than hundreds. Ids git does not have are left out.
+   * Many objects in one `git cat-file --batch` process, so reading a file at hundreds of commits
+   * costs one spawn rather than hundreds. Ids git does not have are left out.
    */
-  async readBlobs(ids: Iterable<string>): Promise<Map<string, Buffer>> {
+  async readObjects(ids: Iterable<string>): Promise<Map<string, GitObject>> {
     const wanted = [...new Set(ids)];
-    const blobs = new Map<string, Buffer>();
-    if (wanted.length === 0) return blobs;
+    const objects = new Map<string, GitObject>();
+    if (wanted.length === 0) return objects;
     const result = await this.execBytes(['cat-file', '--batch'], `${wanted.join('\n')}\n`);
     if (result.exitCode !== 0) throw new UserError(`git cat-file --batch: ${result.stderr.trim()}`);
     const out = result.stdout;
@@ -75,11 +82,18 @@ export class Git {
       if (eol < 0) break;
       const [id, type, size] = out.subarray(at, eol).toString().split(' ');
       at = eol + 1;
-      if (id === undefined || size === undefined) continue;
+      if (id === undefined || type === undefined || size === undefined) continue;
       const length = Number(size);
-      if (type === 'blob') blobs.set(id, out.subarray(at, at + length));
+      objects.set(id, { type: type as GitObjectType, data: out.subarray(at, at + length) });
       at += length + 1;
     }
+    return objects;
+  }
+
+  /** The bytes of many blobs (see `readObjects`); ids that are not blobs are left out. */
+  async readBlobs(ids: Iterable<string>): Promise<Map<string, Buffer>> {
+    const blobs = new Map<string, Buffer>();
+    for (const [id, object] of await this.readObjects(ids)) if (object.type === 'blob') blobs.set(id, object.data);
     return blobs;
   }
 

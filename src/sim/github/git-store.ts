@@ -1,4 +1,4 @@
-import { Git } from '../../github/git.js';
+import { Git, type GitObject, type GitObjectType } from '../../github/git.js';
 
 /**
  * The repository store: every object and ref the simulator serves lives in a real bare git
@@ -6,7 +6,7 @@ import { Git } from '../../github/git.js';
  * can be checked afterwards with `git log`, `git show` or `git fsck`.
  */
 
-export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
+export type ObjectType = GitObjectType;
 export type EntryType = 'blob' | 'tree' | 'commit';
 
 /** An author or committer as the API shows it: the date is ISO 8601 in UTC. */
@@ -259,25 +259,8 @@ export class GitStore {
     return object?.type === 'blob' ? object.data : undefined;
   }
 
-  private async readObjects(shas: readonly string[]): Promise<Map<string, { type: ObjectType; data: Buffer }>> {
-    const wanted = [...new Set(shas)].filter(isFullSha);
-    const objects = new Map<string, { type: ObjectType; data: Buffer }>();
-    if (wanted.length === 0) return objects;
-    const result = await this.git.call(['cat-file', '--batch'], { input: `${wanted.join('\n')}\n` });
-    const out = result.stdout;
-    // Each answer is `<id> <type> <size>\n<bytes>\n`, or `<id> missing\n`.
-    let at = 0;
-    while (at < out.length) {
-      const eol = out.indexOf(0x0a, at);
-      if (eol < 0) break;
-      const [id, type, size] = out.subarray(at, eol).toString().split(' ');
-      at = eol + 1;
-      if (id === undefined || type === undefined || size === undefined) continue;
-      const length = Number(size);
-      objects.set(id, { type: type as ObjectType, data: out.subarray(at, at + length) });
-      at += length + 1;
-    }
-    return objects;
+  private async readObjects(shas: readonly string[]): Promise<Map<string, GitObject>> {
+    return this.git.readObjects(shas.filter(isFullSha));
   }
 
   /** The entries of a tree (one level, or every level with trees included, as GitHub's `recursive=1`). */
