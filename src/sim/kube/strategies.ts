@@ -228,6 +228,16 @@ function templateDefaults(object: KubeObject): void {
   defaultPodSpec(spec.template.spec);
 }
 
+/** Deployments and replica sets validate alike: metadata, the pod template, and a replica count. */
+function validateReplicated(object: Parameters<Strategy['validate']>[0]): ReturnType<Strategy['validate']> {
+  const spec = object.spec as { replicas?: unknown; selector?: LabelSelector; template?: PodTemplateSpec };
+  const causes = [...validateMeta(object), ...validateTemplate(spec, true)];
+  if (!Number.isInteger(spec.replicas) || (spec.replicas as number) < 0) {
+    causes.push(invalidValue('spec.replicas', spec.replicas, 'must be greater than or equal to 0'));
+  }
+  return causes;
+}
+
 const deploymentStrategy: Strategy = {
   hasStatus: true,
   generation: true,
@@ -246,14 +256,7 @@ const deploymentStrategy: Strategy = {
     spec.progressDeadlineSeconds ??= 600;
     object.status = {};
   },
-  validate(object) {
-    const spec = object.spec as { replicas?: unknown; selector?: LabelSelector; template?: PodTemplateSpec };
-    const causes = [...validateMeta(object), ...validateTemplate(spec, true)];
-    if (!Number.isInteger(spec.replicas) || (spec.replicas as number) < 0) {
-      causes.push(invalidValue('spec.replicas', spec.replicas, 'must be greater than or equal to 0'));
-    }
-    return causes;
-  },
+  validate: validateReplicated,
 };
 
 const replicaSetStrategy: Strategy = {
@@ -264,14 +267,7 @@ const replicaSetStrategy: Strategy = {
     (object.spec as Record<string, unknown>).replicas ??= 1;
     object.status = { replicas: 0 };
   },
-  validate(object) {
-    const spec = object.spec as { replicas?: unknown; selector?: LabelSelector; template?: PodTemplateSpec };
-    const causes = [...validateMeta(object), ...validateTemplate(spec, true)];
-    if (!Number.isInteger(spec.replicas) || (spec.replicas as number) < 0) {
-      causes.push(invalidValue('spec.replicas', spec.replicas, 'must be greater than or equal to 0'));
-    }
-    return causes;
-  },
+  validate: validateReplicated,
 };
 
 const daemonSetStrategy: Strategy = {
