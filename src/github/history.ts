@@ -73,6 +73,7 @@ export async function scaleHistory(options: ScaleHistoryOptions): Promise<Histor
   const paths = options.paths?.length
     ? await Promise.all(options.paths.map((path) => repositoryPath(path, options.cwd, root, prefix)))
     : [`${DEFAULT_CONFIG_DIR}/`];
+  if (options.since !== undefined) await checkSince(git, options.since);
   const commits = parseLog(await git.run(logArgs(commit, paths, options.since)));
   const isConfigFile = (file: string): boolean => isYamlFile(file) || paths.some((path) => posix.normalize(path) === file);
   for (const c of commits) c.changes = c.changes.filter((change) => isConfigFile(change.file));
@@ -133,6 +134,19 @@ async function locateRepository(cwd: string): Promise<{ root: string; prefix: st
   }
   const [cdup = '', prefix = ''] = out.split('\n');
   return { root: resolve(cwd, cdup), prefix };
+}
+
+/**
+ * git reads any text as a date and falls back to "now" for what it cannot parse, which would
+ * silently print an empty history; such a `--since` is refused instead.
+ */
+async function checkSince(git: Git, since: string): Promise<void> {
+  const out = await git.run(['rev-parse', `--since=${since}`]);
+  const seconds = Number(/--max-age=(\d+)/.exec(out)?.[1]);
+  const meansNow = /^\s*(now|today|tomorrow)\s*$/i.test(since);
+  if (!meansNow && Number.isFinite(seconds) && Math.abs(seconds - Date.now() / 1000) < 5) {
+    throw new UserError(`--since "${since}" is not a date git understands: try 2026-11-01, "2 weeks ago" or yesterday`);
+  }
 }
 
 async function resolveStart(git: Git, ref: string): Promise<string> {

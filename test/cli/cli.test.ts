@@ -245,6 +245,11 @@ describe('history', () => {
     expect((await cli(['history', '--mermaid'], repo)).stdout).toContain('xychart-beta');
     const both = await cli(['history', '--json', '--markdown'], repo);
     expect(both.exitCode).toBe(2);
+    expect((await cli(['history', '--since', 'yesterday'], repo)).stdout).toContain('kubernetes_node 3 → 5');
+    expect((await cli(['history', '--since', '2030-01-01'], repo)).stdout).not.toContain('kubernetes_node 3 → 5');
+    const garbage = await cli(['history', '--since', 'banana'], repo);
+    expect(garbage.exitCode).toBe(1);
+    expect(garbage.stderr).toBe('error: --since "banana" is not a date git understands: try 2026-11-01, "2 weeks ago" or yesterday\n');
   });
 });
 
