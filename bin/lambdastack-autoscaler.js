@@ -9,6 +9,13 @@ if (major < 24) {
   );
   process.exit(1);
 }
+// `lambdastack-autoscaler history | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
 const { main } = await import('../dist/cli.js').catch((error) => {
   process.stderr.write(`lambdastack-autoscaler is not built (${error.message}): run \`npm run build\`.\n`);
   process.exit(1);

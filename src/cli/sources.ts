@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { posix } from 'node:path';
+import { posix, resolve } from 'node:path';
 import { analyzeConfigText, type ClusterConfig, ConfigError, type ConfigProblem, loadConfigs, UserError } from '../config/index.js';
 import { isYamlFile } from '../config/layout.js';
 import { decodeConfigBytes } from '../config/load.js';
@@ -11,7 +11,7 @@ import { Git } from '../github/git.js';
  * `cwd`. A path that exists wins over a ref of the same name.
  */
 export async function loadClustersFrom(spec: string, cwd: string, configDir: string): Promise<ClusterConfig[]> {
-  if (existsSync(spec)) {
+  if (existsSync(resolve(cwd, spec))) {
     const result = await loadConfigs([spec], cwd);
     if (result.problems.length > 0) throw new ConfigError(result.problems);
     return result.configs;

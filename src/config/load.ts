@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { BACKEND_SECRET_KEY, CLOUD_SECRET_KEY, findCommittedSecrets, findLeakedKeys, findLeaksInText, leakMessage } from './credentials.js';
 import { isYamlFile } from './layout.js';
@@ -215,16 +215,20 @@ export async function analyzeConfigFile(path: string, displayName = path): Promi
   return analyzeConfigText(displayName, text);
 }
 
-/** The YAML files a path names: the file itself, or every `.yml`/`.yaml` under a directory, sorted. */
-export async function listConfigFiles(path: string): Promise<string[]> {
+/**
+ * The YAML files a path (relative to `cwd`) names: the file itself, or every `.yml`/`.yaml` under
+ * a directory, sorted; as absolute paths.
+ */
+export async function listConfigFiles(path: string, cwd = process.cwd()): Promise<string[]> {
+  const absolute = resolve(cwd, path);
   let info: Awaited<ReturnType<typeof stat>>;
   try {
-    info = await stat(path);
+    info = await stat(absolute);
   } catch {
     throw new UserError(`${path}: no such file or directory`);
   }
-  if (!info.isDirectory()) return [path];
-  const entries = await readdir(path, { recursive: true, withFileTypes: true });
+  if (!info.isDirectory()) return [absolute];
+  const entries = await readdir(absolute, { recursive: true, withFileTypes: true });
   return entries
     .filter((entry) => entry.isFile() && isYamlFile(entry.name))
     .map((entry) => join(entry.parentPath, entry.name))
@@ -239,15 +243,17 @@ export interface LoadResult {
 }
 
 /**
- * Loads every cluster under the given files and directories. Names in results are relative to
- * `cwd` so messages match what the user typed.
+ * Loads every cluster under the given files and directories (relative to `cwd`). Files are named
+ * relative to `cwd`, or as the user named the path when outside it, so messages match what was typed.
  */
 export async function loadConfigs(paths: readonly string[], cwd = process.cwd()): Promise<LoadResult> {
   const result: LoadResult = { configs: [], problems: [], skipped: [] };
   for (const path of paths) {
-    for (const file of await listConfigFiles(path)) {
-      const shown = relative(cwd, file) || file;
-      const analysis = await analyzeConfigFile(file, shown.startsWith('..') ? file : shown);
+    for (const file of await listConfigFiles(path, cwd)) {
+      // Relative to cwd when inside it; elsewhere as the user named the path (`../other/x.yml`).
+      const inside = relative(cwd, file);
+      const shown = inside && !inside.startsWith('..') ? inside : join(path, relative(resolve(cwd, path), file));
+      const analysis = await analyzeConfigFile(file, shown);
       result.problems.push(...analysis.problems);
       if (analysis.config) result.configs.push(analysis.config);
       else if (analysis.noCluster) result.skipped.push(analysis.file);

@@ -1,7 +1,8 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { cli, exampleRepo, FIXTURES, git, REPO_ROOT } from './run-cli.js';
+import { BIN, cli, exampleRepo, FIXTURES, git, REPO_ROOT } from './run-cli.js';
 
 const STACK_FRAME = /^\s+at /m;
 
@@ -10,6 +11,15 @@ describe('lambdastack-autoscaler (the built binary)', () => {
     const result = await cli([...command, '--help'], REPO_ROOT);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/Usage: lambdastack-autoscaler/);
+  });
+
+  it('stops quietly when the reader of its output goes away (`| head -n 1`)', async () => {
+    const piped = await execa(process.execPath, [BIN, 'demo'], { cwd: REPO_ROOT, reject: false }).pipe('head', ['-n', '1'], {
+      reject: false,
+    });
+    const source = piped.pipedFrom[0];
+    expect(piped.stdout).toMatch(/^Demo repository: /);
+    expect(String(source?.stderr)).not.toMatch(/EPIPE|STACK|\n\s+at /);
   });
 
   it('exits 2 with usage for an unknown command or a missing argument', async () => {
