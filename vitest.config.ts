@@ -4,6 +4,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     globalSetup: ['test/setup/required-tools.ts'],
+    // Removes the temporary directories a test file made, whatever its tests did.
+    setupFiles: ['test/support/cleanup.ts'],
+    // Product code runs git too: a developer's global or system git config must not change a result.
+    env: { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeConfigText, setComponentCount } from '../dist/config/index.js';
-import { scaleHistory } from '../dist/github/history.js';
+import { scaleHistory } from '../dist/git/history.js';
 import { scalePlan } from '../dist/plan/index.js';
 import { largeConfig } from './large-config.js';
 

@@ -3,15 +3,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { type Io, processIo } from './cli/io.js';
 import { registerSimCommands } from './cli/sim.js';
 import { DEFAULT_CONFIG_DIR } from './config/layout.js';
-import { ConfigError, formatProblem, UserError } from './config/problems.js';
+import { ConfigError, describeWithCauses, EXIT_OK, EXIT_USAGE, exitCodeOf, formatProblem, TransientError, UserError } from './errors.js';
 
-export const EXIT_OK = 0;
-/** Invalid config, refused edit, or any other problem with what the user asked for. */
-export const EXIT_REFUSED = 1;
-/** Bad command line: unknown command or option, missing argument. */
-export const EXIT_USAGE = 2;
-/** A bug in this tool: reported with its stack so it can be fixed. */
-export const EXIT_INTERNAL = 70;
+export { EXIT_INTERNAL, EXIT_OK, EXIT_REFUSED, EXIT_TRANSIENT, EXIT_USAGE } from './errors.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -150,13 +144,13 @@ function reportError(error: unknown, io: Io): number {
     for (const problem of error.problems) io.err(formatProblem(problem));
     const files = new Set(error.problems.map((p) => p.file)).size;
     io.err(`${error.problems.length} problem(s) in ${files} file(s); nothing was changed`);
-    return EXIT_REFUSED;
-  }
-  if (error instanceof UserError) {
+  } else if (error instanceof UserError) {
     io.err(`error: ${error.message}`);
-    return EXIT_REFUSED;
+  } else if (error instanceof TransientError) {
+    io.err(`error (temporary, try again): ${describeWithCauses(error)}`);
+  } else {
+    const e = error instanceof Error ? error : new Error(String(error));
+    io.err(`internal error (a bug in lambdastack-autoscaler, please report it): ${e.stack ?? e.message}`);
   }
-  const e = error instanceof Error ? error : new Error(String(error));
-  io.err(`internal error (a bug in lambdastack-autoscaler, please report it): ${e.stack ?? e.message}`);
-  return EXIT_INTERNAL;
+  return exitCodeOf(error);
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../src/config/problems.js';
+import { UserError } from '../src/errors.js';
 import {
   type HistoryEntry,
   historyToJson,
@@ -12,7 +12,7 @@ import {
   historyToText,
   pullRequestNumber,
   scaleHistory,
-} from '../src/github/history.js';
+} from '../src/git/history.js';
 
 // Real git in throw-away repositories. Every author, committer and date is fixed, so commit ids
 // and dates are the same on every run.

@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Git } from '../github/git.js';
+import { Git } from '../git/git.js';
 import type { Io } from './io.js';
 
 /** The example clusters shipped with the package (`cluster-config/` at its root). */

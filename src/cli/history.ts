@@ -1,4 +1,4 @@
-import { historyToJson, historyToMarkdown, historyToMermaid, historyToText, scaleHistory } from '../github/history.js';
+import { historyToJson, historyToMarkdown, historyToMermaid, historyToText, scaleHistory } from '../git/history.js';
 import type { Io } from './io.js';
 
 export interface HistoryOptions {

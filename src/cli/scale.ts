@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { type ClusterConfig, ConfigError, clusterId, loadConfigs, setComponentCount, UserError, writeFileAtomic } from '../config/index.js';
+import { type ClusterConfig, clusterId, loadConfigs, setComponentCount, writeFileAtomic } from '../config/index.js';
+import { ConfigError, UserError } from '../errors.js';
 import { countChangeNodes } from '../plan/index.js';
 import type { Io } from './io.js';
 
@@ -83,7 +84,7 @@ export async function scaleCommand(options: ScaleOptions, io: Io, cwd = process.
   for (const name of nodes.add) io.out(`  + ${name}`);
   for (const name of nodes.remove) io.out(`  - ${name}`);
   if (options.commit) {
-    const { Git } = await import('../github/git.js');
+    const { Git } = await import('../git/git.js');
     const git = new Git(cwd);
     await git.run(['commit', '--quiet', '--file', '-', '--', relative(cwd, target.file) || target.file], message);
     const sha = (await git.run(['rev-parse', '--short', 'HEAD'])).trim();

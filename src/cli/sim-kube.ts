@@ -1,5 +1,6 @@
-import { ConfigError, loadConfigs, UserError } from '../config/index.js';
+import { loadConfigs } from '../config/index.js';
 import { DEFAULT_CONFIG_DIR } from '../config/layout.js';
+import { ConfigError, UserError } from '../errors.js';
 import { startKubeSim } from '../sim/kube/index.js';
 import { loadScenarioFile, type ParsedScenario } from '../sim/kube/scenario.js';
 import type { Io } from './io.js';

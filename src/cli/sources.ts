@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
-import { analyzeConfigText, type ClusterConfig, ConfigError, type ConfigProblem, loadConfigs, UserError } from '../config/index.js';
+import { analyzeConfigText, type ClusterConfig, loadConfigs } from '../config/index.js';
 import { isYamlFile } from '../config/layout.js';
 import { decodeConfigBytes } from '../config/load.js';
-import { Git } from '../github/git.js';
+import { ConfigError, type ConfigProblem, UserError } from '../errors.js';
+import { Git } from '../git/git.js';
 
 /**
  * Loads the clusters a `--base`/`--head` argument names: a file or directory on disk, or else a
@@ -22,12 +23,13 @@ export async function loadClustersFrom(spec: string, cwd: string, configDir: str
     throw new UserError(`"${spec}" is neither a file nor a git ref in ${cwd}: give a path, a branch, a tag or a commit`);
   }
   const dir = posix.normalize(configDir.replaceAll('\\', '/')).replace(/\/$/, '');
-  const files = (await git.listFiles(commit, dir)).filter(isYamlFile);
+  const files = (await git.listBlobs(commit, dir)).filter((f) => isYamlFile(f.path));
+  const blobs = await git.readBlobs(files.map((f) => f.id));
   const configs: ClusterConfig[] = [];
   const problems: ConfigProblem[] = [];
-  for (const file of files) {
+  for (const { path: file, id } of files) {
     const shown = `${spec}:${file}`;
-    const text = decodeConfigBytes(shown, await git.readFile(commit, file));
+    const text = decodeConfigBytes(shown, blobs.get(id) ?? Buffer.alloc(0));
     if (typeof text !== 'string') {
       problems.push(text);
       continue;

@@ -1,5 +1,6 @@
-import { type ClusterConfig, ConfigError, clusterId, loadConfigs, WORKER_COMPONENT } from '../config/index.js';
+import { type ClusterConfig, clusterId, loadConfigs, WORKER_COMPONENT } from '../config/index.js';
 import { DEFAULT_CONFIG_DIR } from '../config/layout.js';
+import { ConfigError } from '../errors.js';
 import type { Io } from './io.js';
 
 /** One line about a valid cluster: what it is and how it is scaled. */

@@ -1,7 +1,7 @@
 import { type Document, isAlias, isMap, isScalar, Scalar, visit } from 'yaml';
+import { UserError } from '../errors.js';
 import { analyzeConfigText, configErrorOf } from './load.js';
 import type { ClusterConfig } from './model.js';
-import { UserError } from './problems.js';
 import { MASTER_COMPONENT } from './schema.js';
 
 export interface CountEditResult {

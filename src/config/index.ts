@@ -13,6 +13,5 @@ export {
   parseClusterConfig,
 } from './load.js';
 export type { Bounds, ClusterConfig, ClusterKind, ConfigDocument, Provider } from './model.js';
-export { ConfigError, type ConfigProblem, formatProblem, UserError } from './problems.js';
 export * from './schema.js';
 export { writeFileAtomic } from './write.js';

@@ -1,10 +1,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
+import { ConfigError, type ConfigProblem, UserError } from '../errors.js';
 import { BACKEND_SECRET_KEY, CLOUD_SECRET_KEY, findCommittedSecrets, findLeakedKeys, findLeaksInText, leakMessage } from './credentials.js';
 import { isYamlFile } from './layout.js';
 import type { Bounds, ClusterConfig, ConfigDocument } from './model.js';
-import { ConfigError, type ConfigProblem, UserError } from './problems.js';
 import {
   AUTOSCALING_KIND,
   autoscalingDocumentSchema,

@@ -1,5 +1,5 @@
 import { type Document, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
-import type { ConfigProblem } from './problems.js';
+import type { ConfigProblem } from '../errors.js';
 
 /** Aliases beyond this many in one document are treated as an alias bomb ("billion laughs"). */
 export const MAX_ALIAS_COUNT = 100;

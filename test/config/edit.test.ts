@@ -1,7 +1,8 @@
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseClusterConfig, setComponentCount, UserError, writeFileAtomic } from '../../src/config/index.js';
+import { parseClusterConfig, setComponentCount, writeFileAtomic } from '../../src/config/index.js';
+import { ConfigError, UserError } from '../../src/errors.js';
 import { autoscalingLines, changedLines, clusterLines, withTempDir, yaml } from './support.js';
 
 const FILE = 'cluster-config/shop.yml';

@@ -3,15 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  analyzeConfigFile,
-  analyzeConfigText,
-  ConfigError,
-  type FileAnalysis,
-  parseClusterConfig,
-  setComponentCount,
-  UserError,
-} from '../../src/config/index.js';
+import { analyzeConfigFile, analyzeConfigText, type FileAnalysis, parseClusterConfig, setComponentCount } from '../../src/config/index.js';
+import { ConfigError, UserError } from '../../src/errors.js';
 import { fixturesDir, withTempDir } from './support.js';
 
 /**

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeConfigFile, analyzeConfigText, ConfigError, loadConfigs, parseClusterConfig, UserError } from '../../src/config/index.js';
+import { analyzeConfigFile, analyzeConfigText, loadConfigs, parseClusterConfig } from '../../src/config/index.js';
+import { ConfigError, UserError } from '../../src/errors.js';
 import { autoscalingLines, clusterLines, withTempDir, yaml } from './support.js';
 
 const FILE = 'cluster-config/shop.yml';

@@ -1,4 +1,4 @@
-import { Git, type GitObject, type GitObjectType } from '../../github/git.js';
+import { Git, type GitObject, type GitObjectType } from '../../git/git.js';
 
 /**
  * The repository store: every object and ref the simulator serves lives in a real bare git

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UserError } from '../../config/problems.js';
+import { UserError } from '../../errors.js';
 import type { Sim } from './context.js';
 import { GitStore } from './git-store.js';
 import type { Route } from './router.js';

@@ -7,7 +7,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import { analyzeConfigFile, type ClusterConfig, ConfigError, MASTER_COMPONENT, UserError, WORKER_COMPONENT } from '../../config/index.js';
+import { analyzeConfigFile, type ClusterConfig, MASTER_COMPONENT, WORKER_COMPONENT } from '../../config/index.js';
+import { ConfigError, UserError } from '../../errors.js';
 import { vmName } from '../../plan/naming.js';
 import { SimCluster, type SimClusterOptions } from './cluster.js';
 import { kubeconfigYaml } from './kubeconfig.js';

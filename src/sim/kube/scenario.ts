@@ -22,7 +22,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { UserError } from '../../config/index.js';
+import { UserError } from '../../errors.js';
 import type { SimCluster } from './cluster.js';
 import { parseQuantity } from './quantity.js';
 import { knownSize, VM_SIZES } from './sizes.js';

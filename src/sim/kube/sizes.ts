@@ -4,7 +4,7 @@
  * after its reservations, so that scheduling in the simulator fills nodes the way it does on the
  * real ones (a t3.medium fits seven 250m/500Mi pods, not eight).
  */
-import { UserError } from '../../config/problems.js';
+import { UserError } from '../../errors.js';
 import { formatCpu } from './quantity.js';
 
 export interface VmSize {

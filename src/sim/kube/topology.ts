@@ -5,7 +5,8 @@
  * default size for the provider when the config has none), with the worker labels of
  * `configuration/kubernetes-node` and the CNI plugin of `configuration/kubernetes-master`.
  */
-import { type ClusterConfig, MASTER_COMPONENT, UserError, VIRTUAL_MACHINE_KIND, WORKER_COMPONENT } from '../../config/index.js';
+import { type ClusterConfig, MASTER_COMPONENT, VIRTUAL_MACHINE_KIND, WORKER_COMPONENT } from '../../config/index.js';
+import { UserError } from '../../errors.js';
 import { vmName } from '../../plan/naming.js';
 import type { NodeRole } from './nodes.js';
 import { knownSize, vmSize } from './sizes.js';

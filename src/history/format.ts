@@ -1,5 +1,5 @@
 import { WORKER_COMPONENT } from '../config/schema.js';
-import type { ClusterHistoryChange, ComponentCountChange, HistoryEntry } from './history.js';
+import type { ClusterHistoryChange, ComponentCountChange, HistoryEntry } from '../git/history.js';
 
 // Every formatter returns text ending in a newline, ready to write to stdout or a file.
 

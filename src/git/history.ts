@@ -3,11 +3,11 @@ import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import { DEFAULT_CONFIG_DIR, isYamlFile } from '../config/layout.js';
 import { analyzeConfigText, clusterId, decodeConfigBytes } from '../config/load.js';
 import type { Provider } from '../config/model.js';
-import { UserError } from '../config/problems.js';
 import { CLUSTER_KINDS, clusterDocumentSchema } from '../config/schema.js';
-import { Git } from './git.js';
+import { UserError } from '../errors.js';
+import { Git, GitError } from './git.js';
 
-export { historyToJson, historyToMarkdown, historyToMermaid, historyToText } from './history-format.js';
+export { historyToJson, historyToMarkdown, historyToMermaid, historyToText } from '../history/format.js';
 
 /** A component whose count a commit changed. */
 export interface ComponentCountChange {
@@ -129,7 +129,7 @@ async function locateRepository(cwd: string): Promise<{ root: string; prefix: st
     // `--show-cdup` prints nothing in a bare repository, where paths are already root-relative.
     out = await new Git(cwd).run(['rev-parse', '--show-cdup', '--show-prefix']);
   } catch (error) {
-    if (error instanceof UserError && /not a git repository/i.test(error.message)) throw new UserError(NO_REPOSITORY);
+    if (error instanceof GitError && error.notARepository) throw new UserError(NO_REPOSITORY);
     throw error;
   }
   const [cdup = '', prefix = ''] = out.split('\n');

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
-import { UserError } from '../config/problems.js';
+import { TransientError, UserError } from '../errors.js';
 
 /** Git must not stop to ask for credentials, and its messages must be stable for parsing. */
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
@@ -18,9 +18,37 @@ export interface ExecResult<T> {
   stderr: string;
 }
 
+export interface CallOptions {
+  input?: string | Uint8Array;
+  /** Added to this adapter's environment for one call (a commit's author and dates, say). */
+  env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * git ran and failed where success was expected. It is not the user's input that was refused
+ * (callers turn the failures they expect, an unknown ref or no repository, into a UserError), so
+ * it is reported as "retry later" with git's own message.
+ */
+export class GitError extends TransientError {
+  constructor(
+    readonly args: readonly string[],
+    readonly exitCode: number,
+    readonly stderr: string,
+  ) {
+    super(`git ${args.join(' ')}: ${stderr.trim() || `exit code ${exitCode}`}`);
+    this.name = 'GitError';
+  }
+
+  /** git said the directory is not inside a repository. */
+  get notARepository(): boolean {
+    return /not a git repository/i.test(this.stderr);
+  }
+}
+
 /**
  * A thin adapter over the `git` command for one repository. Arguments go to git as an array,
- * never through a shell, so refs and paths from users cannot inject commands.
+ * never through a shell, so refs and paths from users cannot inject commands. Every call goes
+ * through `call`, with the same environment.
  */
 export class Git {
   /**
@@ -32,11 +60,11 @@ export class Git {
     private readonly env: Readonly<Record<string, string>> = {},
   ) {}
 
-  /** Runs git and returns stdout; a failure becomes a UserError quoting git's own message. */
+  /** Runs git and returns stdout as text; a non-zero exit throws a GitError quoting git's message. */
   async run(args: readonly string[], input?: string): Promise<string> {
-    const result = await this.exec(args, input);
-    if (result.exitCode !== 0) throw new UserError(`git ${args.join(' ')}: ${result.stderr.trim() || `exit code ${result.exitCode}`}`);
-    return result.stdout;
+    const result = await this.call(args, input === undefined ? {} : { input });
+    if (result.exitCode !== 0) throw new GitError(args, result.exitCode, result.stderr);
+    return result.stdout.toString('utf8');
   }
 
   /** The top directory of the repository holding `cwd`. */
@@ -47,21 +75,22 @@ export class Git {
   /** The full commit id a ref names, or undefined when it names no commit. */
   async resolveCommit(ref: string): Promise<string | undefined> {
     if (ref.startsWith('-')) return undefined;
-    const result = await this.exec(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
-    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    const result = await this.call(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+    return result.exitCode === 0 ? result.stdout.toString().trim() : undefined;
   }
 
-  /** Paths of the files under `path` (relative to the repository root) at a commit. */
-  async listFiles(commit: string, path: string): Promise<string[]> {
-    const out = await this.run(['ls-tree', '-r', '-z', '--name-only', '--full-tree', commit, '--', path]);
-    return out.split('\0').filter((p) => p.length > 0);
-  }
-
-  /** The bytes of a file at a commit. */
-  async readFile(commit: string, path: string): Promise<Buffer> {
-    const result = await this.execBytes(['cat-file', 'blob', `${commit}:${path}`]);
-    if (result.exitCode !== 0) throw new UserError(`cannot read ${path} at ${commit}: ${result.stderr.trim()}`);
-    return result.stdout;
+  /** Regular files under `path` (relative to the repository root) at a commit, with their blob ids. */
+  async listBlobs(commit: string, path: string): Promise<Array<{ path: string; id: string; mode: string }>> {
+    const out = await this.run(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', commit, '--', path]);
+    const files: Array<{ path: string; id: string; mode: string }> = [];
+    for (const record of out.split('\0')) {
+      // `<mode> SP <type> SP <id> TAB <path>`
+      const tab = record.indexOf('\t');
+      if (tab < 0) continue;
+      const [mode = '', type = '', id = ''] = record.slice(0, tab).split(' ');
+      if (type === 'blob') files.push({ path: record.slice(tab + 1), id, mode });
+    }
+    return files;
   }
 
   /**
@@ -72,8 +101,9 @@ export class Git {
     const wanted = [...new Set(ids)];
     const objects = new Map<string, GitObject>();
     if (wanted.length === 0) return objects;
-    const result = await this.execBytes(['cat-file', '--batch'], `${wanted.join('\n')}\n`);
-    if (result.exitCode !== 0) throw new UserError(`git cat-file --batch: ${result.stderr.trim()}`);
+    const args = ['cat-file', '--batch'];
+    const result = await this.call(args, { input: `${wanted.join('\n')}\n` });
+    if (result.exitCode !== 0) throw new GitError(args, result.exitCode, result.stderr);
     const out = result.stdout;
     // Each answer is `<id> <type> <size>\n<bytes>\n`, or `<id> missing\n`.
     let at = 0;
@@ -98,14 +128,11 @@ export class Git {
   }
 
   /**
-   * Runs git with bytes in and out, optionally with extra environment (a commit's author and
-   * dates), and does not throw on a non-zero exit: for plumbing such as `merge-base --is-ancestor`
-   * or `update-ref` with an old value, the exit code is the answer.
+   * Runs git with bytes in and out and does not throw on a non-zero exit: for plumbing such as
+   * `merge-base --is-ancestor` or `update-ref` with an old value, the exit code is the answer.
+   * It throws only when git cannot run at all.
    */
-  async call(
-    args: readonly string[],
-    options: { input?: string | Uint8Array; env?: Readonly<Record<string, string>> } = {},
-  ): Promise<ExecResult<Buffer>> {
+  async call(args: readonly string[], options: CallOptions = {}): Promise<ExecResult<Buffer>> {
     const result = await execa('git', args, {
       cwd: this.cwd,
       reject: false,
@@ -114,40 +141,14 @@ export class Git {
       maxBuffer: 1024 * 1024 * 1024,
       ...(options.input === undefined ? {} : { input: options.input }),
     });
-    this.explainSpawnFailure(result);
-    return { exitCode: result.exitCode ?? -1, stdout: Buffer.from(result.stdout), stderr: Buffer.from(result.stderr).toString() };
-  }
-
-  private async exec(args: readonly string[], input?: string): Promise<ExecResult<string>> {
-    const result = await execa('git', args, {
-      cwd: this.cwd,
-      reject: false,
-      stripFinalNewline: false,
-      env: { ...GIT_ENV, ...this.env },
-      ...(input === undefined ? {} : { input }),
-    });
-    this.explainSpawnFailure(result);
-    return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
-  }
-
-  private async execBytes(args: readonly string[], input?: string): Promise<ExecResult<Buffer>> {
-    const result = await execa('git', args, {
-      cwd: this.cwd,
-      reject: false,
-      encoding: 'buffer',
-      env: { ...GIT_ENV, ...this.env },
-      maxBuffer: 1024 * 1024 * 1024,
-      ...(input === undefined ? {} : { input }),
-    });
-    this.explainSpawnFailure(result);
+    if (result.exitCode === undefined) this.explainSpawnFailure(result);
     return { exitCode: result.exitCode ?? -1, stdout: Buffer.from(result.stdout), stderr: Buffer.from(result.stderr).toString() };
   }
 
   /** git could not start at all: Node says ENOENT both for a missing git and a missing directory. */
-  private explainSpawnFailure(result: { code?: string; exitCode?: number | undefined }): void {
-    if (result.exitCode !== undefined) return;
+  private explainSpawnFailure(result: { code?: string; cause?: unknown }): never {
     if (!existsSync(this.cwd)) throw new UserError(`${this.cwd}: no such directory`);
     if (result.code === 'ENOENT') throw new UserError('git is not installed: run `npm run setup` (or `apt-get install git`)');
-    throw new UserError(`git could not be started in ${this.cwd} (${result.code ?? 'unknown error'})`);
+    throw new TransientError(`git could not be started in ${this.cwd} (${result.code ?? 'unknown error'})`, { cause: result.cause });
   }
 }
