@@ -1,4 +1,5 @@
-import { historyToJson, historyToMarkdown, historyToMermaid, historyToText, scaleHistory } from '../git/history.js';
+import { scaleHistory } from '../git/history.js';
+import { historyToJson, historyToMarkdown, historyToMermaid, historyToText } from '../history/format.js';
 import type { Io } from './io.js';
 
 export interface HistoryOptions {

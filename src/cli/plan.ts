@@ -1,6 +1,7 @@
-import { type ClusterPlan, type ScalePlan, scalePlan } from '../plan/index.js';
+import { workspaceOf } from '../config/index.js';
+import { type ClusterPlan, clusterChangeText, componentChangeText, type ScalePlan, scalePlan } from '../plan/index.js';
 import type { Io } from './io.js';
-import { loadClustersFrom } from './sources.js';
+import { clustersAt } from './sources.js';
 
 export interface PlanOptions {
   base: string;
@@ -11,9 +12,10 @@ export interface PlanOptions {
 
 /** `plan`: the scale plan between two versions of the cluster configs. */
 export async function planCommand(options: PlanOptions, io: Io, cwd = process.cwd()): Promise<ScalePlan> {
+  const workspace = await workspaceOf(cwd);
   const [base, head] = await Promise.all([
-    loadClustersFrom(options.base, cwd, options.configDir),
-    loadClustersFrom(options.head, cwd, options.configDir),
+    clustersAt(options.base, workspace, options.configDir),
+    clustersAt(options.head, workspace, options.configDir),
   ]);
   const plan = scalePlan(base, head);
   io.out(options.json ? `${JSON.stringify(plan, null, 2)}` : planToText(plan, options));
@@ -28,21 +30,12 @@ export function planToText(plan: ScalePlan, sides: { base: string; head: string 
 
 function clusterToText(cluster: ClusterPlan): string {
   const title = `${cluster.file}: ${cluster.provider} cluster ${cluster.name}`;
-  switch (cluster.change) {
-    case 'added':
-      return `${title}: added (a new cluster is created by LambdaStack, not by autoscaling)`;
-    case 'removed':
-      return `${title}: removed (a deleted cluster is torn down by LambdaStack, not by autoscaling)`;
-    case 'renamed':
-      return `${title}: renamed from ${cluster.previous?.id} in ${cluster.previous?.file} (every VM name changes: this replaces the cluster, it is not scaling)`;
-    case 'scaled': {
-      const lines = [title];
-      for (const c of cluster.components) {
-        lines.push(`  ${c.component} ${c.from} → ${c.to}`);
-        for (const name of c.add) lines.push(`    + ${name}`);
-        for (const name of c.remove) lines.push(`    - ${name}`);
-      }
-      return lines.join('\n');
-    }
+  if (cluster.change !== 'scaled') return `${title}: ${clusterChangeText(cluster)}`;
+  const lines = [title];
+  for (const c of cluster.components) {
+    lines.push(`  ${componentChangeText(c)}`);
+    for (const name of c.add) lines.push(`    + ${name}`);
+    for (const name of c.remove) lines.push(`    - ${name}`);
   }
+  return lines.join('\n');
 }

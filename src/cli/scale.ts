@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { type ClusterConfig, clusterId, loadConfigs, setComponentCount, writeFileAtomic } from '../config/index.js';
+import { type ClusterConfig, clusterId, readConfigs, setComponentCount, WorkingTreeSource, writeFileAtomic } from '../config/index.js';
 import { ConfigError, UserError } from '../errors.js';
+import { scaleCommitMessage } from '../history/commit-message.js';
 import { countChangeNodes } from '../plan/index.js';
 import type { Io } from './io.js';
 
@@ -33,16 +34,9 @@ export function parseCountArgument(raw: string): number {
   return count;
 }
 
-/** The commit message for a count change; the trailer is what `history` reads as the reason. */
-export function scaleCommitMessage(cluster: string, component: string, from: number, to: number, reason?: string): string {
-  const subject = `Scale ${cluster} ${component} ${from} → ${to}`;
-  const trailer = reason?.trim() ? `\n\nAutoscale-Reason: ${reason.trim().replace(/\s*\n\s*/g, ' ')}` : '';
-  return `${subject}${trailer}\n`;
-}
-
 /** Finds the one cluster a `scale` command means, or says exactly how to name it. */
-async function pickCluster(options: ScaleOptions, cwd: string): Promise<ClusterConfig> {
-  const result = await loadConfigs([options.file ?? options.configDir], cwd);
+async function pickCluster(options: ScaleOptions, source: WorkingTreeSource): Promise<ClusterConfig> {
+  const result = await readConfigs(source);
   if (result.problems.length > 0) throw new ConfigError(result.problems);
   const where = options.file ?? options.configDir;
   const matches = options.cluster
@@ -61,10 +55,18 @@ async function pickCluster(options: ScaleOptions, cwd: string): Promise<ClusterC
 /** `scale <component> <count>`: edits one count in place (one-line diff), optionally committing it. */
 export async function scaleCommand(options: ScaleOptions, io: Io, cwd = process.cwd()): Promise<ScaleResult> {
   const count = parseCountArgument(options.count);
-  const target = await pickCluster(options, cwd);
-  const text = await readFile(target.file, 'utf8');
+  const source = await WorkingTreeSource.open([options.file ?? options.configDir], cwd);
+  const target = await pickCluster(options, source);
+  const path = source.absolutePath(target.file);
+  const text = await readFile(path, 'utf8');
   const edit = setComponentCount(target.file, text, options.component, count);
-  const message = scaleCommitMessage(target.name, options.component, edit.from, edit.to, options.reason);
+  const message = scaleCommitMessage({
+    cluster: target.name,
+    component: options.component,
+    from: edit.from,
+    to: edit.to,
+    reason: options.reason,
+  });
   const result: ScaleResult = {
     file: target.file,
     cluster: target.name,
@@ -78,20 +80,25 @@ export async function scaleCommand(options: ScaleOptions, io: Io, cwd = process.
     io.out(`${target.file}: ${target.name} ${options.component} is already ${count}; nothing to change`);
     return result;
   }
-  await writeFileAtomic(target.file, edit.text);
+  await writeFileAtomic(path, edit.text);
   io.out(`${target.file}:${edit.line}: ${target.name} ${options.component} ${edit.from} → ${edit.to}`);
   const nodes = countChangeNodes(target.prefix, target.name, options.component, edit.from, edit.to);
   for (const name of nodes.add) io.out(`  + ${name}`);
   for (const name of nodes.remove) io.out(`  - ${name}`);
   if (options.commit) {
-    const { Git } = await import('../git/git.js');
-    const git = new Git(cwd);
-    await git.run(['commit', '--quiet', '--file', '-', '--', relative(cwd, target.file) || target.file], message);
+    const { Git, GitError } = await import('../git/git.js');
+    const git = new Git(source.base);
+    try {
+      await git.run(['commit', '--quiet', '--file', '-', '--', path], message);
+    } catch (error) {
+      if (!(error instanceof GitError)) throw error;
+      throw new UserError(`${target.file} was changed (${edit.from} → ${edit.to}) but not committed: ${error.message}`, { cause: error });
+    }
     const sha = (await git.run(['rev-parse', '--short', 'HEAD'])).trim();
     io.out(`committed ${sha}: ${message.split('\n')[0]}`);
   } else {
     io.out('Commit it (the trailer is what `history` shows as the reason):');
-    io.out(`  git commit -F- -- ${target.file} <<'EOF'\n${message}EOF`);
+    io.out(`  git commit -F- -- ${relative(cwd, path) || path} <<'EOF'\n${message}EOF`);
   }
   return result;
 }

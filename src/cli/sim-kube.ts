@@ -1,4 +1,5 @@
-import { loadConfigs } from '../config/index.js';
+import { relative } from 'node:path';
+import { type LoadResult, readConfigs, WorkingTreeSource } from '../config/index.js';
 import { DEFAULT_CONFIG_DIR } from '../config/layout.js';
 import { ConfigError, UserError } from '../errors.js';
 import { startKubeSim } from '../sim/kube/index.js';
@@ -14,11 +15,13 @@ export interface SimKubeOptions {
   timeScale: number;
 }
 
-/** The first cluster config under cluster-config/ (files in sorted order), as a path. */
-async function defaultConfig(): Promise<string> {
-  let result: Awaited<ReturnType<typeof loadConfigs>>;
+/** The first cluster config under the repository's cluster-config/ (files in sorted order), as an absolute path. */
+async function defaultConfig(cwd: string): Promise<string> {
+  let source: WorkingTreeSource;
+  let result: LoadResult;
   try {
-    result = await loadConfigs([DEFAULT_CONFIG_DIR]);
+    source = await WorkingTreeSource.open([DEFAULT_CONFIG_DIR], cwd);
+    result = await readConfigs(source);
   } catch (error) {
     if (error instanceof UserError) {
       throw new UserError(
@@ -32,7 +35,7 @@ async function defaultConfig(): Promise<string> {
     if (result.problems.length > 0) throw new ConfigError(result.problems);
     throw new UserError(`no cluster config under ${DEFAULT_CONFIG_DIR}/: give one with --config <file>, or nodes in a --scenario`);
   }
-  return first.file;
+  return source.absolutePath(first.file);
 }
 
 /**
@@ -43,7 +46,7 @@ async function defaultConfig(): Promise<string> {
 export async function simKubeCommand(options: SimKubeOptions, io: Io): Promise<void> {
   const scenario: ParsedScenario | undefined = options.scenario ? await loadScenarioFile(options.scenario) : undefined;
   const scenarioHasCluster = Boolean(scenario?.cluster?.config) || (scenario?.cluster?.nodes?.length ?? 0) > 0;
-  const config = options.config ?? (scenarioHasCluster ? undefined : await defaultConfig());
+  const config = options.config ?? (scenarioHasCluster ? undefined : await defaultConfig(process.cwd()));
   const sim = await startKubeSim({
     ...(config ? { config } : {}),
     ...(scenario ? { scenario } : {}),
@@ -53,7 +56,7 @@ export async function simKubeCommand(options: SimKubeOptions, io: Io): Promise<v
   });
   const say = (text: string): void => (options.kubeconfig ? io.out(text) : io.err(text));
   const nodes = sim.cluster.nodes();
-  const source = config ?? options.scenario ?? 'the scenario';
+  const source = (config && relative(process.cwd(), config)) || config || options.scenario || 'the scenario';
   if (!options.kubeconfig) io.out(sim.kubeConfigYaml);
   say(
     `Kubernetes API simulator serving ${nodes.length} node(s) from ${source} at ${sim.url}` +

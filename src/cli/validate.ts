@@ -15,9 +15,9 @@ export function describeCluster(config: ClusterConfig): string {
 }
 
 /** `validate [paths...]`: every problem in every file, then a summary; throws when any was found. */
-export async function validateCommand(paths: string[], io: Io): Promise<void> {
+export async function validateCommand(paths: string[], io: Io, cwd = process.cwd()): Promise<void> {
   const targets = paths.length > 0 ? paths : [DEFAULT_CONFIG_DIR];
-  const result = await loadConfigs(targets);
+  const result = await loadConfigs(targets, cwd);
   for (const config of result.configs) io.out(`ok ${describeCluster(config)}`);
   for (const file of result.skipped) io.out(`skip ${file}: no lambdastack-cluster or epiphany-cluster document`);
   if (result.problems.length > 0) throw new ConfigError(result.problems);

@@ -5,13 +5,20 @@ export {
   analyzeConfigFile,
   analyzeConfigText,
   clusterId,
+  decodeConfigBytes,
   type FileAnalysis,
-  type LoadResult,
-  listConfigFiles,
-  loadConfigs,
-  loadConfigsOrThrow,
   parseClusterConfig,
 } from './load.js';
 export type { Bounds, ClusterConfig, ClusterKind, ConfigDocument, Provider } from './model.js';
+export { type ConfigFile, type ConfigSource, type LoadResult, readConfigFiles, readConfigs, readValidConfigs } from './reader.js';
 export * from './schema.js';
+export {
+  findRepositoryRoot,
+  loadConfigs,
+  relativeInside,
+  resolveUserPath,
+  WorkingTreeSource,
+  type Workspace,
+  workspaceOf,
+} from './working-tree.js';
 export { writeFileAtomic } from './write.js';

@@ -1,9 +1,7 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { ConfigError, type ConfigProblem, UserError } from '../errors.js';
+import { ConfigError, type ConfigProblem } from '../errors.js';
 import { BACKEND_SECRET_KEY, CLOUD_SECRET_KEY, findCommittedSecrets, findLeakedKeys, findLeaksInText, leakMessage } from './credentials.js';
-import { isYamlFile } from './layout.js';
 import type { Bounds, ClusterConfig, ConfigDocument } from './model.js';
 import {
   AUTOSCALING_KIND,
@@ -213,75 +211,6 @@ export async function analyzeConfigFile(path: string, displayName = path): Promi
   const text = decodeConfigBytes(displayName, await readFile(path));
   if (typeof text !== 'string') return { file: displayName, config: undefined, problems: [text], noCluster: false };
   return analyzeConfigText(displayName, text);
-}
-
-/**
- * The YAML files a path (relative to `cwd`) names: the file itself, or every `.yml`/`.yaml` under
- * a directory, sorted; as absolute paths.
- */
-export async function listConfigFiles(path: string, cwd = process.cwd()): Promise<string[]> {
-  const absolute = resolve(cwd, path);
-  let info: Awaited<ReturnType<typeof stat>>;
-  try {
-    info = await stat(absolute);
-  } catch {
-    throw new UserError(`${path}: no such file or directory`);
-  }
-  if (!info.isDirectory()) return [absolute];
-  const entries = await readdir(absolute, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile() && isYamlFile(entry.name))
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort();
-}
-
-export interface LoadResult {
-  configs: ClusterConfig[];
-  problems: ConfigProblem[];
-  /** Files read that hold no cluster document (LambdaStack default fragments, say). */
-  skipped: string[];
-}
-
-/**
- * Loads every cluster under the given files and directories (relative to `cwd`). Files are named
- * relative to `cwd`, or as the user named the path when outside it, so messages match what was typed.
- */
-export async function loadConfigs(paths: readonly string[], cwd = process.cwd()): Promise<LoadResult> {
-  const result: LoadResult = { configs: [], problems: [], skipped: [] };
-  for (const path of paths) {
-    for (const file of await listConfigFiles(path, cwd)) {
-      // Relative to cwd when inside it; elsewhere as the user named the path (`../other/x.yml`).
-      const inside = relative(cwd, file);
-      const shown = inside && !inside.startsWith('..') ? inside : join(path, relative(resolve(cwd, path), file));
-      const analysis = await analyzeConfigFile(file, shown);
-      result.problems.push(...analysis.problems);
-      if (analysis.config) result.configs.push(analysis.config);
-      else if (analysis.noCluster) result.skipped.push(analysis.file);
-    }
-  }
-  const seen = new Map<string, string>();
-  for (const config of result.configs) {
-    const id = clusterId(config);
-    const first = seen.get(id);
-    if (first) {
-      result.problems.push({
-        file: config.file,
-        line: 1,
-        column: 1,
-        message: `cluster ${id} is also defined in ${first}: each cluster belongs in one file`,
-      });
-    } else {
-      seen.set(id, config.file);
-    }
-  }
-  return result;
-}
-
-/** Loads, and throws a ConfigError unless every file is valid. */
-export async function loadConfigsOrThrow(paths: readonly string[], cwd?: string): Promise<ClusterConfig[]> {
-  const result = await loadConfigs(paths, cwd);
-  if (result.problems.length > 0) throw new ConfigError(result.problems);
-  return result.configs;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { WORKER_COMPONENT } from '../config/schema.js';
-import type { ClusterHistoryChange, ComponentCountChange, HistoryEntry } from '../git/history.js';
+import { clusterChangeText, componentChangeText } from '../plan/describe.js';
+import type { ClusterPlan } from '../plan/scale-plan.js';
+import type { HistoryEntry } from './entries.js';
 
 // Every formatter returns text ending in a newline, ready to write to stdout or a file.
 
@@ -18,7 +20,9 @@ export function historyToText(entries: readonly HistoryEntry[]): string {
     const lines = [
       `${entry.date.replace('T', ' ')}  ${shortSha(entry.commit)}  ${printable(entry.author)} <${printable(entry.authorEmail)}>${pr}`,
       `  ${printable(entry.subject)}`,
-      ...entry.clusters.map((cluster) => `  ${printable(cluster.name)} (${printable(cluster.file)}): ${clusterChangeText(cluster, ', ')}`),
+      ...entry.clusters.map(
+        (cluster) => `  ${printable(cluster.name)} (${printable(cluster.file)}): ${printable(clusterChangeText(cluster))}`,
+      ),
     ];
     if (entry.reason !== null) lines.push(`  reason: ${printable(entry.reason)}`);
     return lines.join('\n');
@@ -38,10 +42,9 @@ export function historyToMarkdown(entries: readonly HistoryEntry[]): string {
         cell(entry.author),
         entry.pr === null ? '' : `#${entry.pr}`,
         cell(cluster.name),
-        clusterChangeText(cluster, '\n')
-          .split('\n')
-          .map((line) => cell(line))
-          .join('<br>'),
+        cluster.change === 'scaled'
+          ? cluster.components.map((c) => cell(componentChangeText(c))).join('<br>')
+          : cell(clusterChangeText(cluster)),
         cell(entry.reason ?? ''),
       ];
       rows.push(`| ${cells.join(' | ')} |`);
@@ -58,7 +61,7 @@ export function historyToMermaid(entries: readonly HistoryEntry[]): string {
   const series = new Map<string, { name: string; provider: string; points: Array<{ label: string; date: string; count: number }> }>();
   for (const entry of entries.toReversed()) {
     for (const cluster of entry.clusters) {
-      const workers = cluster.components.find((c) => c.component === WORKER_COMPONENT);
+      const workers = workerCounts(cluster);
       if (!workers) continue;
       const key = `${cluster.provider}/${cluster.name}`;
       let line = series.get(key);
@@ -119,13 +122,19 @@ const quote = (text: string): string => `"${text.replaceAll('"', "'")}"`;
 
 const shortSha = (commit: string): string => commit.slice(0, 7);
 
-function clusterChangeText(cluster: ClusterHistoryChange, separator: string): string {
-  const counts = cluster.components.map(componentText);
-  const parts = cluster.change === 'scaled' ? counts : [`cluster ${cluster.change}`, ...counts];
-  return parts.join(separator);
+/** The worker count before and after a change, for the chart; a cluster added starts from 0 and one removed ends there. */
+function workerCounts(cluster: ClusterPlan): { from: number; to: number } | undefined {
+  const workers = cluster.counts[WORKER_COMPONENT];
+  switch (cluster.change) {
+    case 'scaled':
+      return cluster.components.find((c) => c.component === WORKER_COMPONENT);
+    case 'added':
+    case 'renamed':
+      return workers === undefined ? undefined : { from: 0, to: workers };
+    case 'removed':
+      return workers === undefined ? undefined : { from: workers, to: 0 };
+  }
 }
-
-const componentText = (c: ComponentCountChange): string => `${c.component} ${c.from} → ${c.to}`;
 
 /** Commit text is anyone's input: control characters must not reach a terminal as escapes. */
 const printable = (text: string): string => text.replace(/\p{Cc}+/gu, ' ');

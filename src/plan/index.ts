@@ -1,2 +1,11 @@
+export { clusterChangeText, componentChangeText } from './describe.js';
 export { countChangeNodes, vmName, vmNames } from './naming.js';
-export { type ClusterChange, type ClusterPlan, type ComponentChange, componentChanges, type ScalePlan, scalePlan } from './scale-plan.js';
+export {
+  type ClusterChange,
+  type ClusterPlan,
+  type ComponentChange,
+  componentChanges,
+  type PlanCluster,
+  type ScalePlan,
+  scalePlan,
+} from './scale-plan.js';

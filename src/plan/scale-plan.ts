@@ -25,15 +25,21 @@ export interface ClusterPlan {
   change: ClusterChange;
   /** For `renamed`: the identity it had (`provider/prefix-name`), and the file it was in. */
   previous?: { id: string; file: string };
+  /** Every component's count after the change (for `removed`: before it), so a whole-cluster change still says how big it is. */
+  counts: Record<string, number>;
+  /** Count changes in place; empty for a cluster added, removed or renamed. */
   components: ComponentChange[];
 }
+
+/** What a plan reads of a cluster: a full config, or the counts history reads from an old commit. */
+export type PlanCluster = Pick<ClusterConfig, 'file' | 'name' | 'provider' | 'prefix' | 'counts'>;
 
 export interface ScalePlan {
   clusters: ClusterPlan[];
 }
 
 /** The count changes of one cluster between two versions of its config. */
-export function componentChanges(base: ClusterConfig, head: ClusterConfig): ComponentChange[] {
+export function componentChanges(base: PlanCluster, head: PlanCluster): ComponentChange[] {
   const components = [...new Set([...Object.keys(base.counts), ...Object.keys(head.counts)])];
   const changes: ComponentChange[] = [];
   for (const component of components) {
@@ -51,11 +57,11 @@ export function componentChanges(base: ClusterConfig, head: ClusterConfig): Comp
  * built from, so moving a file is not a change. A cluster whose file stays but whose identity
  * changes is `renamed`. Clusters with no change are left out.
  */
-export function scalePlan(base: readonly ClusterConfig[], head: readonly ClusterConfig[]): ScalePlan {
+export function scalePlan(base: readonly PlanCluster[], head: readonly PlanCluster[]): ScalePlan {
   const clusters: ClusterPlan[] = [];
   const baseById = new Map(base.map((c) => [clusterId(c), c]));
   const headIds = new Set(head.map((c) => clusterId(c)));
-  const matchedBase = new Set<ClusterConfig>();
+  const matchedBase = new Set<PlanCluster>();
 
   for (const after of head) {
     const before = baseById.get(clusterId(after));
@@ -79,6 +85,6 @@ export function scalePlan(base: readonly ClusterConfig[], head: readonly Cluster
   return { clusters };
 }
 
-function summary(config: ClusterConfig, change: ClusterChange, components: ComponentChange[]): ClusterPlan {
-  return { file: config.file, name: config.name, provider: config.provider, change, components };
+function summary(config: PlanCluster, change: ClusterChange, components: ComponentChange[]): ClusterPlan {
+  return { file: config.file, name: config.name, provider: config.provider, change, counts: { ...config.counts }, components };
 }

@@ -188,6 +188,7 @@ describe('plan', () => {
           name: 'shop',
           provider: 'aws',
           change: 'scaled',
+          counts: { kubernetes_master: 1, kubernetes_node: 5, load_balancer: 1, repository: 1 },
           components: [
             {
               component: 'kubernetes_node',
@@ -203,6 +204,7 @@ describe('plan', () => {
           name: 'analytics',
           provider: 'azure',
           change: 'scaled',
+          counts: { kubernetes_master: 1, kubernetes_node: 1, load_balancer: 1 },
           components: [{ component: 'kubernetes_node', from: 2, to: 1, add: [], remove: ['demo-analytics-kubernetes-node-vm-1'] }],
         },
       ],

@@ -87,16 +87,18 @@ describe('real configs kept in test/fixtures/config', () => {
   });
 
   it('the directory loads as two-plus clusters of different identities, the defaults file skipped', async () => {
-    const result = await loadConfigs([fixturesDir], fixturesDir);
+    // Run from the fixtures folder: files are still named from the repository root.
+    const result = await loadConfigs(['.'], fixturesDir);
+    const DIR = 'test/fixtures/config';
     // The aws and azure defaults share prefix and name but not the provider: two clusters.
     expect(result.problems).toEqual([]);
     expect(result.configs.map((c) => c.file)).toEqual([
-      'epiphany-any-minimal.yml',
-      'lambdastack-aws-default.yml',
-      'lambdastack-azure-default.yml',
-      'lambdastack-docs-availability-set.yml',
+      `${DIR}/epiphany-any-minimal.yml`,
+      `${DIR}/lambdastack-aws-default.yml`,
+      `${DIR}/lambdastack-azure-default.yml`,
+      `${DIR}/lambdastack-docs-availability-set.yml`,
     ]);
-    expect(result.skipped).toEqual(['lambdastack-kubernetes-node-defaults.yml']);
+    expect(result.skipped).toEqual([`${DIR}/lambdastack-kubernetes-node-defaults.yml`]);
   });
 
   it('a plan between a real config and its edit names the LambdaStack VMs', () => {

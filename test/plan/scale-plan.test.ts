@@ -36,6 +36,7 @@ describe('the scale plan between two sets of cluster configs', () => {
           name: 'shop',
           provider: 'aws',
           change: 'scaled',
+          counts: { kubernetes_master: 1, kubernetes_node: 4 },
           components: [
             {
               component: 'kubernetes_node',
@@ -102,14 +103,32 @@ describe('the scale plan between two sets of cluster configs', () => {
     expect(scalePlan(base, head).clusters.map((c) => [c.name, c.change])).toEqual([['blog', 'scaled']]);
   });
 
-  it('reports an added cluster as `added`, with no component scaling', () => {
+  it('reports an added cluster as `added` with its counts, and no component scaling', () => {
     const plan = scalePlan([], [cluster({ counts: { kubernetes_master: 1, kubernetes_node: 3 } })]);
-    expect(plan.clusters).toEqual([{ file: 'cluster-config/shop.yml', name: 'shop', provider: 'aws', change: 'added', components: [] }]);
+    expect(plan.clusters).toEqual([
+      {
+        file: 'cluster-config/shop.yml',
+        name: 'shop',
+        provider: 'aws',
+        change: 'added',
+        counts: { kubernetes_master: 1, kubernetes_node: 3 },
+        components: [],
+      },
+    ]);
   });
 
-  it('reports a removed cluster as `removed`, with no component scaling', () => {
+  it('reports a removed cluster as `removed` with the counts it had, and no component scaling', () => {
     const plan = scalePlan([cluster({})], []);
-    expect(plan.clusters).toEqual([{ file: 'cluster-config/shop.yml', name: 'shop', provider: 'aws', change: 'removed', components: [] }]);
+    expect(plan.clusters).toEqual([
+      {
+        file: 'cluster-config/shop.yml',
+        name: 'shop',
+        provider: 'aws',
+        change: 'removed',
+        counts: { kubernetes_master: 1, kubernetes_node: 3 },
+        components: [],
+      },
+    ]);
   });
 
   it('reports a new name in the same file as `renamed` (not scaled, even with new counts), with the identity it had', () => {
@@ -121,6 +140,7 @@ describe('the scale plan between two sets of cluster configs', () => {
         provider: 'aws',
         change: 'renamed',
         previous: { id: 'aws/demo-shop', file: 'cluster-config/shop.yml' },
+        counts: { kubernetes_master: 1, kubernetes_node: 9 },
         components: [],
       },
     ]);

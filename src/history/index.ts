@@ -1,0 +1,16 @@
+export {
+  joinReasons,
+  MAX_REASON_LENGTH,
+  normalizeReason,
+  type ParsedCommitMessage,
+  parseCommitMessage,
+  pullRequestNumber,
+  REASON_TRAILER,
+  type ScaleChange,
+  scaleCommitMessage,
+  scaleSubject,
+} from './commit-message.js';
+export { type HistoryEntry, historyEntries } from './entries.js';
+export { historyToJson, historyToMarkdown, historyToMermaid, historyToText } from './format.js';
+export { type BlobRef, headsNeedingReasons, type LogCommit, logArgs, parseLog, parseReasons, type RawChange, reasonsArgs } from './log.js';
+export { ABSENT, isCluster, readSnapshot, type Snapshot, UNREADABLE } from './snapshot.js';
