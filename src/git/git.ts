@@ -128,6 +128,23 @@ export class Git {
   }
 
   /**
+   * The bytes of blobs a tree or a log named, so every one must exist: a missing one means a
+   * damaged or partial clone, and reading on would silently drop a version of a config.
+   */
+  async readNamedBlobs(ids: Iterable<string>): Promise<Map<string, Buffer>> {
+    const wanted = [...new Set(ids)];
+    const blobs = await this.readBlobs(wanted);
+    const missing = wanted.filter((id) => !blobs.has(id));
+    if (missing.length > 0) {
+      throw new TransientError(
+        `the repository at ${this.cwd} is missing ${missing.length} object(s) it refers to (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}): ` +
+          'fetch them again (git fetch --refetch) or check the clone with git fsck',
+      );
+    }
+    return blobs;
+  }
+
+  /**
    * Runs git with bytes in and out and does not throw on a non-zero exit: for plumbing such as
    * `merge-base --is-ancestor` or `update-ref` with an old value, the exit code is the answer.
    * It throws only when git cannot run at all.

@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { type HistoryEntry, historyEntries } from '../history/entries.js';
 import { headsNeedingReasons, logArgs, parseLog, parseReasons, reasonsArgs } from '../history/log.js';
 import { Git, GitError } from './git.js';
+import { isRegularFile } from './modes.js';
 
 // The git side of the scale history: where the repository is, which paths to follow, and the
 // two commands whose output the pure code in src/history reads.
@@ -42,8 +43,11 @@ export async function scaleHistory(options: ScaleHistoryOptions): Promise<Histor
   const isConfigFile = (file: string): boolean => isYamlFile(file) || paths.some((path) => posix.normalize(path) === file);
   for (const c of commits) c.changes = c.changes.filter((change) => isConfigFile(change.file));
 
-  const ids = commits.flatMap((c) => c.changes.flatMap((change) => [change.before?.id, change.after?.id]));
-  const blobs = await git.readBlobs(ids.filter((id): id is string => id !== undefined));
+  // Only regular files are read: a symlink's blob is a path, and a submodule's id is not in this repository.
+  const sides = commits.flatMap((c) => c.changes.flatMap((change) => [change.before, change.after]));
+  const blobs = await git.readNamedBlobs(
+    sides.filter((side) => side !== undefined && isRegularFile(side.mode)).map((side) => side?.id as string),
+  );
   const heads = headsNeedingReasons(commits);
   const reasons = heads.length === 0 ? new Map<string, string>() : parseReasons(await git.run(reasonsArgs(), `${heads.join('\n')}\n`));
   return historyEntries(commits, blobs, reasons);

@@ -1,9 +1,7 @@
 import { isYamlFile } from '../config/layout.js';
 import type { ConfigFile, ConfigSource } from '../config/reader.js';
 import type { Git } from './git.js';
-
-/** Only regular files are configs; a symlink or submodule in a tree is not read as one. */
-const REGULAR_FILE = /^100(644|755)$/;
+import { isRegularFile } from './modes.js';
 
 /**
  * Configs as committed: the YAML files under `dir` (relative to the repository root) in the tree
@@ -19,8 +17,8 @@ export class GitTreeSource implements ConfigSource {
   ) {}
 
   async files(): Promise<ConfigFile[]> {
-    const listed = (await this.git.listBlobs(this.commit, this.dir)).filter((f) => isYamlFile(f.path) && REGULAR_FILE.test(f.mode));
-    const blobs = await this.git.readBlobs(listed.map((f) => f.id));
+    const listed = (await this.git.listBlobs(this.commit, this.dir)).filter((f) => isYamlFile(f.path) && isRegularFile(f.mode));
+    const blobs = await this.git.readNamedBlobs(listed.map((f) => f.id));
     return listed.map((f) => ({ path: f.path, bytes: blobs.get(f.id) ?? new Uint8Array() }));
   }
 }

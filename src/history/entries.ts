@@ -1,3 +1,4 @@
+import { isRegularFile } from '../git/modes.js';
 import { type ClusterPlan, scalePlan } from '../plan/scale-plan.js';
 import { pullRequestNumber } from './commit-message.js';
 import type { BlobRef, LogCommit } from './log.js';
@@ -19,9 +20,6 @@ export interface HistoryEntry {
   /** What the commit did to each cluster: the scale plan of its diff, as `plan` reports it. */
   clusters: ClusterPlan[];
 }
-
-/** Only regular files are configs; a symlink or submodule entry says nothing about a cluster. */
-const REGULAR_FILE = /^100(644|755)$/;
 
 /**
  * The scale history of a mainline log, newest first (the order of `commits`): one entry per
@@ -76,7 +74,7 @@ function snapshotReader(blobs: ReadonlyMap<string, Uint8Array>): (file: string, 
   const cache = new Map<string, Snapshot>();
   return (file, ref) => {
     if (!ref) return ABSENT;
-    if (!REGULAR_FILE.test(ref.mode)) return UNREADABLE;
+    if (!isRegularFile(ref.mode)) return UNREADABLE;
     const key = `${ref.id}\0${file}`;
     let snapshot = cache.get(key);
     if (!snapshot) {

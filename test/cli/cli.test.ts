@@ -1,4 +1,4 @@
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -95,6 +95,23 @@ describe('scale', () => {
     expect(await git(repo, 'log', '-1', '--format=%s%n%(trailers:key=Autoscale-Reason,valueonly)')).toBe(
       'Scale shop kubernetes_node 3 → 5\n7 pods pending\n',
     );
+  });
+
+  it('from a subdirectory edits and commits the file of the repository it runs in', async () => {
+    const result = await cli(['scale', 'kubernetes_node', '4', '--cluster', 'shop', '--commit'], join(repo, 'cluster-config'));
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('cluster-config/aws-demo.yml:34: shop kubernetes_node 3 → 4');
+    expect(await git(repo, 'diff', '--numstat', 'HEAD~1', 'HEAD')).toBe('1\t1\tcluster-config/aws-demo.yml');
+  });
+
+  it('says the file was changed and left uncommitted when the commit itself fails', async () => {
+    await writeFile(join(repo, '.git', 'hooks', 'pre-commit'), '#!/bin/sh\necho "policy: no commits today" >&2\nexit 1\n', { mode: 0o755 });
+    const result = await cli(['scale', 'kubernetes_node', '4', '--cluster', 'shop', '--commit'], repo);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(
+      /^error: cluster-config\/aws-demo\.yml was changed \(3 → 4\) but not committed: git commit .*policy: no commits today/,
+    );
+    expect(await git(repo, 'diff', '--numstat')).toBe('1\t1\tcluster-config/aws-demo.yml');
   });
 
   it('without --commit leaves the change in the working tree and prints the commit to make', async () => {
@@ -232,6 +249,36 @@ describe('plan', () => {
     ]);
   });
 
+  it('gives the same answer from the repository root and from cluster-config/', async () => {
+    await cli(['scale', 'kubernetes_node', '5', '--cluster', 'shop', '--commit'], repo);
+    const fromRoot = await cli(['plan', '--base', 'HEAD~1', '--head', 'HEAD', '--json'], repo);
+    const configDir = join(repo, 'cluster-config');
+    for (const args of [
+      ['--base', 'HEAD~1', '--head', 'HEAD'],
+      ['--base', 'HEAD~1', '--head', '.'],
+      ['--base', 'HEAD~1'],
+    ]) {
+      const fromConfigDir = await cli(['plan', ...args, '--json'], configDir);
+      expect(fromConfigDir.stderr).toBe('');
+      expect(fromConfigDir.stdout, args.join(' ')).toBe(fromRoot.stdout);
+    }
+    expect(JSON.parse(fromRoot.stdout).clusters.map((c: { file: string; change: string }) => [c.file, c.change])).toEqual([
+      ['cluster-config/aws-demo.yml', 'scaled'],
+    ]);
+  });
+
+  it('a committed rename reads as renamed in plan and in history alike', async () => {
+    const file = join(repo, 'cluster-config', 'aws-demo.yml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('name: shop', 'name: store'));
+    await git(repo, 'commit', '--quiet', '-am', 'Rename shop to store');
+    const plan = await cli(['plan', '--base', 'HEAD~1', '--head', 'HEAD'], repo);
+    const history = await cli(['history'], repo);
+    const said =
+      'cluster renamed from aws/demo-shop in cluster-config/aws-demo.yml (every VM name changes: this replaces the cluster, it is not scaling)';
+    expect(plan.stdout).toBe(`cluster-config/aws-demo.yml: aws cluster store: ${said}\n`);
+    expect(history.stdout).toContain(`  Rename shop to store\n  store (cluster-config/aws-demo.yml): ${said}\n`);
+  });
+
   it('says so when nothing changes, and refuses a ref that does not exist', async () => {
     expect((await cli(['plan'], repo)).stdout).toBe('No scale changes between HEAD and cluster-config.\n');
     const bad = await cli(['plan', '--base', 'no-such-branch'], repo);
@@ -262,6 +309,19 @@ describe('history', () => {
     const garbage = await cli(['history', '--since', 'banana'], repo);
     expect(garbage.exitCode).toBe(1);
     expect(garbage.stderr).toBe('error: --since "banana" is not a date git understands: try 2026-11-01, "2 weeks ago" or yesterday\n');
+  });
+});
+
+describe('failures that are not the input', () => {
+  it('a git failure is reported as temporary (exit 75), not as a refusal, and without a stack', async () => {
+    const repo = await exampleRepo();
+    // A repository whose objects are gone: git fails, whatever the user asked.
+    const head = await git(repo, 'rev-parse', 'HEAD:cluster-config/aws-demo.yml');
+    await rm(join(repo, '.git', 'objects', head.slice(0, 2), head.slice(2)));
+    const result = await cli(['history'], repo);
+    expect(result.exitCode).toBe(75);
+    expect(result.stderr).toMatch(/^error \(temporary, try again\): the repository at .* is missing 1 object\(s\) it refers to/);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
   });
 });
 

@@ -1,7 +1,8 @@
-import { cp, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { git as runGit } from '../support/git.js';
+import { tempDir } from '../support/temp.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(REPO_ROOT, 'bin', 'lambdastack-autoscaler.js');
@@ -19,22 +20,14 @@ export async function cli(args: string[], cwd: string): Promise<CliResult> {
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
+/** Runs git in `cwd` (isolated from the user's config) and returns its stdout. */
 export async function git(cwd: string, ...args: string[]): Promise<string> {
-  const result = await execa('git', args, {
-    cwd,
-    env: {
-      GIT_AUTHOR_NAME: 'Test User',
-      GIT_AUTHOR_EMAIL: 'test@example.com',
-      GIT_COMMITTER_NAME: 'Test User',
-      GIT_COMMITTER_EMAIL: 'test@example.com',
-    },
-  });
-  return String(result.stdout);
+  return `${await runGit(cwd, args, { who: { name: 'Test User', email: 'test@example.com' } })}`;
 }
 
-/** A fresh git repository holding a copy of the example cluster-config/, committed on main. */
+/** A fresh git repository holding a copy of the example cluster-config/, committed on main; removed when the test file ends. */
 export async function exampleRepo(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'lsa-cli-'));
+  const dir = await tempDir('lsa-cli-');
   await git(dir, 'init', '--quiet', '--initial-branch=main');
   await git(dir, 'config', 'user.name', 'Test User');
   await git(dir, 'config', 'user.email', 'test@example.com');
