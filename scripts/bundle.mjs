@@ -54,7 +54,10 @@ const oidcOnlyWhenUsed = {
   },
 };
 
-/** The actions to build: each directory of `actionsDir` with an action.yml, checked against what the bundle provides. */
+/**
+ * The actions to build: each directory of `actionsDir` with an action.yml. `wrong` says which
+ * action.yml cannot run a bundle of this script, or has no src/actions/<name>.ts to build it from.
+ */
 async function findActions(actionsDir) {
   const entries = await readdir(actionsDir, { withFileTypes: true });
   const actions = [];
@@ -82,8 +85,7 @@ async function findActions(actionsDir) {
     }
     actions.push({ name, source, dist: join(actionsDir, name, 'dist') });
   }
-  if (wrong.length > 0) throw new Error(wrong.join('\n'));
-  return actions;
+  return { actions, wrong };
 }
 
 /** The files of one action's dist/, in memory: path → bytes. */
@@ -156,7 +158,12 @@ function show(path) {
 async function main() {
   const { values } = parseArgs({ options: { check: { type: 'boolean', default: false }, 'actions-dir': { type: 'string' } } });
   const actionsDir = resolve(values['actions-dir'] ?? join(ROOT, 'actions'));
-  const actions = await findActions(actionsDir);
+  const { actions, wrong } = await findActions(actionsDir);
+  if (wrong.length > 0) {
+    console.error(wrong.join('\n'));
+    process.exitCode = 1;
+    return;
+  }
   const stale = [];
   for (const action of actions) {
     const built = await bundle(action);
