@@ -4004,10 +4004,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep2, value } = collItem;
+        const { start, key, sep: sep3, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep2?.[0],
+          next: key ?? sep3?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -4021,7 +4021,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep2) {
+          if (!keyProps.anchor && !keyProps.tag && !sep3) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -4045,7 +4045,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep2 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep3 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -4061,7 +4061,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep3, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -4152,7 +4152,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep2 = "";
+        let sep3 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -4166,13 +4166,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep2 + cb;
-              sep2 = "";
+                comment += sep3 + cb;
+              sep3 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep2 += source;
+                sep3 += source;
               hasSpace = true;
               break;
             default:
@@ -4215,18 +4215,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep: sep2, value } = collItem;
+        const { start, key, sep: sep3, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep2?.[0],
+          next: key ?? sep3?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep2 && !value) {
+          if (!props.anchor && !props.tag && !sep3 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -4280,8 +4280,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep2 && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
+        if (!isMap3 && !sep3 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep3, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -4293,7 +4293,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep2 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep3 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -4304,8 +4304,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap3 && !props.found && ctx.options.strict) {
-              if (sep2)
-                for (const st of sep2) {
+              if (sep3)
+                for (const st of sep3) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -4322,7 +4322,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep3, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -4502,7 +4502,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep2 = "";
+      let sep3 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -4519,24 +4519,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar2.Scalar.BLOCK_LITERAL) {
-          value += sep2 + indent.slice(trimIndent) + content;
-          sep2 = "\n";
+          value += sep3 + indent.slice(trimIndent) + content;
+          sep3 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep2 === " ")
-            sep2 = "\n";
-          else if (!prevMoreIndented && sep2 === "\n")
-            sep2 = "\n\n";
-          value += sep2 + indent.slice(trimIndent) + content;
-          sep2 = "\n";
+          if (sep3 === " ")
+            sep3 = "\n";
+          else if (!prevMoreIndented && sep3 === "\n")
+            sep3 = "\n\n";
+          value += sep3 + indent.slice(trimIndent) + content;
+          sep3 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep2 === "\n")
+          if (sep3 === "\n")
             value += "\n";
           else
-            sep2 = "\n";
+            sep3 = "\n";
         } else {
-          value += sep2 + content;
-          sep2 = " ";
+          value += sep3 + content;
+          sep3 = " ";
           prevMoreIndented = false;
         }
       }
@@ -4719,25 +4719,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep2 = " ";
+      let sep3 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep2 === "\n")
-            res += sep2;
+          if (sep3 === "\n")
+            res += sep3;
           else
-            sep2 = "\n";
+            sep3 = "\n";
         } else {
-          res += sep2 + lm;
-          sep2 = " ";
+          res += sep3 + lm;
+          sep3 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep2 + (match?.[1] ?? "");
+      return res + sep3 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -5547,14 +5547,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep2, value }) {
+    function stringifyItem({ start, key, sep: sep3, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep2)
-        for (const st of sep2)
+      if (sep3)
+        for (const st of sep3)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -6721,18 +6721,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep2;
+          let sep3;
           if (scalar.end) {
-            sep2 = scalar.end;
-            sep2.push(this.sourceToken);
+            sep3 = scalar.end;
+            sep3.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep2 = [this.sourceToken];
+            sep3 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep: sep2 }]
+            items: [{ start, key: scalar, sep: sep3 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -6885,15 +6885,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep2 = it.sep;
-                  sep2.push(this.sourceToken);
+                  const sep3 = it.sep;
+                  sep3.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep2 }]
+                    items: [{ start: start2, key, sep: sep3 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -7087,13 +7087,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep2 = fc.end.splice(1, fc.end.length);
-            sep2.push(this.sourceToken);
+            const sep3 = fc.end.splice(1, fc.end.length);
+            sep3.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep2 }]
+              items: [{ start, key: fc, sep: sep3 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -7938,15 +7938,6 @@ function describeWithCauses(error63) {
     cause = cause instanceof Error ? cause.cause : void 0;
   }
   return parts.join(": ");
-}
-
-// src/config/load.ts
-import { readdir as readdir2, readFile, stat as stat2 } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
-
-// src/config/layout.ts
-function isYamlFile(name) {
-  return /\.ya?ml$/i.test(name);
 }
 
 // node_modules/zod/v4/classic/external.js
@@ -27974,55 +27965,151 @@ function decodeConfigBytes(file2, bytes) {
     return { file: file2, line: 1, column: 1, message: "not UTF-8 text" };
   }
 }
-async function analyzeConfigFile(path, displayName = path) {
-  const text = decodeConfigBytes(displayName, await readFile(path));
-  if (typeof text !== "string") return { file: displayName, config: void 0, problems: [text], noCluster: false };
-  return analyzeConfigText(displayName, text);
-}
-async function listConfigFiles(path, cwd = process.cwd()) {
-  const absolute = resolve(cwd, path);
-  let info2;
-  try {
-    info2 = await stat2(absolute);
-  } catch {
-    throw new UserError(`${path}: no such file or directory`);
-  }
-  if (!info2.isDirectory()) return [absolute];
-  const entries = await readdir2(absolute, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile() && isYamlFile(entry.name)).map((entry) => join(entry.parentPath, entry.name)).sort();
-}
-async function loadConfigs(paths, cwd = process.cwd()) {
-  const result = { configs: [], problems: [], skipped: [] };
-  for (const path of paths) {
-    for (const file2 of await listConfigFiles(path, cwd)) {
-      const inside = relative(cwd, file2);
-      const shown = inside && !inside.startsWith("..") ? inside : join(path, relative(resolve(cwd, path), file2));
-      const analysis = await analyzeConfigFile(file2, shown);
-      result.problems.push(...analysis.problems);
-      if (analysis.config) result.configs.push(analysis.config);
-      else if (analysis.noCluster) result.skipped.push(analysis.file);
-    }
-  }
-  const seen = /* @__PURE__ */ new Map();
-  for (const config2 of result.configs) {
-    const id = clusterId(config2);
-    const first = seen.get(id);
-    if (first) {
-      result.problems.push({
-        file: config2.file,
-        line: 1,
-        column: 1,
-        message: `cluster ${id} is also defined in ${first}: each cluster belongs in one file`
-      });
-    } else {
-      seen.set(id, config2.file);
-    }
-  }
-  return result;
-}
 function clusterId(config2) {
   const prefix = config2.prefix && config2.prefix !== "default" ? `${config2.prefix}-` : "";
   return `${config2.provider}/${prefix}${config2.name}`.toLowerCase();
+}
+
+// src/config/layout.ts
+function isYamlFile(name) {
+  return /\.ya?ml$/i.test(name);
+}
+
+// src/config/reader.ts
+function readConfigFiles(files, label) {
+  const result = { configs: [], problems: [], skipped: [] };
+  const shown = (problem) => label ? { ...problem, file: `${label}:${problem.file}` } : problem;
+  for (const file2 of files) {
+    const text = decodeConfigBytes(file2.path, file2.bytes);
+    if (typeof text !== "string") {
+      result.problems.push(shown(text));
+      continue;
+    }
+    const analysis = analyzeConfigText(file2.path, text);
+    result.problems.push(...analysis.problems.map(shown));
+    if (analysis.config) result.configs.push(analysis.config);
+    else if (analysis.noCluster) result.skipped.push(file2.path);
+  }
+  result.problems.push(...duplicateClusters(result.configs).map(shown));
+  return result;
+}
+async function readConfigs(source) {
+  return readConfigFiles(await source.files(), source.label);
+}
+function duplicateClusters(configs) {
+  const seen = /* @__PURE__ */ new Map();
+  const problems = [];
+  for (const config2 of configs) {
+    const id = clusterId(config2);
+    const first = seen.get(id);
+    if (first === void 0) {
+      seen.set(id, config2.file);
+      continue;
+    }
+    problems.push({
+      file: config2.file,
+      line: 1,
+      column: 1,
+      message: `cluster ${id} is also defined in ${first}: each cluster belongs in one file`
+    });
+  }
+  return problems;
+}
+
+// src/config/working-tree.ts
+import { readdir as readdir2, readFile, realpath, stat as stat2 } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+async function findRepositoryRoot(dir) {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    if (await exists2(join(at, ".git"))) return at;
+    if (dirname(at) === at) return void 0;
+  }
+}
+async function workspaceOf(cwd) {
+  const absolute = resolve(cwd);
+  return { cwd: absolute, root: await findRepositoryRoot(absolute) };
+}
+async function resolveUserPath(path, workspace) {
+  const fromCwd = resolve(workspace.cwd, path);
+  if (await exists2(fromCwd)) return fromCwd;
+  if (isAbsolute(path) || workspace.root === void 0) return void 0;
+  const fromRoot = resolve(workspace.root, path);
+  return await exists2(fromRoot) ? fromRoot : void 0;
+}
+function relativeInside(base, path) {
+  const inside = relative(base, path);
+  if (inside === "") return ".";
+  if (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) return void 0;
+  return inside.split(sep).join("/");
+}
+var WorkingTreeSource = class _WorkingTreeSource {
+  constructor(paths, workspace) {
+    this.paths = paths;
+    this.workspace = workspace;
+    this.base = workspace.root ?? workspace.cwd;
+  }
+  paths;
+  workspace;
+  /** The folder every name is relative to: the repository root, or the working directory outside one. */
+  base;
+  static async open(paths, cwd) {
+    return new _WorkingTreeSource(paths, await workspaceOf(cwd));
+  }
+  /** Where a file this source named is on disk. */
+  absolutePath(file2) {
+    return resolve(this.base, file2);
+  }
+  /** Lists the files without reading them: absolute path and name, each file once. */
+  async list() {
+    const listed = [];
+    const seen = /* @__PURE__ */ new Set();
+    for (const path of this.paths) {
+      const target = await resolveUserPath(path, this.workspace);
+      if (target === void 0) throw new UserError(`${path}: no such file or directory`);
+      for (const absolute of await yamlFilesUnder(target)) {
+        const real = await realpath(absolute);
+        if (seen.has(real)) continue;
+        seen.add(real);
+        listed.push({ absolute, name: this.nameOf(absolute, path, target) });
+      }
+    }
+    return listed;
+  }
+  async files() {
+    const files = [];
+    for (const { absolute, name } of await this.list()) files.push({ path: name, bytes: await readFile(absolute) });
+    return files;
+  }
+  nameOf(file2, typed, target) {
+    const inside = relativeInside(this.base, file2);
+    if (inside !== void 0) return inside;
+    const below = relative(target, file2);
+    return (below === "" ? typed : join(typed, below)).split(sep).join("/");
+  }
+};
+async function yamlFilesUnder(target) {
+  if (!(await stat2(target)).isDirectory()) return [target];
+  const entries = await readdir2(target, { recursive: true, withFileTypes: true });
+  const files = [];
+  for (const entry of entries) {
+    if (!isYamlFile(entry.name)) continue;
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isFile() || entry.isSymbolicLink() && await stat2(path).then(
+      (s) => s.isFile(),
+      () => false
+    ))
+      files.push(path);
+  }
+  return files.sort();
+}
+async function exists2(path) {
+  return stat2(path).then(
+    () => true,
+    () => false
+  );
+}
+async function loadConfigs(paths, cwd) {
+  return readConfigs(await WorkingTreeSource.open(paths, cwd));
 }
 
 // src/cli/validate.ts
@@ -28038,7 +28125,7 @@ function describeCluster(config2) {
 
 // src/actions/inputs.ts
 import { stat as stat3 } from "node:fs/promises";
-import { isAbsolute, relative as relative2, resolve as resolve2, sep } from "node:path";
+import { isAbsolute as isAbsolute2, relative as relative2, resolve as resolve2, sep as sep2 } from "node:path";
 function workspaceDir() {
   return resolve2(process.env.GITHUB_WORKSPACE || process.cwd());
 }
@@ -28051,7 +28138,7 @@ async function workspacePathInput(name, workspace) {
   }
   const absolute = resolve2(workspace, given);
   const inside = relative2(workspace, absolute);
-  if (isAbsolute(inside) || inside === ".." || inside.startsWith(`..${sep}`)) {
+  if (isAbsolute2(inside) || inside === ".." || inside.startsWith(`..${sep2}`)) {
     throw new UserError(
       `input \`${name}\`: ${given} is outside the repository checkout ${workspace}: name a path inside it, relative to the repository root (for example \`cluster-config\`)`
     );
