@@ -1,17 +1,14 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Io } from '../../../src/cli/io.js';
 import { simGithubCommand } from '../../../src/cli/sim-github.js';
 import { BIN } from '../../cli/run-cli.js';
-import { removeTemporaryDirectories, seededBareRepository } from './support.js';
+import { tempDir } from '../../support/temp.js';
+import { seededBareRepository } from './support.js';
 
 // `sim github`: in-process for the output and the clean stop, and through the built binary (built by
 // `npm test`'s pretest) for the exit code and SIGTERM.
-
-afterAll(removeTemporaryDirectories);
 
 function capture(): Io & { text(): string } {
   const lines: string[] = [];
@@ -25,7 +22,7 @@ async function waitFor(check: () => boolean): Promise<void> {
 
 describe('sim github', () => {
   it('refuses a directory that is not a bare repository, naming the fix', async () => {
-    const plain = await mkdtemp(join(tmpdir(), 'not-bare-'));
+    const plain = await tempDir('not-bare-');
     await expect(simGithubCommand({ repo: plain, name: 'example/cluster-config', port: 0 }, capture())).rejects.toThrow(
       `${plain} is not a bare git repository: create one with  git init --bare ${plain}`,
     );

@@ -1,17 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  awsConfig,
-  call,
-  client,
-  commitConfig,
-  createBranch,
-  mainSha,
-  OWNER,
-  REPO,
-  removeTemporaryDirectories,
-  startWorld,
-  type World,
-} from './support.js';
+import { awsConfig, call, client, commitConfig, createBranch, mainSha, OWNER, REPO, startWorld, type World } from './support.js';
 
 // GitHub's refusals, status by status, with the exact bodies clients parse.
 
@@ -24,7 +12,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await world?.close();
-  await removeTemporaryDirectories();
 });
 
 /** What octokit's RequestError carries. */

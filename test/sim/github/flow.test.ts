@@ -1,17 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  awsConfig,
-  BOT,
-  type Client,
-  commitConfig,
-  createBranch,
-  mainSha,
-  OWNER,
-  REPO,
-  removeTemporaryDirectories,
-  startWorld,
-  type World,
-} from './support.js';
+import { awsConfig, BOT, type Client, commitConfig, createBranch, mainSha, OWNER, REPO, startWorld, type World } from './support.js';
 
 // The watcher's whole conversation with GitHub, through @octokit/rest with the retry and throttling
 // plugins, against the simulator; then the bare repository is checked with git itself.
@@ -27,7 +15,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await world?.close();
-  await removeTemporaryDirectories();
 });
 
 /** `git log -1` of a ref: parents, subject, body, author and committer. */

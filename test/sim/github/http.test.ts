@@ -2,18 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { STATE_FILE } from '../../../src/sim/github/index.js';
-import {
-  call,
-  client,
-  commitConfig,
-  createBranch,
-  mainSha,
-  OWNER,
-  REPO,
-  removeTemporaryDirectories,
-  startWorld,
-  type World,
-} from './support.js';
+import { call, client, commitConfig, createBranch, mainSha, OWNER, REPO, startWorld, type World } from './support.js';
 
 // The HTTP protocol around the JSON: headers, request counting, conditional requests, pagination,
 // rate limits, and state that survives a restart.
@@ -29,7 +18,6 @@ async function world(options: Parameters<typeof startWorld>[0] = {}): Promise<Wo
 
 afterAll(async () => {
   await Promise.all(worlds.map((w) => w.close()));
-  await removeTemporaryDirectories();
 });
 
 describe('headers', () => {
@@ -106,7 +94,7 @@ describe('pagination', () => {
 describe('rate limits', () => {
   it('refuses with 403 and x-ratelimit-remaining 0 when the budget is spent; the throttling plugin sees a rate limit', async () => {
     const { sim } = await world({ rateLimit: 3 });
-    const onRateLimit = vi.fn((_retryAfter: number) => false);
+    const onRateLimit = vi.fn((_retryAfter: number) => {});
     const limited = client(sim, { onRateLimit });
     await limited.repos.get(repo);
     await limited.pulls.list(repo);

@@ -1,89 +1,39 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { retry } from '@octokit/plugin-retry';
-import { type ThrottlingOptions, throttling } from '@octokit/plugin-throttling';
-import { Octokit } from '@octokit/rest';
 import { execa } from 'execa';
+import { createGithubClient, type GithubClient, type WriteLimiter } from '../../../src/github/client.js';
 import { type GithubSim, type GithubSimOptions, startGithubSim } from '../../../src/sim/github/index.js';
+import { clusterConfig } from '../../support/config-text.js';
+import { alice, ISOLATED_GIT_ENV, newRepository } from '../../support/git.js';
+import { tempDir } from '../../support/temp.js';
 
-// Real git in throw-away repositories, a real HTTP server on 127.0.0.1, and octokit with the plugins
-// the watcher will use. Git identities and dates are fixed, so seeded commit ids are the same each run.
+// Real git in throw-away repositories, a real HTTP server on 127.0.0.1, and the product's GitHub
+// client (octokit with the retry and throttling plugins). Git identities and dates are fixed, so
+// seeded commit ids are the same each run.
 
 export const OWNER = 'example';
 export const REPO = 'cluster-config';
 export const NAME = `${OWNER}/${REPO}`;
 export const BOT = 'lambdastack-autoscaler[bot]';
 
-const ISOLATED = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
-const SEEDER = {
-  GIT_AUTHOR_NAME: 'Alice Admin',
-  GIT_AUTHOR_EMAIL: 'alice@example.com',
-  GIT_AUTHOR_DATE: '2026-10-01T00:00:00+00:00',
-  GIT_COMMITTER_NAME: 'Alice Admin',
-  GIT_COMMITTER_EMAIL: 'alice@example.com',
-  GIT_COMMITTER_DATE: '2026-10-01T00:00:00+00:00',
-};
-
 /** A cluster config as the watcher edits it: one multi-document file, the count on one line. */
 export function awsConfig(count: number): string {
-  return [
-    'kind: lambdastack-cluster',
-    'title: LambdaStack Cluster Config',
-    'name: default',
-    'specification:',
-    '  name: demo-shop',
-    '  prefix: prod',
-    '  cloud:',
-    '    k8s_as_cloud_service: false',
-    '  components:',
-    '    kubernetes_master:',
-    '      count: 1',
-    '    kubernetes_node:',
-    `      count: ${count}`,
-    '---',
-    'kind: configuration/autoscaling',
-    'name: default',
-    'specification:',
-    '  components:',
-    '    kubernetes_node:',
-    '      min: 2',
-    '      max: 10',
-    '',
-  ].join('\n');
-}
-
-const temporary: string[] = [];
-
-export async function removeTemporaryDirectories(): Promise<void> {
-  await Promise.all(temporary.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  return clusterConfig({ name: 'demo-shop', prefix: 'prod', nodes: count, autoscaling: { min: 2, max: 10 } });
 }
 
 /** Runs git on the bare repository, as a reviewer would check what the API did. */
 export async function gitIn(bare: string, args: string[]): Promise<string> {
-  return (await execa('git', args, { env: { ...ISOLATED, GIT_DIR: bare } })).stdout;
+  return (await execa('git', args, { env: { ...ISOLATED_GIT_ENV, GIT_DIR: bare } })).stdout;
 }
 
 /**
  * A bare repository whose `main` holds `cluster-config/aws.yml` (count 3) and a README, pushed
- * from a scratch clone as a user would push.
+ * from a scratch clone as a user would push. Removed when the test file ends.
  */
 export async function seededBareRepository(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'github-sim-'));
-  temporary.push(dir);
-  const bare = join(dir, 'cluster-config.git');
-  const work = join(dir, 'work');
-  await execa('git', ['init', '-q', '--bare', '-b', 'main', bare], { env: ISOLATED });
-  await execa('git', ['init', '-q', '-b', 'main', work], { env: ISOLATED });
-  const files: Record<string, string> = { 'cluster-config/aws.yml': awsConfig(3), 'README.md': '# cluster configs\n' };
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(work, path)), { recursive: true });
-    await writeFile(join(work, path), text);
-  }
-  const env = { ...ISOLATED, ...SEEDER };
-  await execa('git', ['add', '.'], { cwd: work, env });
-  await execa('git', ['commit', '-q', '-m', 'Add the demo cluster'], { cwd: work, env });
-  await execa('git', ['push', '-q', bare, 'main'], { cwd: work, env });
+  const bare = `${await tempDir('github-sim-')}/cluster-config.git`;
+  const work = await newRepository();
+  await work.commit('Add the demo cluster', { who: alice, files: { 'cluster-config/aws.yml': awsConfig(3), 'README.md': '# cluster configs\n' } });
+  await execa('git', ['init', '-q', '--bare', '-b', 'main', bare], { env: ISOLATED_GIT_ENV });
+  await work.git(['push', '-q', bare, 'main']);
   return bare;
 }
 
@@ -95,10 +45,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-const Client = Octokit.plugin(retry, throttling);
-export type Client = InstanceType<typeof Client>;
-
-type LimiterGroup = NonNullable<Extract<ThrottlingOptions, { onRateLimit: unknown }>['write']>;
+export type Client = GithubClient;
 
 /**
  * A limiter group that runs jobs at once. The throttling plugin spaces writes 1 s apart and
@@ -109,32 +56,24 @@ const immediate = {
   key: () => ({
     schedule: (_options: unknown, job: (...args: unknown[]) => unknown, ...args: unknown[]) => Promise.resolve(job(...args)),
   }),
-} as unknown as LimiterGroup;
+} as unknown as WriteLimiter;
 
 export interface ClientOptions {
   token?: string | undefined;
-  onRateLimit?: (retryAfter: number) => boolean;
+  /** How many times a primary rate limit is waited out. Default 0: the test sees the 403/429. */
+  rateLimitRetries?: number;
+  onRateLimit?: (retryAfterSeconds: number) => void;
 }
 
-/**
- * @octokit/rest with the retry and throttling plugins, as the watcher will build it. 405 and 409
- * are added to the retry plugin's do-not-retry list: by default it retries them (it skips only
- * 400, 401, 403, 404, 410, 422 and 451), which would repeat a refused merge three times with
- * back-off — on GitHub as here.
- */
+/** The product's GitHub client against the simulator, without the plugin's spacing of writes. */
 export function client(sim: GithubSim, options: ClientOptions = {}): Client {
-  return new Client({
+  return createGithubClient({
     baseUrl: sim.url,
-    ...('token' in options ? (options.token === undefined ? {} : { auth: options.token }) : { auth: 'test-token' }),
+    token: 'token' in options ? options.token : 'test-token',
     userAgent: 'lambdastack-autoscaler-tests',
-    retry: { doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 451] },
-    throttle: {
-      onRateLimit: (retryAfter: number) => options.onRateLimit?.(retryAfter) ?? false,
-      onSecondaryRateLimit: () => false,
-      write: immediate,
-      notifications: immediate,
-    },
-    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    rateLimitRetries: options.rateLimitRetries ?? 0,
+    writeLimiter: immediate,
+    ...(options.onRateLimit ? { onRateLimit: options.onRateLimit } : {}),
   });
 }
 
