@@ -1,5 +1,5 @@
 import { workspaceOf } from '../config/index.js';
-import { type ClusterPlan, clusterChangeText, componentChangeText, type ScalePlan, scalePlan } from '../plan/index.js';
+import { type ClusterPlan, clusterChangeText, componentChangeText, nodeLines, type ScalePlan, scalePlan } from '../plan/index.js';
 import type { Io } from './io.js';
 import { clustersAt } from './sources.js';
 
@@ -34,8 +34,7 @@ function clusterToText(cluster: ClusterPlan): string {
   const lines = [title];
   for (const c of cluster.components) {
     lines.push(`  ${componentChangeText(c)}`);
-    for (const name of c.add) lines.push(`    + ${name}`);
-    for (const name of c.remove) lines.push(`    - ${name}`);
+    for (const line of nodeLines(c)) lines.push(`    ${line}`);
   }
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@ import { type Document, isAlias, isMap, isScalar, Scalar, visit } from 'yaml';
 import { UserError } from '../errors.js';
 import { analyzeConfigText, configErrorOf } from './load.js';
 import type { ClusterConfig } from './model.js';
-import { MASTER_COMPONENT } from './schema.js';
+import { MASTER_COMPONENT, MAX_COUNT } from './schema.js';
 
 export interface CountEditResult {
   text: string;
@@ -33,8 +33,8 @@ export function setComponentCount(file: string, text: string, component: string,
   if (!config || !analysis.source) throw configErrorOf(analyzeConfigText(file, text));
   const where = `${file}: cluster ${config.name}`;
 
-  if (!Number.isSafeInteger(count) || count < 0) {
-    throw new UserError(`${where}: count ${count} refused: a count is a whole number, 0 or more`);
+  if (!Number.isSafeInteger(count) || count < 0 || count > MAX_COUNT) {
+    throw new UserError(`${where}: count ${count} refused: a count is a whole number from 0 to ${MAX_COUNT}`);
   }
   const from = Object.hasOwn(config.counts, component) ? config.counts[component] : undefined;
   if (from === undefined) {

@@ -42,6 +42,8 @@ export interface AnalyzeOptions {
 
 /** Reads and validates one file's text. Never throws: everything wrong is in `problems`. */
 export function analyzeConfigText(file: string, text: string, options: AnalyzeOptions = {}): FileAnalysis {
+  const unreadable = textProblem(file, text);
+  if (unreadable) return { file, config: undefined, problems: [unreadable], noCluster: false };
   const source = parseSource(file, text, options.scalingOnly ? { onlyDocuments: (raw) => MAY_MATTER_FOR_SCALING.test(raw) } : {});
   const problems = [...source.problems];
   const at = (doc: SourceDocument, path: readonly PropertyKey[], message: string, options: { key?: boolean } = {}): void => {
@@ -108,7 +110,7 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
     at(clusterDoc, finding.path, finding.message);
 
   const autoscalingDoc = autoscalingDocs[0];
-  const autoscaling: Record<string, Bounds> = {};
+  const autoscaling: Record<string, Bounds> = Object.create(null); // user-named keys: `__proto__` is a component like any other
   if (autoscalingDoc) {
     const parsed = checkSchema(autoscalingDoc, autoscalingDocumentSchema);
     for (const [component, bounds] of Object.entries(parsed?.specification.components ?? {})) {
@@ -150,7 +152,7 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
   }
 
   if (problems.length > 0 || !cluster) return { file, config: undefined, problems: inSourceOrder(problems), noCluster: false, source };
-  const counts: Record<string, number> = {};
+  const counts: Record<string, number> = Object.create(null);
   for (const [component, settings] of Object.entries(cluster.specification.components)) counts[component] = settings.count;
   const config: ClusterConfig = {
     file,
@@ -199,11 +201,46 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
 
 /** Decodes file bytes strictly: a config that is not UTF-8 is refused rather than guessed at. */
 export function decodeConfigBytes(file: string, bytes: Uint8Array): string | ConfigProblem {
+  if (bytes.length > MAX_CONFIG_BYTES) {
+    return {
+      file,
+      line: 1,
+      column: 1,
+      message: `larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB, the most a cluster config may be (LambdaStack's own are tens of KiB): refused unread`,
+    };
+  }
+  let text: string;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     return { file, line: 1, column: 1, message: 'not UTF-8 text' };
   }
+  return text;
+}
+
+/**
+ * The largest cluster config read. LambdaStack's configs are tens of KiB; a file of many MiB is
+ * a mistake or an attack on the CI that validates pull requests, and is refused before parsing.
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * Text a YAML parser would misread rather than refuse: a NUL byte (a binary file), or carriage
+ * returns without line feeds (old Mac line endings, which YAML reads as one long line, so a whole
+ * file can pass as one comment).
+ */
+function textProblem(file: string, text: string): ConfigProblem | undefined {
+  const nul = text.indexOf('\0');
+  if (nul >= 0) return { file, ...lineColumn(text, nul), message: 'a NUL byte: this is not a text file' };
+  const lone = /\r(?!\n)/.exec(text);
+  if (lone) {
+    return {
+      file,
+      ...lineColumn(text, lone.index),
+      message: 'a carriage return without a line feed (old Mac line endings): convert the file to LF (or CRLF) line endings',
+    };
+  }
+  return undefined;
 }
 
 /** Reads and validates one file from disk. */

@@ -17,9 +17,67 @@ export const MASTER_COMPONENT = 'kubernetes_master';
 const NAME_PART = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
 const NAME_PART_MESSAGE = "must be letters, digits and '-' (it becomes part of every VM and Kubernetes node name)";
 
-const count = z.int('must be a whole number').min(0, 'must be 0 or more');
+/**
+ * The largest count accepted for any component. LambdaStack clusters are at most a few thousand
+ * VMs; a larger number is a typo (or an attack) that would make a plan list millions of names.
+ */
+export const MAX_COUNT = 10_000;
 
-const componentSchema = z.looseObject({ count });
+/** What is wrong with a count, said for the case at hand, or undefined when it is a count. */
+export function countProblem(value: unknown, key = 'count'): string | undefined {
+  if (value === undefined || value === null) return `${key} is missing: write \`${key}: <number>\``;
+  if (typeof value === 'string') return `must be a whole number, not the text ${JSON.stringify(value)}: write it without quotes`;
+  if (typeof value !== 'number') return 'must be a whole number';
+  if (Number.isNaN(value)) return 'must be a whole number, not .nan';
+  if (value < 0) return 'must be 0 or more';
+  if (!Number.isFinite(value) || value > MAX_COUNT) {
+    return `is too large: at most ${MAX_COUNT} (LambdaStack clusters are a few thousand VMs at most)`;
+  }
+  if (!Number.isInteger(value)) return 'must be a whole number';
+  return undefined;
+}
+
+/** A YAML merge key: the autoscaler edits one scalar in this file, so a count must be written out here. */
+const MERGE_KEY = '<<';
+
+/**
+ * A mapping of user-named entries, each checked by `item`, kept in an object without a prototype:
+ * a name such as `__proto__` or `constructor` is an entry like any other (zod's record, or a plain
+ * object, would drop it or reach the prototype).
+ */
+function recordOf<T extends z.ZodType>(item: T, message: string): z.ZodType<Record<string, z.output<T>>> {
+  return z.unknown().transform((input, ctx) => {
+    const out: Record<string, z.output<T>> = Object.create(null);
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      ctx.addIssue({ code: 'custom', message });
+      return out;
+    }
+    for (const [key, value] of Object.entries(input)) {
+      const result = item.safeParse(value);
+      if (result.success) Object.defineProperty(out, key, { value: result.data, enumerable: true, writable: true, configurable: true });
+      else for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: [key, ...issue.path] });
+    }
+    return out;
+  }) as unknown as z.ZodType<Record<string, z.output<T>>>;
+}
+
+/** A whole number from 0 to MAX_COUNT under `key`, with a message for each way it can be wrong. */
+const countAt = (key: string): z.ZodType<number> =>
+  z
+    .unknown()
+    .optional()
+    .superRefine((value, ctx) => {
+      const problem = countProblem(value, key);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }) as unknown as z.ZodType<number>;
+
+const componentSchema = z.looseObject({ count: z.unknown().optional() }).superRefine((component, ctx) => {
+  const problem =
+    component.count === undefined && Object.hasOwn(component, MERGE_KEY)
+      ? 'count comes from a merge key (<<: *anchor): write `count: <number>` in this component, where the autoscaler can change it'
+      : countProblem(component.count);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['count'], message: problem });
+}) as unknown as z.ZodType<{ count: number; [key: string]: unknown }>;
 
 /**
  * The cluster document. Only what this project relies on is checked; every other key is
@@ -31,18 +89,18 @@ export const clusterDocumentSchema = z.looseObject({
   specification: z.looseObject({
     name: z.string('must be a string').regex(NAME_PART, NAME_PART_MESSAGE),
     prefix: z.union([z.string().regex(NAME_PART, NAME_PART_MESSAGE), z.literal(''), z.null()], 'must be a string').optional(),
-    components: z.record(z.string(), componentSchema, 'must be a mapping of component name to settings'),
+    components: recordOf(componentSchema, 'must be a mapping of component name to settings'),
   }),
 });
 export type ClusterDocument = z.infer<typeof clusterDocumentSchema>;
 
-const boundsSchema = z.looseObject({ min: count, max: count });
+const boundsSchema = z.looseObject({ min: countAt('min'), max: countAt('max') });
 
 /** This project's document: the bounds (and later the policy tuning) per autoscaled component. */
 export const autoscalingDocumentSchema = z.looseObject({
   kind: z.literal(AUTOSCALING_KIND),
   specification: z.looseObject({
-    components: z.record(z.string(), boundsSchema, 'must be a mapping of component name to {min, max}'),
+    components: recordOf(boundsSchema, 'must be a mapping of component name to {min, max}'),
   }),
 });
 export type AutoscalingDocument = z.infer<typeof autoscalingDocumentSchema>;

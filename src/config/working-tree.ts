@@ -1,7 +1,9 @@
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors.js';
+import { onFile } from './fs-errors.js';
 import { isYamlFile } from './layout.js';
+import { MAX_CONFIG_BYTES } from './load.js';
 import { type ConfigFile, type ConfigSource, type LoadResult, readConfigs } from './reader.js';
 
 /**
@@ -82,9 +84,9 @@ export class WorkingTreeSource implements ConfigSource {
     for (const path of this.paths) {
       const target = await resolveUserPath(path, this.workspace);
       if (target === undefined) throw new UserError(`${path}: no such file or directory`);
-      for (const absolute of await yamlFilesUnder(target)) {
+      for (const absolute of await yamlFilesUnder(target, path)) {
         // The same file named twice (`x.yml ./x.yml`, a link to it) is one file, not a duplicate cluster.
-        const real = await realpath(absolute);
+        const real = await onFile(this.nameOf(absolute, path, target), () => realpath(absolute));
         if (seen.has(real)) continue;
         seen.add(real);
         listed.push({ absolute, name: this.nameOf(absolute, path, target) });
@@ -95,7 +97,8 @@ export class WorkingTreeSource implements ConfigSource {
 
   async files(): Promise<ConfigFile[]> {
     const files: ConfigFile[] = [];
-    for (const { absolute, name } of await this.list()) files.push({ path: name, bytes: await readFile(absolute) });
+    for (const { absolute, name } of await this.list())
+      files.push({ path: name, bytes: await onFile(name, () => readAtMost(absolute, MAX_CONFIG_BYTES + 1)) });
     return files;
   }
 
@@ -107,10 +110,22 @@ export class WorkingTreeSource implements ConfigSource {
   }
 }
 
+/** The first `limit` bytes of a file: enough to refuse one that is too large without reading it all. */
+async function readAtMost(path: string, limit: number): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(Math.min(limit, (await handle.stat()).size));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The file itself, or every `.yml`/`.yaml` file under a directory (following links to files), sorted. */
-async function yamlFilesUnder(target: string): Promise<string[]> {
-  if (!(await stat(target)).isDirectory()) return [target];
-  const entries = await readdir(target, { recursive: true, withFileTypes: true });
+async function yamlFilesUnder(target: string, typed: string): Promise<string[]> {
+  if (!(await onFile(typed, () => stat(target))).isDirectory()) return [target];
+  const entries = await onFile(typed, () => readdir(target, { recursive: true, withFileTypes: true }));
   const files: string[] = [];
   for (const entry of entries) {
     if (!isYamlFile(entry.name)) continue;

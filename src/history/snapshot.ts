@@ -34,7 +34,7 @@ export function readSnapshot(file: string, bytes: Uint8Array): Snapshot {
   const parsed = clusterDocs.length === 1 ? clusterDocumentSchema.safeParse(clusterDocs[0]?.value) : undefined;
   if (!parsed?.success) return UNREADABLE;
   const { provider, specification } = parsed.data;
-  const counts: Record<string, number> = {};
+  const counts: Record<string, number> = Object.create(null);
   for (const [component, settings] of Object.entries(specification.components)) counts[component] = settings.count;
   return { file, name: specification.name, provider, prefix: specification.prefix ?? undefined, counts };
 }

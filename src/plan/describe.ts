@@ -32,3 +32,15 @@ export function clusterChangeText(cluster: ClusterPlan): string {
       return `cluster renamed from ${cluster.previous?.id ?? '?'} in ${cluster.previous?.file ?? '?'} (every VM name changes: this replaces the cluster, it is not scaling)`;
   }
 }
+
+/** Node names beyond this many are summed up in one line, so no output grows with a huge count. */
+export const MAX_LISTED_NODES = 50;
+
+/** `+ name` and `- name` lines for the nodes a change adds and removes, at most MAX_LISTED_NODES of each. */
+export function nodeLines(nodes: { add: readonly string[]; remove: readonly string[] }, limit = MAX_LISTED_NODES): string[] {
+  const lines = (names: readonly string[], sign: string): string[] => [
+    ...names.slice(0, limit).map((name) => `${sign} ${name}`),
+    ...(names.length > limit ? [`${sign} … and ${names.length - limit} more`] : []),
+  ];
+  return [...lines(nodes.add, '+'), ...lines(nodes.remove, '-')];
+}

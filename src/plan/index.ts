@@ -1,4 +1,4 @@
-export { clusterChangeText, componentChangeText } from './describe.js';
+export { clusterChangeText, componentChangeText, MAX_LISTED_NODES, nodeLines } from './describe.js';
 export { countChangeNodes, vmName, vmNames } from './naming.js';
 export {
   type ClusterChange,

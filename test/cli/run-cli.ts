@@ -20,6 +20,22 @@ export async function cli(args: string[], cwd: string): Promise<CliResult> {
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
+/**
+ * Runs the binary as a user without privileges. As root (CI, containers) permissions do not
+ * apply, so a test of "permission denied" runs the CLI as `nobody` through setpriv; otherwise
+ * this user already is one.
+ */
+export async function cliUnprivileged(args: string[], cwd: string): Promise<CliResult> {
+  if (process.geteuid?.() !== 0) return cli(args, cwd);
+  const result = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, BIN, ...args], {
+    cwd,
+    reject: false,
+    stripFinalNewline: false,
+    env: { NO_COLOR: '1' },
+  });
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
 /** Runs git in `cwd` (isolated from the user's config) and returns its stdout. */
 export async function git(cwd: string, ...args: string[]): Promise<string> {
   return `${await runGit(cwd, args, { who: { name: 'Test User', email: 'test@example.com' } })}`;

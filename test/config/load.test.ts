@@ -109,8 +109,32 @@ describe('validation reports each problem at its 1-based line:column', () => {
     ]);
   });
 
-  it.each(['2.5', '"3"', "'3'", 'three', '[3]', ''])('a count that is not a whole number: `count: %s`', (value) => {
+  it.each(['2.5', '"3"', "'3'", 'three', '[3]'])('a count that is not a whole number: `count: %s`', (value) => {
     expect(problemsOf(yaml(...clusterLines(value)))).toEqual([at(11, 14, 'kubernetes_node.count: must be a whole number')]);
+  });
+
+  it('says what is wrong with a count in each case: quoted, missing, too large, from a merge key', () => {
+    expect(problemsOf(yaml(...clusterLines('"3"')))).toEqual([
+      at(11, 14, 'must be a whole number, not the text "3": write it without quotes'),
+    ]);
+    expect(problemsOf(yaml(...clusterLines('')))).toEqual([at(11, 14, 'count is missing: write `count: <number>`')]);
+    for (const huge of ['10001', String(2 ** 53 - 1), '1e400']) {
+      expect(problemsOf(yaml(...clusterLines(huge))), huge).toEqual([at(11, 14, 'count: is too large: at most 10000')]);
+    }
+    const merged = yaml(
+      'kind: lambdastack-cluster',
+      'provider: aws',
+      'node_defaults: &node_defaults',
+      '  count: 3',
+      'specification:',
+      '  name: shop',
+      '  components:',
+      '    kubernetes_node:',
+      '      <<: *node_defaults',
+    );
+    expect(problemsOf(merged)).toEqual([at(9, 7, 'count comes from a merge key (<<: *anchor): write `count: <number>` in this component')]);
+    // An alias before its anchor is an error of its own, not an alias bomb.
+    expect(problemsOf(yaml(...clusterLines('*later')))).toEqual([at(1, 1, /^cannot read this document: Unresolved alias/)]);
   });
 
   it('min greater than max in configuration/autoscaling (pointing at min)', () => {

@@ -106,7 +106,7 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit3(node2, visitor) {
+    function visit4(node2, visitor) {
       const visitor_ = initVisitor(visitor);
       if (identity.isDocument(node2)) {
         const cd = visit_(null, node2.contents, visitor_, Object.freeze([node2]));
@@ -115,9 +115,9 @@ var require_visit = __commonJS({
       } else
         visit_(null, node2, visitor_, Object.freeze([]));
     }
-    visit3.BREAK = BREAK;
-    visit3.SKIP = SKIP;
-    visit3.REMOVE = REMOVE;
+    visit4.BREAK = BREAK;
+    visit4.SKIP = SKIP;
+    visit4.REMOVE = REMOVE;
     function visit_(key, node2, visitor, path) {
       const ctrl = callVisitor(key, node2, visitor, path);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
@@ -251,7 +251,7 @@ var require_visit = __commonJS({
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports.visit = visit3;
+    exports.visit = visit4;
     exports.visitAsync = visitAsync;
   }
 });
@@ -261,7 +261,7 @@ var require_directives = __commonJS({
   "node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var visit3 = require_visit();
+    var visit4 = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -405,7 +405,7 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
-          visit3.visit(doc.contents, (_key, node2) => {
+          visit4.visit(doc.contents, (_key, node2) => {
             if (identity.isNode(node2) && node2.tag)
               tags[node2.tag] = true;
           });
@@ -432,7 +432,7 @@ var require_anchors = __commonJS({
   "node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var visit3 = require_visit();
+    var visit4 = require_visit();
     function anchorIsValid(anchor2) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor2)) {
         const sa = JSON.stringify(anchor2);
@@ -443,7 +443,7 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root) {
       const anchors = /* @__PURE__ */ new Set();
-      visit3.visit(root, {
+      visit4.visit(root, {
         Value(_key, node2) {
           if (node2.anchor)
             anchors.add(node2.anchor);
@@ -609,8 +609,8 @@ var require_Node = __commonJS({
         };
         const res = toJS.toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count2, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count2);
+          for (const { count, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -623,7 +623,7 @@ var require_Alias = __commonJS({
   "node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
-    var visit3 = require_visit();
+    var visit4 = require_visit();
     var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
@@ -649,7 +649,7 @@ var require_Alias = __commonJS({
           nodes = ctx.aliasResolveCache;
         } else {
           nodes = [];
-          visit3.visit(doc, {
+          visit4.visit(doc, {
             Node: (_key, node2) => {
               if (identity.isAlias(node2) || identity.hasAnchor(node2))
                 nodes.push(node2);
@@ -718,13 +718,13 @@ var require_Alias = __commonJS({
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
       } else if (identity.isCollection(node2)) {
-        let count2 = 0;
+        let count = 0;
         for (const item of node2.items) {
           const c = getAliasCount(doc, item, anchors2);
-          if (c > count2)
-            count2 = c;
+          if (c > count)
+            count = c;
         }
-        return count2;
+        return count;
       } else if (identity.isPair(node2)) {
         const kc = getAliasCount(doc, node2.key, anchors2);
         const vc = getAliasCount(doc, node2.value, anchors2);
@@ -1705,16 +1705,16 @@ var require_merge = __commonJS({
     "use strict";
     var identity = require_identity();
     var Scalar2 = require_Scalar();
-    var MERGE_KEY = "<<";
+    var MERGE_KEY2 = "<<";
     var merge2 = {
-      identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
+      identify: (value) => value === MERGE_KEY2 || typeof value === "symbol" && value.description === MERGE_KEY2,
       default: "key",
       tag: "tag:yaml.org,2002:merge",
       test: /^<<$/,
-      resolve: () => Object.assign(new Scalar2.Scalar(Symbol(MERGE_KEY)), {
+      resolve: () => Object.assign(new Scalar2.Scalar(Symbol(MERGE_KEY2)), {
         addToJSMap: addMergeToJSMap
       }),
-      stringify: () => MERGE_KEY
+      stringify: () => MERGE_KEY2
     };
     var isMergeKey = (ctx, key) => (merge2.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar2.Scalar.PLAIN) && merge2.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge2.tag && tag.default);
     function addMergeToJSMap(ctx, map2, value) {
@@ -3677,8 +3677,8 @@ var require_Document = __commonJS({
         };
         const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count2, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count2);
+          for (const { count, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -3755,12 +3755,12 @@ var require_errors = __commonJS({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count2 = 1;
+        let count = 1;
         const end = error63.linePos[1];
         if (end?.line === line && end.col > col) {
-          count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count2);
+        const pointer = " ".repeat(ci) + "^".repeat(count);
         error63.message += `:
 
 ${lineStr}
@@ -5571,15 +5571,15 @@ var require_cst_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit3(cst, visitor) {
+    function visit4(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit3.BREAK = BREAK;
-    visit3.SKIP = SKIP;
-    visit3.REMOVE = REMOVE;
-    visit3.itemAtPath = (cst, path) => {
+    visit4.BREAK = BREAK;
+    visit4.SKIP = SKIP;
+    visit4.REMOVE = REMOVE;
+    visit4.itemAtPath = (cst, path) => {
       let item = cst;
       for (const [field, index] of path) {
         const tok = item?.[field];
@@ -5590,8 +5590,8 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit3.parentCollection = (cst, path) => {
-      const parent = visit3.itemAtPath(cst, path.slice(0, -1));
+    visit4.parentCollection = (cst, path) => {
+      const parent = visit4.itemAtPath(cst, path.slice(0, -1));
       const field = path[path.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
@@ -5622,7 +5622,7 @@ var require_cst_visit = __commonJS({
       }
       return typeof ctrl === "function" ? ctrl(item, path) : ctrl;
     }
-    exports.visit = visit3;
+    exports.visit = visit4;
   }
 });
 
@@ -7338,7 +7338,7 @@ var require_dist = __commonJS({
     var lineCounter = require_line_counter();
     var parser = require_parser();
     var publicApi = require_public_api();
-    var visit3 = require_visit();
+    var visit4 = require_visit();
     exports.Composer = composer.Composer;
     exports.Document = Document.Document;
     exports.Schema = Schema.Schema;
@@ -7366,8 +7366,8 @@ var require_dist = __commonJS({
     exports.parseAllDocuments = publicApi.parseAllDocuments;
     exports.parseDocument = publicApi.parseDocument;
     exports.stringify = publicApi.stringify;
-    exports.visit = visit3.visit;
-    exports.visitAsync = visit3.visitAsync;
+    exports.visit = visit4.visit;
+    exports.visitAsync = visit4.visitAsync;
   }
 });
 
@@ -7886,19 +7886,19 @@ function findCommittedSecrets(value, path, secretKey) {
   });
   return findings;
 }
-function walk(value, path, visit3, seen = /* @__PURE__ */ new WeakSet()) {
+function walk(value, path, visit4, seen = /* @__PURE__ */ new WeakSet()) {
   if (value !== null && typeof value === "object") {
     if (seen.has(value)) return;
     seen.add(value);
   }
   if (Array.isArray(value)) {
     value.forEach((item, i) => {
-      walk(item, [...path, i], visit3, seen);
+      walk(item, [...path, i], visit4, seen);
     });
   } else if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) walk(v, [...path, k], visit3, seen);
+    for (const [k, v] of Object.entries(value)) walk(v, [...path, k], visit4, seen);
   } else {
-    visit3(value, path);
+    visit4(value, path);
   }
 }
 
@@ -9167,14 +9167,14 @@ function codePointLength(str) {
   const units = str.length;
   if (!highSurrogate.test(str))
     return units;
-  let count2 = units;
+  let count = units;
   for (let i = 0; i < units - 1; i++) {
     if ((str.charCodeAt(i) & 64512) === 55296 && (str.charCodeAt(i + 1) & 64512) === 56320) {
-      count2--;
+      count--;
       i++;
     }
   }
-  return count2;
+  return count;
 }
 function getLengthableOrigin(input2) {
   if (Array.isArray(input2))
@@ -13557,8 +13557,8 @@ function az_default() {
 }
 
 // node_modules/zod/v4/locales/be.js
-function getBelarusianPlural(count2, one, few, many) {
-  const absCount = Math.abs(count2);
+function getBelarusianPlural(count, one, few, many) {
+  const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -16205,8 +16205,8 @@ function hu_default() {
 }
 
 // node_modules/zod/v4/locales/hy.js
-function getArmenianPlural(count2, one, many) {
-  return Math.abs(count2) === 1 ? one : many;
+function getArmenianPlural(count, one, many) {
+  return Math.abs(count) === 1 ? one : many;
 }
 function withDefiniteArticle(word) {
   if (!word)
@@ -18944,8 +18944,8 @@ function ro_default() {
 }
 
 // node_modules/zod/v4/locales/ru.js
-function getRussianPlural(count2, one, few, many) {
-  const absCount = Math.abs(count2);
+function getRussianPlural(count, one, few, many) {
+  const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -27665,22 +27665,57 @@ var WORKER_COMPONENT = "kubernetes_node";
 var MASTER_COMPONENT = "kubernetes_master";
 var NAME_PART = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
 var NAME_PART_MESSAGE = "must be letters, digits and '-' (it becomes part of every VM and Kubernetes node name)";
-var count = external_exports.int("must be a whole number").min(0, "must be 0 or more");
-var componentSchema = external_exports.looseObject({ count });
+var MAX_COUNT = 1e4;
+function countProblem(value, key = "count") {
+  if (value === void 0 || value === null) return `${key} is missing: write \`${key}: <number>\``;
+  if (typeof value === "string") return `must be a whole number, not the text ${JSON.stringify(value)}: write it without quotes`;
+  if (typeof value !== "number") return "must be a whole number";
+  if (Number.isNaN(value)) return "must be a whole number, not .nan";
+  if (value < 0) return "must be 0 or more";
+  if (!Number.isFinite(value) || value > MAX_COUNT) {
+    return `is too large: at most ${MAX_COUNT} (LambdaStack clusters are a few thousand VMs at most)`;
+  }
+  if (!Number.isInteger(value)) return "must be a whole number";
+  return void 0;
+}
+var MERGE_KEY = "<<";
+function recordOf(item, message) {
+  return external_exports.unknown().transform((input2, ctx) => {
+    const out = /* @__PURE__ */ Object.create(null);
+    if (input2 === null || typeof input2 !== "object" || Array.isArray(input2)) {
+      ctx.addIssue({ code: "custom", message });
+      return out;
+    }
+    for (const [key, value] of Object.entries(input2)) {
+      const result = item.safeParse(value);
+      if (result.success) Object.defineProperty(out, key, { value: result.data, enumerable: true, writable: true, configurable: true });
+      else for (const issue3 of result.error.issues) ctx.addIssue({ code: "custom", message: issue3.message, path: [key, ...issue3.path] });
+    }
+    return out;
+  });
+}
+var countAt = (key) => external_exports.unknown().optional().superRefine((value, ctx) => {
+  const problem = countProblem(value, key);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+var componentSchema = external_exports.looseObject({ count: external_exports.unknown().optional() }).superRefine((component, ctx) => {
+  const problem = component.count === void 0 && Object.hasOwn(component, MERGE_KEY) ? "count comes from a merge key (<<: *anchor): write `count: <number>` in this component, where the autoscaler can change it" : countProblem(component.count);
+  if (problem) ctx.addIssue({ code: "custom", path: ["count"], message: problem });
+});
 var clusterDocumentSchema = external_exports.looseObject({
   kind: external_exports.enum(CLUSTER_KINDS),
   provider: external_exports.enum(["aws", "azure", "any"], "must be aws, azure or any"),
   specification: external_exports.looseObject({
     name: external_exports.string("must be a string").regex(NAME_PART, NAME_PART_MESSAGE),
     prefix: external_exports.union([external_exports.string().regex(NAME_PART, NAME_PART_MESSAGE), external_exports.literal(""), external_exports.null()], "must be a string").optional(),
-    components: external_exports.record(external_exports.string(), componentSchema, "must be a mapping of component name to settings")
+    components: recordOf(componentSchema, "must be a mapping of component name to settings")
   })
 });
-var boundsSchema = external_exports.looseObject({ min: count, max: count });
+var boundsSchema = external_exports.looseObject({ min: countAt("min"), max: countAt("max") });
 var autoscalingDocumentSchema = external_exports.looseObject({
   kind: external_exports.literal(AUTOSCALING_KIND),
   specification: external_exports.looseObject({
-    components: external_exports.record(external_exports.string(), boundsSchema, "must be a mapping of component name to {min, max}")
+    components: recordOf(boundsSchema, "must be a mapping of component name to {min, max}")
   })
 });
 var nonEmpty = external_exports.string("must be a string").min(1, "must not be empty");
@@ -27746,7 +27781,9 @@ function parseSource(file2, text, options = {}) {
   const docs = (0, import_yaml.parseAllDocuments)(masked, {
     lineCounter,
     keepSourceTokens: true,
-    uniqueKeys: true,
+    // The library's own duplicate-key check compares every key with every other: quadratic in
+    // the size of a mapping (40,000 keys: 15 s). `duplicateKeys` below does it in one pass.
+    uniqueKeys: false,
     prettyErrors: false,
     strict: true
   });
@@ -27764,6 +27801,16 @@ function parseSource(file2, text, options = {}) {
       problems.push({ file: file2, ...at, message: describeYamlError(error63.code, error63.message) });
     }
     if (errors.length > 0) return;
+    const duplicates = duplicateKeys(doc);
+    for (const duplicate of duplicates) {
+      const first = locate(duplicate.firstOffset).line;
+      problems.push({
+        file: file2,
+        ...locate(duplicate.offset),
+        message: `duplicate key: ${duplicate.key} is already set at line ${first} of this mapping`
+      });
+    }
+    if (duplicates.length > 0) return;
     const start = doc.contents?.range?.[0] ?? doc.range[0];
     try {
       const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -27774,11 +27821,29 @@ function parseSource(file2, text, options = {}) {
       }
       documents.push({ index, doc, value });
     } catch (error63) {
-      const message = error63 instanceof ReferenceError && /alias/i.test(error63.message) ? `too many aliases in this document (more than ${MAX_ALIAS_COUNT}): refused as a possible alias bomb` : `cannot read this document: ${error63.message}`;
+      const message = error63 instanceof ReferenceError && /excessive alias count/i.test(error63.message) ? `too many aliases in this document (more than ${MAX_ALIAS_COUNT}): refused as a possible alias bomb` : `cannot read this document: ${error63.message}`;
       problems.push({ file: file2, ...locate(start), message });
     }
   });
   return { file: file2, text, documents, problems, locate, originalOffset };
+}
+function duplicateKeys(doc) {
+  const found = [];
+  (0, import_yaml.visit)(doc, {
+    Map(_key, map2) {
+      const seen = /* @__PURE__ */ new Map();
+      for (const pair of map2.items) {
+        if (!(0, import_yaml.isScalar)(pair.key)) continue;
+        const value = pair.key.value;
+        const identity = `${typeof value}:${String(value)}`;
+        const offset = pair.key.range?.[0] ?? 0;
+        const first = seen.get(identity);
+        if (first === void 0) seen.set(identity, offset);
+        else found.push({ key: JSON.stringify(String(value)), offset, firstOffset: first });
+      }
+    }
+  });
+  return found;
 }
 function containsItself(value, ancestors = /* @__PURE__ */ new Set(), done = /* @__PURE__ */ new Set()) {
   if (value === null || typeof value !== "object" || done.has(value)) return false;
@@ -27836,6 +27901,8 @@ function lineColumn(text, offset) {
 var isRecord = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
 var MAY_MATTER_FOR_SCALING = /cluster|autoscal/i;
 function analyzeConfigText(file2, text, options = {}) {
+  const unreadable = textProblem(file2, text);
+  if (unreadable) return { file: file2, config: void 0, problems: [unreadable], noCluster: false };
   const source = parseSource(file2, text, options.scalingOnly ? { onlyDocuments: (raw) => MAY_MATTER_FOR_SCALING.test(raw) } : {});
   const problems = [...source.problems];
   const at = (doc, path, message, options2 = {}) => {
@@ -27894,7 +27961,7 @@ function analyzeConfigText(file2, text, options = {}) {
   for (const finding of findCommittedSecrets(spec?.cloud, ["specification", "cloud"], CLOUD_SECRET_KEY))
     at(clusterDoc, finding.path, finding.message);
   const autoscalingDoc = autoscalingDocs[0];
-  const autoscaling = {};
+  const autoscaling = /* @__PURE__ */ Object.create(null);
   if (autoscalingDoc) {
     const parsed = checkSchema(autoscalingDoc, autoscalingDocumentSchema);
     for (const [component, bounds] of Object.entries(parsed?.specification.components ?? {})) {
@@ -27934,7 +28001,7 @@ function analyzeConfigText(file2, text, options = {}) {
       at(stateDoc, finding.path, finding.message);
   }
   if (problems.length > 0 || !cluster) return { file: file2, config: void 0, problems: inSourceOrder(problems), noCluster: false, source };
-  const counts = {};
+  const counts = /* @__PURE__ */ Object.create(null);
   for (const [component, settings] of Object.entries(cluster.specification.components)) counts[component] = settings.count;
   const config2 = {
     file: file2,
@@ -27959,11 +28026,35 @@ function inSourceOrder(problems) {
   });
 }
 function decodeConfigBytes(file2, bytes) {
+  if (bytes.length > MAX_CONFIG_BYTES) {
+    return {
+      file: file2,
+      line: 1,
+      column: 1,
+      message: `larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB, the most a cluster config may be (LambdaStack's own are tens of KiB): refused unread`
+    };
+  }
+  let text;
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     return { file: file2, line: 1, column: 1, message: "not UTF-8 text" };
   }
+  return text;
+}
+var MAX_CONFIG_BYTES = 1024 * 1024;
+function textProblem(file2, text) {
+  const nul = text.indexOf("\0");
+  if (nul >= 0) return { file: file2, ...lineColumn(text, nul), message: "a NUL byte: this is not a text file" };
+  const lone = /\r(?!\n)/.exec(text);
+  if (lone) {
+    return {
+      file: file2,
+      ...lineColumn(text, lone.index),
+      message: "a carriage return without a line feed (old Mac line endings): convert the file to LF (or CRLF) line endings"
+    };
+  }
+  return void 0;
 }
 function clusterId(config2) {
   const prefix = config2.prefix && config2.prefix !== "default" ? `${config2.prefix}-` : "";
@@ -28017,8 +28108,40 @@ function duplicateClusters(configs) {
 }
 
 // src/config/working-tree.ts
-import { readdir as readdir2, readFile, realpath, stat as stat2 } from "node:fs/promises";
+import { open as open3, readdir as readdir2, realpath, stat as stat2 } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+
+// src/config/fs-errors.ts
+function fileSystemFailure(error63, path) {
+  if (error63 instanceof UserError || error63 instanceof TransientError) return error63;
+  const code = error63?.code;
+  switch (code) {
+    case "EACCES":
+    case "EPERM":
+      return new UserError(`${path}: permission denied`, { cause: error63 });
+    case "ENOENT":
+      return new UserError(`${path}: no such file or directory`, { cause: error63 });
+    case "ENOTDIR":
+      return new UserError(`${path}: a part of the path is not a directory`, { cause: error63 });
+    case "EISDIR":
+      return new UserError(`${path}: is a directory, not a file`, { cause: error63 });
+    case "ELOOP":
+      return new UserError(`${path}: too many symbolic links (a link that points to itself?)`, { cause: error63 });
+    case "EROFS":
+      return new UserError(`${path}: the file system is read-only`, { cause: error63 });
+    default:
+      return new TransientError(`${path}: ${error63?.message ?? String(error63)}`, { cause: error63 });
+  }
+}
+async function onFile(path, call) {
+  try {
+    return await call();
+  } catch (error63) {
+    throw fileSystemFailure(error63, path);
+  }
+}
+
+// src/config/working-tree.ts
 async function findRepositoryRoot(dir) {
   for (let at = resolve(dir); ; at = dirname(at)) {
     if (await exists2(join(at, ".git"))) return at;
@@ -28066,8 +28189,8 @@ var WorkingTreeSource = class _WorkingTreeSource {
     for (const path of this.paths) {
       const target = await resolveUserPath(path, this.workspace);
       if (target === void 0) throw new UserError(`${path}: no such file or directory`);
-      for (const absolute of await yamlFilesUnder(target)) {
-        const real = await realpath(absolute);
+      for (const absolute of await yamlFilesUnder(target, path)) {
+        const real = await onFile(this.nameOf(absolute, path, target), () => realpath(absolute));
         if (seen.has(real)) continue;
         seen.add(real);
         listed.push({ absolute, name: this.nameOf(absolute, path, target) });
@@ -28077,7 +28200,8 @@ var WorkingTreeSource = class _WorkingTreeSource {
   }
   async files() {
     const files = [];
-    for (const { absolute, name } of await this.list()) files.push({ path: name, bytes: await readFile(absolute) });
+    for (const { absolute, name } of await this.list())
+      files.push({ path: name, bytes: await onFile(name, () => readAtMost(absolute, MAX_CONFIG_BYTES + 1)) });
     return files;
   }
   nameOf(file2, typed, target) {
@@ -28087,9 +28211,19 @@ var WorkingTreeSource = class _WorkingTreeSource {
     return (below === "" ? typed : join(typed, below)).split(sep).join("/");
   }
 };
-async function yamlFilesUnder(target) {
-  if (!(await stat2(target)).isDirectory()) return [target];
-  const entries = await readdir2(target, { recursive: true, withFileTypes: true });
+async function readAtMost(path, limit) {
+  const handle = await open3(path, "r");
+  try {
+    const buffer = Buffer.alloc(Math.min(limit, (await handle.stat()).size));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+async function yamlFilesUnder(target, typed) {
+  if (!(await onFile(typed, () => stat2(target))).isDirectory()) return [target];
+  const entries = await onFile(typed, () => readdir2(target, { recursive: true, withFileTypes: true }));
   const files = [];
   for (const entry of entries) {
     if (!isYamlFile(entry.name)) continue;
