@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { SimClock } from './clock.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { apiVersionOf, R, RESOURCES, type ResourceInfo, storeKey } from './resources.js';
-import { type FieldRequirement, type LabelMatcher, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { type FieldRequirement, type LabelMatcher, labelQueryMatcher, parseFieldSelector } from './selectors.js';
 import {
   alreadyExists,
   badRequest,
@@ -79,7 +79,7 @@ export function compileFilter(info: ResourceInfo, labelSelector: string | undefi
       throw badRequest(`field label not supported: ${f.field} (${info.resource} can be selected by ${info.fields.join(', ')})`);
     }
   }
-  return { labels: labelSelector ? parseLabelSelector(labelSelector) : undefined, fields };
+  return { labels: labelSelector ? labelQueryMatcher(labelSelector) : undefined, fields };
 }
 
 export function matchesFilter(object: KubeObject, filter: Filter): boolean {

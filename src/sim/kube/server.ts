@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import YAML from 'yaml';
+import { formatLabelSelector } from '../../kube/label-selector.js';
 import type { SimCluster } from './cluster.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { evict } from './eviction.js';
@@ -16,7 +17,6 @@ import { decodeProtobuf, isProtobuf } from './protobuf.js';
 import { compileFilter, type DeleteOptions, matchesFilter, PATCH_TYPES } from './registry.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
 import { type Route, route } from './routing.js';
-import { formatLabelSelector } from './selectors.js';
 import {
   badRequest,
   internalError,

@@ -5,53 +5,20 @@ import { SimClock } from '../../../src/sim/kube/clock.js';
 import { SimCluster } from '../../../src/sim/kube/cluster.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from '../../../src/sim/kube/patch.js';
 import { decodeProtobuf } from '../../../src/sim/kube/protobuf.js';
-import { cpuMillis, formatMemory, memoryBytes } from '../../../src/sim/kube/quantity.js';
 import { R } from '../../../src/sim/kube/resources.js';
 import { parseDuration, parseScenario } from '../../../src/sim/kube/scenario.js';
-import { parseFieldSelector, parseLabelSelector } from '../../../src/sim/kube/selectors.js';
-import { nodeResources, vmSize } from '../../../src/sim/kube/sizes.js';
+import { labelQueryMatcher, labelSelectorMatcher, parseFieldSelector } from '../../../src/sim/kube/selectors.js';
 import { topologyFromConfig } from '../../../src/sim/kube/topology.js';
 import type { Pod } from '../../../src/sim/kube/types.js';
 
-describe('quantities', () => {
-  it('reads CPU in millicores and memory in bytes, rounding up', () => {
-    expect(cpuMillis('250m')).toBe(250);
-    expect(cpuMillis('2')).toBe(2000);
-    expect(cpuMillis('0.5')).toBe(500);
-    expect(cpuMillis('1n')).toBe(1);
-    expect(memoryBytes('4Gi')).toBe(4 * 2 ** 30);
-    expect(memoryBytes('500M')).toBe(500e6);
-    expect(memoryBytes('1e3')).toBe(1000);
-    expect(cpuMillis('abc')).toBeUndefined();
-    expect(formatMemory(3741 * 2 ** 20)).toBe('3741Mi');
-  });
-});
-
-describe('VM sizes', () => {
-  it('knows AWS and Azure sizes, with allocatable below capacity', () => {
-    expect(vmSize('t3.medium')).toMatchObject({ vcpus: 2, memoryGiB: 4 });
-    expect(vmSize('standard_d4s_v3')).toMatchObject({ name: 'Standard_D4s_v3', vcpus: 4, memoryGiB: 16 });
-    const r = nodeResources(vmSize('t3.medium'));
-    expect(r.capacity).toMatchObject({ cpu: '2', memory: '4194304Ki', pods: '110' });
-    expect(r.cpuMillis).toBeLessThan(2000);
-    expect(r.memoryBytes).toBeLessThan(4 * 2 ** 30);
-  });
-
-  it('names an unknown size and lists the known ones', () => {
-    expect(() => vmSize('x9.huge', 'infrastructure/virtual-machine kubernetes-node-machine')).toThrow(
-      /unknown VM size "x9.huge" \(infrastructure\/virtual-machine kubernetes-node-machine\).*t3\.medium.*Standard_B2s/,
-    );
-  });
-});
-
 describe('selectors', () => {
-  it('parses label selectors with equality, sets and existence', () => {
-    const match = parseLabelSelector('app=web,tier in (front, back),!canary,env!=prod,team');
-    expect(match({ app: 'web', tier: 'front', team: 'a' })).toBe(true);
-    expect(match({ app: 'web', tier: 'front', team: 'a', canary: '1' })).toBe(false);
-    expect(match({ app: 'web', tier: 'db', team: 'a' })).toBe(false);
-    expect(match({ app: 'web', tier: 'back', team: 'a', env: 'prod' })).toBe(false);
-    expect(() => parseLabelSelector('app in web')).toThrow(/unable to parse requirement/);
+  it('answers a label selector the API server cannot parse with a 400 naming what it found', () => {
+    expect(() => labelQueryMatcher('app in web')).toThrow(
+      expect.objectContaining({ code: 400, message: expect.stringMatching(/unable to parse requirement: found 'web', expected: '\('/) }),
+    );
+    expect(() => labelSelectorMatcher({ matchExpressions: [{ key: 'a', operator: 'Equals' }] })).toThrow(
+      expect.objectContaining({ code: 400 }),
+    );
   });
 
   it('parses field selectors with escapes', () => {
