@@ -31,8 +31,17 @@ export interface LabelSelector {
 
 export type LabelMatcher = (labels: Labels | undefined) => boolean;
 
-// `Gt`/`Lt` compare labels as int64 (`strconv.ParseInt`): digits with an optional sign, nothing else.
+// `gt`/`lt` (and node affinity's `Gt`/`Lt`) read labels as int64 (`strconv.ParseInt`): digits with an optional sign, nothing else.
 const INTEGER = /^[+-]?\d+$/;
+
+/**
+ * Whether a label value is above (or below) a bound, both read as whole numbers. A missing label,
+ * or one that is not a whole number, is neither above nor below anything.
+ */
+export function integerLabelCompares(value: string | undefined, bound: string | undefined, above: boolean): boolean {
+  if (value === undefined || !INTEGER.test(value) || bound === undefined || !INTEGER.test(bound)) return false;
+  return above ? BigInt(value) > BigInt(bound) : BigInt(value) < BigInt(bound);
+}
 
 /** Whether one requirement holds for a set of labels (`labels.Requirement.Matches`). */
 export function requirementMatches(requirement: LabelRequirement, labels: Labels): boolean {
@@ -50,11 +59,8 @@ export function requirementMatches(requirement: LabelRequirement, labels: Labels
     case 'notin':
       return value === undefined || !requirement.values.includes(value);
     case 'gt':
-    case 'lt': {
-      const bound = requirement.values[0];
-      if (value === undefined || !INTEGER.test(value) || bound === undefined || !INTEGER.test(bound)) return false;
-      return requirement.operator === 'gt' ? BigInt(value) > BigInt(bound) : BigInt(value) < BigInt(bound);
-    }
+    case 'lt':
+      return integerLabelCompares(value, requirement.values[0], requirement.operator === 'gt');
   }
 }
 

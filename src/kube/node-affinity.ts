@@ -7,7 +7,7 @@
  * Preferred affinity only ranks nodes, so it is not read here.
  */
 import type { V1NodeSelectorRequirement } from '@kubernetes/client-node';
-import { type Labels, matchesLabelMap } from './label-selector.js';
+import { integerLabelCompares, type Labels, matchesLabelMap } from './label-selector.js';
 
 export type NodeSelectorRequirement = Pick<V1NodeSelectorRequirement, 'key' | 'operator' | 'values'>;
 
@@ -30,9 +30,6 @@ export interface NodeIdentity {
   labels?: Labels;
 }
 
-// `Gt` and `Lt` compare as int64 (`strconv.ParseInt`): an optional sign and digits, nothing else.
-const INTEGER = /^[+-]?\d+$/;
-
 /** One requirement against a label's value (undefined when the node has no such label). */
 export function nodeRequirementMatches(requirement: NodeSelectorRequirement, value: string | undefined): boolean {
   const values = requirement.values ?? [];
@@ -46,11 +43,8 @@ export function nodeRequirementMatches(requirement: NodeSelectorRequirement, val
     case 'DoesNotExist':
       return value === undefined;
     case 'Gt':
-    case 'Lt': {
-      const bound = values[0];
-      if (value === undefined || !INTEGER.test(value) || bound === undefined || !INTEGER.test(bound)) return false;
-      return requirement.operator === 'Gt' ? BigInt(value) > BigInt(bound) : BigInt(value) < BigInt(bound);
-    }
+    case 'Lt':
+      return integerLabelCompares(value, values[0], requirement.operator === 'Gt');
     default:
       return false;
   }
