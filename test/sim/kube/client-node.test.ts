@@ -450,6 +450,50 @@ describe('updates, deletes and expired watches', () => {
   });
 });
 
+describe('PATCH through the route table, answered with Status bodies', () => {
+  async function patchRequest(url: string, contentType: string, body: string): Promise<{ code: number; status: Record<string, unknown> }> {
+    const response = await fetch(url, { method: 'PATCH', headers: { 'Content-Type': contentType }, body });
+    return { code: response.status, status: (await response.json()) as Record<string, unknown> };
+  }
+
+  it('refuses prototype keys and leading-zero indexes, and a verb the subresource does not have, leaving the object as it was', async () => {
+    const { sim } = await shop();
+    const name = WORKERS[0] as string;
+    const url = `${sim.url}/api/v1/nodes/${name}`;
+    const before = sim.cluster.nodes().find((n) => n.metadata.name === name);
+
+    const merge = await patchRequest(url, 'application/merge-patch+json', '{"metadata":{"labels":{"__proto__":{"polluted":"yes"}}}}');
+    expect(merge).toEqual({
+      code: 400,
+      status: expect.objectContaining({
+        kind: 'Status',
+        status: 'Failure',
+        reason: 'BadRequest',
+        code: 400,
+        message:
+          'merge patch key "__proto__" at metadata.labels is refused: "__proto__" names the prototype of a JavaScript object, not a field',
+      }),
+    });
+    const json = await patchRequest(url, 'application/json-patch+json', '[{"op":"add","path":"/metadata/labels/__proto__","value":"x"}]');
+    expect(json.code).toBe(422);
+    expect(json.status).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422 });
+    const index = await patchRequest(url, 'application/json-patch+json', '[{"op":"remove","path":"/status/conditions/00"}]');
+    expect(index.code).toBe(422);
+    expect(index.status.message).toMatch(/invalid array index "00"/);
+    expect(sim.cluster.nodes().find((n) => n.metadata.name === name)).toBe(before);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+
+    const pod = sim.cluster.pods('kube-system')[0];
+    const eviction = await patchRequest(
+      `${sim.url}/api/v1/namespaces/kube-system/pods/${pod?.metadata.name}/eviction`,
+      'application/merge-patch+json',
+      '{"metadata":{"labels":{"x":"y"}}}',
+    );
+    expect(eviction).toMatchObject({ code: 405, status: { reason: 'MethodNotAllowed', details: { kind: 'pods' } } });
+    expect(sim.cluster.pods('kube-system')[0]?.metadata.labels).toEqual(pod?.metadata.labels);
+  });
+});
+
 describe('metrics.k8s.io', () => {
   it('serves node and pod metrics from the usage model, and 503 while metrics-server is down', async () => {
     const { kc, sim } = await shop({

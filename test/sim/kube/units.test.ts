@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { parseClusterConfig } from '../../../src/config/index.js';
 import { SimClock } from '../../../src/sim/kube/clock.js';
 import { SimCluster } from '../../../src/sim/kube/cluster.js';
-import { jsonPatch, mergePatch, strategicMergePatch } from '../../../src/sim/kube/patch.js';
 import { decodeProtobuf } from '../../../src/sim/kube/protobuf.js';
 import { R } from '../../../src/sim/kube/resources.js';
 import { parseDuration, parseScenario } from '../../../src/sim/kube/scenario.js';
@@ -27,62 +26,6 @@ describe('selectors', () => {
       { field: 'status.phase', op: '!=', value: 'Running' },
     ]);
     expect(parseFieldSelector('metadata.name=a\\,b')).toEqual([{ field: 'metadata.name', op: '=', value: 'a,b' }]);
-  });
-});
-
-describe('patches', () => {
-  const node = { metadata: { name: 'n', labels: { a: '1' } }, spec: { taints: [{ key: 'x', effect: 'NoSchedule' }] } };
-
-  it('merge patch deletes with null and replaces lists', () => {
-    expect(mergePatch(node, { metadata: { labels: { a: null, b: '2' } }, spec: { taints: [] } })).toEqual({
-      metadata: { name: 'n', labels: { b: '2' } },
-      spec: { taints: [] },
-    });
-  });
-
-  it('strategic merge patch merges containers by name and conditions by type, replaces taints', () => {
-    const pod = {
-      spec: {
-        containers: [
-          { name: 'a', image: 'a:1' },
-          { name: 'b', image: 'b:1' },
-        ],
-      },
-      status: { conditions: [{ type: 'Ready', status: 'False' }] },
-    };
-    expect(
-      strategicMergePatch(pod, {
-        spec: { containers: [{ name: 'b', image: 'b:2' }] },
-        status: { conditions: [{ type: 'Ready', status: 'True' }] },
-      }),
-    ).toEqual({
-      spec: {
-        containers: [
-          { name: 'a', image: 'a:1' },
-          { name: 'b', image: 'b:2' },
-        ],
-      },
-      status: { conditions: [{ type: 'Ready', status: 'True' }] },
-    });
-    expect(strategicMergePatch(node, { spec: { unschedulable: true, taints: [{ key: 'y', effect: 'NoExecute' }] } })).toMatchObject({
-      spec: { unschedulable: true, taints: [{ key: 'y', effect: 'NoExecute' }] },
-    });
-    expect(strategicMergePatch(pod, { spec: { containers: [{ name: 'a', $patch: 'delete' }] } })).toMatchObject({
-      spec: { containers: [{ name: 'b' }] },
-    });
-  });
-
-  it('JSON patch applies operations in order and fails a test with 422', () => {
-    expect(
-      jsonPatch(node, [
-        { op: 'add', path: '/spec/unschedulable', value: true },
-        { op: 'remove', path: '/spec/taints/0' },
-      ]),
-    ).toEqual({
-      metadata: { name: 'n', labels: { a: '1' } },
-      spec: { taints: [], unschedulable: true },
-    });
-    expect(() => jsonPatch(node, [{ op: 'test', path: '/metadata/name', value: 'other' }])).toThrow(expect.objectContaining({ code: 422 }));
   });
 });
 
