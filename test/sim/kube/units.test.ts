@@ -5,6 +5,7 @@ import { SimClock } from '../../../src/sim/kube/clock.js';
 import { SimCluster } from '../../../src/sim/kube/cluster.js';
 import { decodeProtobuf } from '../../../src/sim/kube/protobuf.js';
 import { R } from '../../../src/sim/kube/resources.js';
+import { findRoute, type KubeRoute, resolveTarget } from '../../../src/sim/kube/routing.js';
 import { parseDuration, parseScenario } from '../../../src/sim/kube/scenario.js';
 import { labelQueryMatcher, labelSelectorMatcher, parseFieldSelector } from '../../../src/sim/kube/selectors.js';
 import { topologyFromConfig } from '../../../src/sim/kube/topology.js';
@@ -26,6 +27,54 @@ describe('selectors', () => {
       { field: 'status.phase', op: '!=', value: 'Running' },
     ]);
     expect(parseFieldSelector('metadata.name=a\\,b')).toEqual([{ field: 'metadata.name', op: '=', value: 'a,b' }]);
+  });
+});
+
+describe('the route table', () => {
+  const routes: KubeRoute<void, string>[] = [
+    { method: 'GET', path: '/version', handle: async () => 'version' },
+    { method: 'GET', path: 'watch/{resource}', verb: 'watch', handle: async () => 'watch' },
+    { method: 'GET', path: '{resource}', verb: 'list', handle: async () => 'list' },
+    { method: 'GET', path: '{resource}/{name}/{subresource*}', verb: 'get', handle: async (_, t) => `get ${t.subresource ?? ''}` },
+    { method: 'PATCH', path: '{resource}/{name}/{subresource*}', verb: 'patch', handle: async (_, t) => `patch ${t.subresource ?? ''}` },
+    { method: 'POST', path: '{resource}/{name}/eviction', verb: 'create', handle: async () => 'evict' },
+  ];
+  const answer = (method: string, path: string, watch = false): Promise<string> | undefined =>
+    findRoute(routes, method, resolveTarget(path, watch))?.();
+
+  it('reads paths as the API server does, namespaced or not, under /api/v1 and /apis/<group>/<version>', async () => {
+    expect(resolveTarget('/api/v1/namespaces/default/pods/web-1/eviction')).toMatchObject({
+      kind: 'resource',
+      path: '{resource}/{name}/{subresource}',
+      resource: { namespace: 'default', name: 'web-1', subresource: 'eviction', info: { resource: 'pods' } },
+    });
+    expect(resolveTarget('/api/v1/namespaces/default')).toMatchObject({ path: '{resource}/{name}', resource: { name: 'default' } });
+    expect(resolveTarget('/api/v1/namespaces/kube-system/status')).toMatchObject({ path: '{resource}/{name}/{subresource}' });
+    expect(resolveTarget('/apis/apps/v1/watch/namespaces/default/deployments')).toMatchObject({ path: 'watch/{resource}' });
+    expect(resolveTarget('/apis/apps/v1/namespaces/default/deployments', true)).toMatchObject({ path: 'watch/{resource}' });
+    expect(resolveTarget('/apis/apps/v1/namespaces/default/gadgets')).toEqual({ kind: 'unknownResource', group: 'apps', version: 'v1' });
+    expect(resolveTarget('/api/v1/watch/nodes/n1/status')).toMatchObject({ kind: 'unknownResource' });
+    expect(resolveTarget('/nowhere')).toEqual({ kind: 'notFound' });
+  });
+
+  it('serves an object and its subresources through one PATCH route, and refuses verbs a subresource lacks with 405', async () => {
+    expect(await answer('PATCH', '/api/v1/nodes/n1')).toBe('patch ');
+    expect(await answer('PATCH', '/api/v1/nodes/n1/status')).toBe('patch status');
+    expect(await answer('PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale')).toBe('patch scale');
+    expect(await answer('POST', '/api/v1/namespaces/default/pods/web-1/eviction')).toBe('evict');
+    expect(() => answer('PATCH', '/api/v1/namespaces/default/pods/web-1/eviction')).toThrow(
+      expect.objectContaining({ code: 405, message: 'the server does not allow this method on the requested resource' }),
+    );
+    expect(() => answer('POST', '/api/v1/nodes/n1')).toThrow(expect.objectContaining({ code: 405 }));
+    expect(() => answer('PATCH', '/apis/metrics.k8s.io/v1beta1/nodes/n1')).toThrow(expect.objectContaining({ code: 405 }));
+    expect(() => answer('GET', '/apis/metrics.k8s.io/v1beta1/nodes', true)).toThrow(expect.objectContaining({ code: 405 }));
+  });
+
+  it('serves HEAD as GET outside the resource tree, and leaves unknown paths to the caller', async () => {
+    expect(await answer('HEAD', '/version')).toBe('version');
+    expect(() => answer('POST', '/version')).toThrow(expect.objectContaining({ code: 405 }));
+    expect(answer('GET', '/nowhere')).toBeUndefined();
+    expect(answer('GET', '/api/v1/gadgets')).toBeUndefined();
   });
 });
 
