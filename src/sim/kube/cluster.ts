@@ -6,6 +6,8 @@
  * Controllers run in one reconcile pass soon after any change (coalescing a burst of API writes)
  * and after every timer; `settle()` runs a pass synchronously, for tests that step time by hand.
  */
+import { cpuMillis, memoryBytes } from '../../kube/quantity.js';
+import { vmSize } from '../../kube/vm-sizes.js';
 import { type ClockOptions, SimClock } from './clock.js';
 import { disruptionController } from './controllers/budgets.js';
 import type { Controller, ControllerContext, EventInput, SimTiming } from './controllers/context.js';
@@ -16,10 +18,8 @@ import { schedulerController } from './controllers/scheduling.js';
 import { daemonSetController, deploymentController, replicaSetController } from './controllers/workloads.js';
 import { nodeMetrics, podMetrics, UsageModel, type WorkloadUsage } from './metrics.js';
 import { addressIn, buildNode, NOT_READY_TAINT_KEY, type NodeRole, READY_CONDITION } from './nodes.js';
-import { parseQuantity } from './quantity.js';
 import { Registry } from './registry.js';
 import { R, storeKey } from './resources.js';
-import { vmSize } from './sizes.js';
 import { Store } from './store.js';
 import { type CniPlugin, coreDns, kubeDnsService, mirrorPods, systemDaemonSets } from './system.js';
 import { clone, type Deployment, type KubeObject, type Node, type Pod, type Taint } from './types.js';
@@ -306,8 +306,8 @@ export class SimCluster {
   /** Changes the simulated usage of a deployment's pods (absolute per pod, or a factor). */
   setUsage(deployment: string, usage: { cpu?: string | number; memory?: string | number; factor?: number }, namespace = 'default'): void {
     const next: WorkloadUsage = {};
-    if (usage.cpu !== undefined) next.cpu = (parseQuantity(usage.cpu) ?? 0) * 1000;
-    if (usage.memory !== undefined) next.memory = parseQuantity(usage.memory) ?? 0;
+    if (usage.cpu !== undefined) next.cpu = cpuMillis(usage.cpu) ?? 0;
+    if (usage.memory !== undefined) next.memory = memoryBytes(usage.memory) ?? 0;
     if (usage.factor !== undefined) next.factor = usage.factor;
     this.usage.set(namespace, deployment, next);
   }

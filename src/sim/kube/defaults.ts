@@ -4,7 +4,6 @@
  * a pod created with just an image comes back with `terminationGracePeriodSeconds: 30`, the
  * default tolerations, `imagePullPolicy` and so on. Controllers build pods through these too.
  */
-import { cpuMillis, memoryBytes } from './quantity.js';
 import type { Container, Pod, PodSpec, Toleration } from './types.js';
 
 function defaultContainer(container: Container): void {
@@ -63,20 +62,6 @@ export function admitPod(pod: Pod): void {
     if (!covered) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
   }
   spec.tolerations = tolerations;
-}
-
-/** CPU (millicores) and memory (bytes) a pod requests: its containers' sum, or its largest init container if more. */
-export function podRequests(spec: PodSpec): { cpu: number; memory: number } {
-  const sum = { cpu: 0, memory: 0 };
-  for (const c of spec.containers ?? []) {
-    sum.cpu += cpuMillis(c.resources?.requests?.cpu ?? '0') ?? 0;
-    sum.memory += memoryBytes(c.resources?.requests?.memory ?? '0') ?? 0;
-  }
-  for (const c of spec.initContainers ?? []) {
-    sum.cpu = Math.max(sum.cpu, cpuMillis(c.resources?.requests?.cpu ?? '0') ?? 0);
-    sum.memory = Math.max(sum.memory, memoryBytes(c.resources?.requests?.memory ?? '0') ?? 0);
-  }
-  return sum;
 }
 
 /** `status.qosClass`: Guaranteed when every container's requests equal its limits, BestEffort with none at all. */

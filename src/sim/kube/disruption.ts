@@ -1,13 +1,13 @@
 /**
- * PodDisruptionBudget status, computed as the disruption controller computes it:
- * - `minAvailable: <int>`: expected = the matching pods, desired healthy = the number;
- * - `minAvailable: <percent>` or `maxUnavailable`: expected = the replicas of the pods'
- *   controllers (a ReplicaSet owned by a Deployment counts the Deployment's), percentages
- *   rounded up;
- * - current healthy = matching pods that are Ready and neither being deleted nor recently
- *   evicted (`status.disruptedPods`); allowed disruptions = healthy − desired, at least 0.
+ * PodDisruptionBudget status, computed as the disruption controller computes it. The counting
+ * rules (expected pods, desired healthy, disruptions allowed) are product code in
+ * src/kube/disruption-budget.ts; this module finds what they count in the store:
+ * - the pods a budget covers (same namespace, matching selector);
+ * - the replicas of their controllers (a ReplicaSet owned by a Deployment counts the Deployment's);
+ * - the healthy ones: Ready, and neither being deleted nor recently evicted (`status.disruptedPods`).
  */
 
+import { type BudgetCounts, budgetCounts, expectsControllerScale } from '../../kube/disruption-budget.js';
 import { controllerRef, isReady, omitEmpty, setCondition } from './controllers/util.js';
 import { R, storeKey } from './resources.js';
 import { labelSelectorMatcher } from './selectors.js';
@@ -17,20 +17,8 @@ import type { Deployment, Pod, PodDisruptionBudget, ReplicaSet } from './types.j
 /** How long an evicted pod stays in `disruptedPods` if it is never deleted (DeletionTimeout in the controller). */
 export const DISRUPTED_POD_TIMEOUT_MS = 2 * 60 * 1000;
 
-export interface BudgetNumbers {
-  expectedPods: number;
-  desiredHealthy: number;
-  currentHealthy: number;
-  disruptionsAllowed: number;
+export interface BudgetNumbers extends BudgetCounts {
   pods: Pod[];
-}
-
-/** `intstr.GetScaledValueFromIntOrPercent(value, total, roundUp)`. */
-export function scaled(value: number | string, total: number, roundUp: boolean): number {
-  if (typeof value === 'number') return value;
-  const percent = Number.parseInt(value, 10);
-  const exact = (percent * total) / 100;
-  return roundUp ? Math.ceil(exact) : Math.floor(exact);
 }
 
 /** The pods a PDB covers: same namespace, matching selector (an absent selector covers none, `{}` all). */
@@ -68,27 +56,14 @@ function expectedFromControllers(store: Store, pods: Pod[]): number {
 export function budgetNumbers(store: Store, pdb: PodDisruptionBudget, now: number): BudgetNumbers {
   const pods = podsOf(store, pdb);
   const disrupted = (pdb.status?.disruptedPods ?? {}) as Record<string, string>;
-  let expectedPods = 0;
-  let desiredHealthy = 0;
-  const { minAvailable, maxUnavailable } = pdb.spec;
-  if (maxUnavailable !== undefined && maxUnavailable !== null) {
-    expectedPods = expectedFromControllers(store, pods);
-    desiredHealthy = Math.max(0, expectedPods - scaled(maxUnavailable, expectedPods, true));
-  } else if (typeof minAvailable === 'number') {
-    expectedPods = pods.length;
-    desiredHealthy = minAvailable;
-  } else if (typeof minAvailable === 'string') {
-    expectedPods = expectedFromControllers(store, pods);
-    desiredHealthy = scaled(minAvailable, expectedPods, true);
-  }
-  const currentHealthy = pods.filter((p) => {
+  const healthyPods = pods.filter((p) => {
     if (p.metadata.deletionTimestamp) return false;
     const evictedAt = disrupted[p.metadata.name];
     if (evictedAt && Date.parse(evictedAt) + DISRUPTED_POD_TIMEOUT_MS > now) return false;
     return isReady(p);
   }).length;
-  const room = currentHealthy - desiredHealthy;
-  return { expectedPods, desiredHealthy, currentHealthy, disruptionsAllowed: expectedPods <= 0 || room <= 0 ? 0 : room, pods };
+  const controllerReplicas = expectsControllerScale(pdb.spec) ? expectedFromControllers(store, pods) : 0;
+  return { ...budgetCounts(pdb.spec, { matchingPods: pods.length, controllerReplicas, healthyPods }), pods };
 }
 
 /** The status the disruption controller would write now. */
@@ -107,8 +82,9 @@ export function budgetStatus(store: Store, pdb: PodDisruptionBudget, now: number
     {
       type: 'DisruptionAllowed',
       status: allowed ? 'True' : 'False',
-      reason: allowed ? 'SufficientPods' : 'InsufficientPods',
-      message: '',
+      // A spec the controller cannot read fails safe, as the real one's `failSafe` does.
+      reason: numbers.problem !== undefined ? 'SyncFailed' : allowed ? 'SufficientPods' : 'InsufficientPods',
+      message: numbers.problem ?? '',
       observedGeneration: pdb.metadata.generation ?? 1,
     },
     timestamp,

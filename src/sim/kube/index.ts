@@ -16,10 +16,10 @@ import { applyWorkloads, loadScenarioFile, type ParsedScenario, parseScenario, t
 import { createKubeServer } from './server.js';
 import { type Topology, topologyFromConfig } from './topology.js';
 
+export { nodeResources, VM_SIZES, vmSize } from '../../kube/vm-sizes.js';
 export { SimClock } from './clock.js';
 export { type DeploymentInput, type NodeOptions, type PdbInput, SimCluster, type SimClusterOptions } from './cluster.js';
 export { parseScenario, type Scenario, scenarioSchema } from './scenario.js';
-export { nodeResources, VM_SIZES, vmSize } from './sizes.js';
 export { type Topology, topologyFromConfig } from './topology.js';
 
 export interface KubeSimOptions {

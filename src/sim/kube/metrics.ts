@@ -5,8 +5,8 @@
  * default half of what it requests; a node uses the sum of its pods plus a system baseline
  * (kubelet, container runtime, OS).
  */
+import { cpuMillis, memoryBytes } from '../../kube/quantity.js';
 import { controllerRef } from './controllers/util.js';
-import { formatKibibytes, formatNanoCpu, requireQuantity } from './quantity.js';
 import { R, storeKey } from './resources.js';
 import type { Store } from './store.js';
 import type { Container, KubeObject, Node, Pod, ReplicaSet } from './types.js';
@@ -33,10 +33,29 @@ const IDLE_CONTAINER: Usage = { cpu: 2, memory: 16 * 2 ** 20 };
 /** metrics-server's reporting window. */
 const WINDOW = '20.035s';
 
+/** A quantity that must parse (the API server validated it on the way in): the error names the field and shows valid forms. */
+function requireQuantity(text: string, field: string, read: (text: string) => number | undefined): number {
+  const value = read(text);
+  if (value === undefined || value < 0) {
+    throw new Error(`${field}: ${JSON.stringify(text)} is not a quantity: write e.g. 250m or 2 (CPU), 512Mi or 4Gi (memory)`);
+  }
+  return value;
+}
+
+/** CPU as metrics-server reports it: nanocores ("137505614n"). */
+function formatNanoCpu(millis: number): string {
+  return `${Math.round(millis * 1e6)}n`;
+}
+
+/** Memory as metrics-server reports it: whole kibibytes ("1534220Ki"). */
+function formatKibibytes(bytes: number): string {
+  return `${Math.round(bytes / 1024)}Ki`;
+}
+
 function containerRequest(c: Container): Usage {
   return {
-    cpu: c.resources?.requests?.cpu !== undefined ? requireQuantity(c.resources.requests.cpu, 'cpu') * 1000 : 0,
-    memory: c.resources?.requests?.memory !== undefined ? requireQuantity(c.resources.requests.memory, 'memory') : 0,
+    cpu: c.resources?.requests?.cpu !== undefined ? requireQuantity(c.resources.requests.cpu, 'cpu', cpuMillis) : 0,
+    memory: c.resources?.requests?.memory !== undefined ? requireQuantity(c.resources.requests.memory, 'memory', memoryBytes) : 0,
   };
 }
 
@@ -100,8 +119,8 @@ function running(store: Store): Pod[] {
 
 /** What a node's system daemons use on top of its pods: 50m + 2% of its CPUs, 300Mi + 5% of its memory. */
 function baseline(node: Node): Usage {
-  const cpu = requireQuantity(node.status?.capacity?.cpu ?? '0', 'capacity.cpu') * 1000;
-  const memory = requireQuantity(node.status?.capacity?.memory ?? '0', 'capacity.memory');
+  const cpu = requireQuantity(node.status?.capacity?.cpu ?? '0', 'capacity.cpu', cpuMillis);
+  const memory = requireQuantity(node.status?.capacity?.memory ?? '0', 'capacity.memory', memoryBytes);
   return { cpu: 50 + cpu * 0.02, memory: 300 * 2 ** 20 + memory * 0.05 };
 }
 

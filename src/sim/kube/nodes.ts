@@ -4,7 +4,7 @@
  * allocatable of the VM size.
  */
 import { createHash } from 'node:crypto';
-import { nodeResources, type VmSize } from './sizes.js';
+import { nodeResources, type VmSize } from '../../kube/vm-sizes.js';
 import type { Node, Taint } from './types.js';
 
 export type NodeRole = 'control-plane' | 'worker';

@@ -2,14 +2,14 @@
  * The generic REST semantics every resource shares, as the API server's generic registry
  * implements them: server-set metadata on create (uid, creationTimestamp, generateName),
  * optimistic concurrency on update (a stale resourceVersion is a 409), no-op updates that do not
- * bump the resourceVersion, `/status` updates that change only status, the three PATCH formats,
+ * bump the resourceVersion, `/status` updates that change only status (PATCH is a read, a patch
+ * and such an update: see patch.ts and the route table in server.ts),
  * graceful pod deletion, finalizers, delete propagation, list selectors and pagination.
  */
 import { randomUUID } from 'node:crypto';
 import type { SimClock } from './clock.js';
-import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { apiVersionOf, R, RESOURCES, type ResourceInfo, storeKey } from './resources.js';
-import { type FieldRequirement, type LabelMatcher, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { type FieldRequirement, type LabelMatcher, labelQueryMatcher, parseFieldSelector } from './selectors.js';
 import {
   alreadyExists,
   badRequest,
@@ -21,17 +21,10 @@ import {
   notFound,
   staleConflict,
   successStatus,
-  unsupportedMediaType,
 } from './status.js';
 import type { Store } from './store.js';
 import { fieldValue, strategyFor } from './strategies.js';
 import { clone, isRecord, type KubeObject, type Pod } from './types.js';
-
-export const PATCH_TYPES = [
-  'application/json-patch+json',
-  'application/merge-patch+json',
-  'application/strategic-merge-patch+json',
-] as const;
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -79,7 +72,7 @@ export function compileFilter(info: ResourceInfo, labelSelector: string | undefi
       throw badRequest(`field label not supported: ${f.field} (${info.resource} can be selected by ${info.fields.join(', ')})`);
     }
   }
-  return { labels: labelSelector ? parseLabelSelector(labelSelector) : undefined, fields };
+  return { labels: labelSelector ? labelQueryMatcher(labelSelector) : undefined, fields };
 }
 
 export function matchesFilter(object: KubeObject, filter: Filter): boolean {
@@ -253,38 +246,6 @@ export class Registry {
       return this.store.remove(storeKey(info), updated.metadata.namespace, name) as KubeObject;
     }
     return this.store.update(storeKey(info), updated);
-  }
-
-  patch(
-    info: ResourceInfo,
-    namespace: string | undefined,
-    name: string,
-    contentType: string,
-    body: unknown,
-    options: WriteOptions & { subresource?: 'status' } = {},
-  ): KubeObject {
-    const old = this.get(info, namespace, name);
-    const type = contentType.split(';')[0]?.trim() ?? '';
-    let patched: unknown;
-    switch (type) {
-      case 'application/json-patch+json':
-        patched = jsonPatch(old, body);
-        break;
-      case 'application/merge-patch+json':
-        if (!isRecord(body)) throw badRequest('a merge patch must be a JSON object, e.g. {"spec":{"unschedulable":true}}');
-        patched = mergePatch(clone(old), body);
-        break;
-      case 'application/strategic-merge-patch+json':
-        if (!isRecord(body)) throw badRequest('a strategic merge patch must be a JSON object, e.g. {"spec":{"unschedulable":true}}');
-        patched = strategicMergePatch(clone(old), body);
-        break;
-      default:
-        throw unsupportedMediaType(contentType, PATCH_TYPES);
-    }
-    if (!isRecord(patched) || !isRecord(patched.metadata))
-      throw badRequest('the patch left no object with metadata: patches must keep metadata');
-    // The patch is applied to the current object, so its resourceVersion is current unless the patch set one: then it is a precondition.
-    return this.update(info, namespace, name, patched, options);
   }
 
   delete(

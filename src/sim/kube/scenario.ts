@@ -23,9 +23,9 @@ import { dirname, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../../errors.js';
+import { cpuMillis, memoryBytes, parseQuantity } from '../../kube/quantity.js';
+import { knownSize, VM_SIZES } from '../../kube/vm-sizes.js';
 import type { SimCluster } from './cluster.js';
-import { parseQuantity } from './quantity.js';
-import { knownSize, VM_SIZES } from './sizes.js';
 
 /** "90s", "2m", "1h30m", "500ms" or a number of seconds → seconds. */
 export function parseDuration(value: string | number): number | undefined {
@@ -41,7 +41,7 @@ export function parseDuration(value: string | number): number | undefined {
 const duration = z.union([z.number(), z.string()]).refine((v) => parseDuration(v) !== undefined, {
   message: 'must be a duration: seconds as a number, or text such as 90s, 2m, 1h30m',
 });
-const quantity = z.union([z.string(), z.number()]).refine((v) => parseQuantity(v) !== undefined && (parseQuantity(v) as number) >= 0, {
+const quantity = z.union([z.string(), z.number()]).refine((v) => parseQuantity(v)?.negative === false, {
   message: 'must be a quantity such as 250m or 2 (CPU), 512Mi or 4Gi (memory)',
 });
 const size = z
@@ -180,8 +180,8 @@ export async function loadScenarioFile(path: string): Promise<ParsedScenario> {
 export function applyWorkloads(cluster: SimCluster, scenario: ParsedScenario): void {
   for (const w of scenario.workloads ?? []) {
     const usage: { cpu?: number; memory?: number; factor?: number } = {};
-    if (w.usage?.cpu !== undefined) usage.cpu = (parseQuantity(w.usage.cpu) as number) * 1000;
-    if (w.usage?.memory !== undefined) usage.memory = parseQuantity(w.usage.memory) as number;
+    if (w.usage?.cpu !== undefined) usage.cpu = cpuMillis(w.usage.cpu) as number;
+    if (w.usage?.memory !== undefined) usage.memory = memoryBytes(w.usage.memory) as number;
     if (w.usage?.factor !== undefined) usage.factor = w.usage.factor;
     const str = (r: { cpu?: string | number; memory?: string | number } | undefined): { cpu?: string; memory?: string } => ({
       ...(r?.cpu !== undefined ? { cpu: String(r.cpu) } : {}),

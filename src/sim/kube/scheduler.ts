@@ -11,10 +11,16 @@
  * Not simulated: inter-pod affinity, topology spread constraints, volumes, host ports, and
  * preemption (the message reports, as the real one does when no lower-priority pod would help,
  * that preemption cannot help).
+ *
+ * The arithmetic it shares with the decision engine (quantities, pod requests, tolerations, node
+ * affinity) is product code in src/kube; the filtering, scoring and search here are the
+ * simulator's own, so that the simulator checks the engine's estimates independently.
  */
-import { podRequests } from './defaults.js';
-import { cpuMillis, memoryBytes } from './quantity.js';
-import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint, Toleration } from './types.js';
+import { matchesNodeAffinity } from '../../kube/node-affinity.js';
+import { podRequests } from '../../kube/pod-requests.js';
+import { cpuMillis, memoryBytes } from '../../kube/quantity.js';
+import { tolerationsTolerate } from '../../kube/taints.js';
+import type { Node, Pod } from './types.js';
 
 /** What is already committed on a node: the requests of its non-terminal pods (terminating ones too, until they are gone). */
 export interface NodeLoad {
@@ -95,60 +101,6 @@ export function allocatable(node: Node): { cpu: number; memory: number; pods: nu
   return cached;
 }
 
-/** `v1helper.TolerationsTolerateTaint`. */
-export function tolerates(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {
-  return (tolerations ?? []).some((t) => {
-    if (t.effect && t.effect !== taint.effect) return false;
-    if (t.key && t.key !== taint.key) return false;
-    if (!t.key && t.operator !== 'Exists') return false;
-    if (t.operator === 'Exists') return true;
-    return (t.value ?? '') === (taint.value ?? '');
-  });
-}
-
-function matchRequirement(req: NodeSelectorRequirement, value: string | undefined): boolean {
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      const n = Number(value);
-      const bound = Number(values[0]);
-      return value !== undefined && Number.isInteger(n) && (req.operator === 'Gt' ? n > bound : n < bound);
-    }
-    default:
-      return false;
-  }
-}
-
-function matchTerm(term: NodeSelectorTerm, node: Node): boolean {
-  const labels = node.metadata.labels ?? {};
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false;
-  return (
-    exprs.every((req) => matchRequirement(req, Object.hasOwn(labels, req.key) ? labels[req.key] : undefined)) &&
-    fields.every((req) => matchRequirement(req, req.key === 'metadata.name' ? node.metadata.name : undefined))
-  );
-}
-
-/** Node selector and required node affinity (terms are ORed, requirements within a term ANDed). */
-export function matchesNodeAffinity(pod: Pod, node: Node): boolean {
-  if (pod.spec.nodeSelector === undefined && pod.spec.affinity?.nodeAffinity === undefined) return true;
-  const labels = node.metadata.labels ?? {};
-  for (const [key, value] of Object.entries(pod.spec.nodeSelector ?? {})) if (labels[key] !== value) return false;
-  const terms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  if (terms && !terms.some((term) => matchTerm(term, node))) return false;
-  return true;
-}
-
 /** The first filter a node fails for a pod (the scheduler stops at the first failing plugin), or undefined when it fits. */
 export function filterNode(
   pod: Pod,
@@ -157,17 +109,18 @@ export function filterNode(
   alloc = allocatable(node),
 ): { reasons: string[]; resolvable: boolean } | undefined {
   if (node.spec?.unschedulable) {
-    const tolerated = tolerates(pod.spec.tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
+    const tolerated = tolerationsTolerate(pod.spec.tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
     if (!tolerated) return { reasons: ['node(s) were unschedulable'], resolvable: false };
   }
   if (pod.spec.nodeName && pod.spec.nodeName !== node.metadata.name)
     return { reasons: ["node(s) didn't match the requested node name"], resolvable: false };
   for (const taint of node.spec?.taints ?? []) {
     if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
-    if (!tolerates(pod.spec.tolerations, taint))
+    if (!tolerationsTolerate(pod.spec.tolerations, taint))
       return { reasons: [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`], resolvable: false };
   }
-  if (!matchesNodeAffinity(pod, node)) return { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false };
+  if (!matchesNodeAffinity(pod.spec, node.metadata))
+    return { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false };
   const req = requestsOf(pod);
   const reasons: string[] = [];
   if (load.pods + 1 > alloc.pods) reasons.push('Too many pods');

@@ -1,186 +1,39 @@
 /**
- * Label and field selectors, in the query-string syntax (`labelSelector=app=web,tier in (a,b)`,
- * `fieldSelector=spec.nodeName=n1`) and as `metav1.LabelSelector` objects. Parse errors are 400s
- * worded like the API server's.
+ * Selectors on the API server's side. Label selectors are product code (`src/kube/label-selector.ts`,
+ * which the decision engine shares); here their refusals become the 400 the API server answers.
+ * Field selectors (`fieldSelector=spec.nodeName=n1`) exist only in the API server, so they live here.
  */
+import { UserError } from '../../errors.js';
+import {
+  type LabelMatcher,
+  type LabelSelector,
+  matchesRequirements,
+  parseLabelSelector,
+  labelSelectorMatcher as productLabelSelectorMatcher,
+} from '../../kube/label-selector.js';
 import { badRequest } from './status.js';
-import type { LabelSelector } from './types.js';
 
-export type LabelMatcher = (labels: Readonly<Record<string, string>> | undefined) => boolean;
+export type { LabelMatcher } from '../../kube/label-selector.js';
 
-interface Requirement {
-  key: string;
-  op: 'exists' | '!' | '=' | '!=' | 'in' | 'notin' | '>' | '<';
-  values: string[];
-}
-
-function matchRequirement(req: Requirement, labels: Readonly<Record<string, string>>): boolean {
-  const has = Object.hasOwn(labels, req.key);
-  const value = labels[req.key];
-  switch (req.op) {
-    case 'exists':
-      return has;
-    case '!':
-      return !has;
-    case '=':
-    case 'in':
-      return has && req.values.includes(value as string);
-    case '!=':
-    case 'notin':
-      return !has || !req.values.includes(value as string);
-    case '>':
-    case '<': {
-      const n = Number(value);
-      const bound = Number(req.values[0]);
-      return has && Number.isInteger(n) && (req.op === '>' ? n > bound : n < bound);
-    }
+/** Runs product selector code, answering its refusal as the API server does: a 400 with the same message. */
+function asBadRequest<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof UserError) throw badRequest(error.message);
+    throw error;
   }
 }
 
-type Token = { kind: 'id'; text: string } | { kind: 'op'; text: string } | { kind: 'end' };
-
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i] as string;
-    if (c === ' ' || c === '\t') {
-      i++;
-      continue;
-    }
-    const two = text.slice(i, i + 2);
-    if (two === '==' || two === '!=') {
-      tokens.push({ kind: 'op', text: two });
-      i += 2;
-      continue;
-    }
-    if ('=!,()<>'.includes(c)) {
-      tokens.push({ kind: 'op', text: c });
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < text.length && !' \t=!,()<>'.includes(text[j] as string)) j++;
-    tokens.push({ kind: 'id', text: text.slice(i, j) });
-    i = j;
-  }
-  tokens.push({ kind: 'end' });
-  return tokens;
+/** `?labelSelector=` as a matcher; a syntax error is a 400 naming what was found where. */
+export function labelQueryMatcher(text: string): LabelMatcher {
+  const requirements = asBadRequest(() => parseLabelSelector(text));
+  return (labels) => matchesRequirements(requirements, labels);
 }
 
-function describe(token: Token | undefined): string {
-  if (!token || token.kind === 'end') return "'end of string'";
-  return `'${token.text}'`;
-}
-
-/** Parses `labelSelector`; throws a 400 naming what was found where. */
-export function parseLabelSelector(text: string): LabelMatcher {
-  const requirements: Requirement[] = [];
-  const tokens = tokenize(text);
-  let at = 0;
-  const fail = (expected: string): never => {
-    throw badRequest(
-      `unable to parse requirement: found ${describe(tokens[at])}, expected: ${expected} (labelSelector ${JSON.stringify(text)})`,
-    );
-  };
-  const next = (): Token => tokens[at++] ?? { kind: 'end' };
-  const peek = (): Token => tokens[at] ?? { kind: 'end' };
-  if (peek().kind === 'end') return () => true;
-  for (;;) {
-    let token = next();
-    if (token.kind === 'op' && token.text === '!') {
-      const key = next();
-      if (key.kind !== 'id') {
-        at--;
-        fail('identifier');
-      }
-      requirements.push({ key: (key as { text: string }).text, op: '!', values: [] });
-    } else if (token.kind === 'id') {
-      const key = token.text;
-      const op = peek();
-      if (op.kind === 'end' || (op.kind === 'op' && op.text === ',')) {
-        requirements.push({ key, op: 'exists', values: [] });
-      } else if (op.kind === 'op' && ['=', '==', '!=', '>', '<'].includes(op.text)) {
-        next();
-        const value = peek();
-        let v = '';
-        if (value.kind === 'id') {
-          v = value.text;
-          next();
-        } else if (!(value.kind === 'end' || (value.kind === 'op' && value.text === ','))) fail('identifier');
-        const kind = op.text === '==' ? '=' : (op.text as Requirement['op']);
-        requirements.push({ key, op: kind, values: [v] });
-      } else if (op.kind === 'id' && (op.text === 'in' || op.text === 'notin')) {
-        next();
-        token = next();
-        if (!(token.kind === 'op' && token.text === '(')) {
-          at--;
-          fail("'('");
-        }
-        const values: string[] = [];
-        for (;;) {
-          const v = next();
-          if (v.kind === 'id') values.push(v.text);
-          else if (v.kind === 'op' && v.text === ')' && values.length === 0) break;
-          else {
-            at--;
-            fail('identifier');
-          }
-          const sep = next();
-          if (sep.kind === 'op' && sep.text === ')') break;
-          if (!(sep.kind === 'op' && sep.text === ',')) {
-            at--;
-            fail("',' or ')'");
-          }
-        }
-        requirements.push({ key, op: op.text, values });
-      } else {
-        fail("'=', '!=', '==', 'in', 'notin', ',' or 'end of string'");
-      }
-    } else {
-      at--;
-      fail('identifier');
-    }
-    const sep = next();
-    if (sep.kind === 'end') break;
-    if (!(sep.kind === 'op' && sep.text === ',')) {
-      at--;
-      fail("',' or 'end of string'");
-    }
-  }
-  return (labels) => requirements.every((req) => matchRequirement(req, labels ?? {}));
-}
-
-/**
- * A `metav1.LabelSelector` as a matcher. An empty selector matches everything; a missing one
- * (`undefined`) matches nothing, as `metav1.LabelSelectorAsSelector(nil)` does.
- */
+/** A `metav1.LabelSelector` as a matcher (a missing one matches nothing); an unknown operator is a 400. */
 export function labelSelectorMatcher(selector: LabelSelector | undefined | null): LabelMatcher {
-  if (!selector) return () => false;
-  const requirements: Requirement[] = [];
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) requirements.push({ key, op: '=', values: [value] });
-  for (const expr of selector.matchExpressions ?? []) {
-    const op = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: '!' }[expr.operator] as Requirement['op'] | undefined;
-    if (!op)
-      throw badRequest(`${JSON.stringify(expr.operator)} is not a valid label selector operator: use In, NotIn, Exists or DoesNotExist`);
-    requirements.push({ key: expr.key, op, values: expr.values ?? [] });
-  }
-  return (labels) => requirements.every((req) => matchRequirement(req, labels ?? {}));
-}
-
-/** A label selector as the API prints it in `status.selector` and `kubectl get -o wide` ("app=web,tier in (a,b)"). */
-export function formatLabelSelector(selector: LabelSelector | undefined): string {
-  if (!selector) return '';
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) parts.push(`${key}=${value}`);
-  for (const expr of selector.matchExpressions ?? []) {
-    const values = [...(expr.values ?? [])].sort().join(',');
-    if (expr.operator === 'In') parts.push(`${expr.key} in (${values})`);
-    else if (expr.operator === 'NotIn') parts.push(`${expr.key} notin (${values})`);
-    else if (expr.operator === 'Exists') parts.push(expr.key);
-    else if (expr.operator === 'DoesNotExist') parts.push(`!${expr.key}`);
-  }
-  return parts.sort().join(',');
+  return asBadRequest(() => productLabelSelectorMatcher(selector));
 }
 
 export interface FieldRequirement {

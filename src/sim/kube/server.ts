@@ -6,17 +6,17 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import YAML from 'yaml';
+import { formatLabelSelector } from '../../kube/label-selector.js';
 import type { SimCluster } from './cluster.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { evict } from './eviction.js';
 import { negotiate, type Output } from './negotiation.js';
 import type { OpenApiDocs } from './openapi.js';
-import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+import { applyPatch } from './patch.js';
 import { decodeProtobuf, isProtobuf } from './protobuf.js';
-import { compileFilter, type DeleteOptions, matchesFilter, PATCH_TYPES } from './registry.js';
+import { compileFilter, type DeleteOptions, matchesFilter } from './registry.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
-import { type Route, route } from './routing.js';
-import { formatLabelSelector } from './selectors.js';
+import { findRoute, type KubeRoute, type ResourceTarget, resolveTarget, type Target } from './routing.js';
 import {
   badRequest,
   internalError,
@@ -29,7 +29,6 @@ import {
   pathNotFound,
   serviceUnavailable,
   staleConflict,
-  unsupportedMediaType,
 } from './status.js';
 import { toTable } from './table.js';
 import { clone, isRecord, type KubeObject } from './types.js';
@@ -66,6 +65,12 @@ class Reply {
     readonly body: unknown,
     readonly text = false,
   ) {}
+}
+
+/** One representation under a name: how GET reads it and how PUT (and PATCH, after patching what GET reads) writes it. */
+interface View {
+  read(): unknown;
+  write(body: unknown): Reply;
 }
 
 function isPretty(req: IncomingMessage, url: URL): boolean {
@@ -218,185 +223,198 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
     return new Reply(200, scaleOf(updated));
   };
 
-  const resource = async (ctx: Ctx, r: Extract<Route, { kind: 'resource' }>): Promise<Reply | undefined> => {
-    const { info, namespace, name, subresource } = r;
-    const method = ctx.req.method ?? 'GET';
+  /** `?labelSelector=` and `?fieldSelector=` as list options. */
+  const selectors = (url: URL): { labelSelector?: string; fieldSelector?: string } => ({
+    ...(url.searchParams.get('labelSelector') ? { labelSelector: url.searchParams.get('labelSelector') as string } : {}),
+    ...(url.searchParams.get('fieldSelector') ? { fieldSelector: url.searchParams.get('fieldSelector') as string } : {}),
+  });
+
+  const watch = async (ctx: Ctx, { info, namespace, name }: ResourceTarget): Promise<undefined> => {
     const url = ctx.url;
-    // The message client-go builds for a 503 from an unavailable aggregated API names the HTTP method ("get" for a list too).
-    if (info.aggregated && !cluster.metricsAvailable) throw serviceUnavailable(info.group, info.resource, method.toLowerCase());
-    const watching = method === 'GET' && (r.watchPath || url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1');
-    if (watching) {
-      if (!info.verbs.includes('watch')) throw methodNotAllowed(info.group, info.resource);
-      const fieldSelector = [url.searchParams.get('fieldSelector'), name ? `metadata.name=${name}` : undefined].filter(Boolean).join(',');
-      const filter = compileFilter(info, url.searchParams.get('labelSelector') ?? undefined, fieldSelector);
-      const output = ctx.output();
-      const stop = serveWatch(ctx.res, {
-        store: cluster.store,
-        info,
-        namespace,
-        filter,
-        resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
-        timeoutSeconds: queryInt(url, 'timeoutSeconds'),
-        allowBookmarks: url.searchParams.get('allowWatchBookmarks') === 'true',
-        sendInitialEvents: url.searchParams.has('sendInitialEvents') ? url.searchParams.get('sendInitialEvents') === 'true' : undefined,
-        encode: (type, object) => (type === 'ERROR' || type === 'BOOKMARK' ? object : asOutput(info, output, object as KubeObject)),
-        ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
-      });
-      watches.add(stop);
-      ctx.res.on('close', () => watches.delete(stop));
-      return undefined;
-    }
-    const dryRun = method !== 'GET' && isDryRun(url);
-    switch (method) {
-      case 'GET': {
-        if (info.aggregated) {
-          const items = metricsItems(info, namespace);
-          if (name) {
-            const found = items.find((o) => o.metadata.name === name);
-            if (!found) throw notFound(info.group, info.resource, name);
-            return new Reply(
-              200,
-              asOutput(info, ctx.output(), {
-                kind: info.kind,
-                apiVersion: apiVersionOf(info),
-                ...(found as Record<string, unknown>),
-              } as KubeObject),
-            );
-          }
-          const filter = compileFilter(
-            info,
-            url.searchParams.get('labelSelector') ?? undefined,
-            url.searchParams.get('fieldSelector') ?? undefined,
-          );
-          return listReply(
-            info,
-            ctx,
-            items.filter((o) => matchesFilter(o, filter)),
-            {},
-          );
-        }
-        if (!name) {
-          const limit = queryInt(url, 'limit');
-          const result = cluster.registry.list(info, namespace, {
-            ...(url.searchParams.get('labelSelector') ? { labelSelector: url.searchParams.get('labelSelector') as string } : {}),
-            ...(url.searchParams.get('fieldSelector') ? { fieldSelector: url.searchParams.get('fieldSelector') as string } : {}),
-            ...(limit !== undefined ? { limit } : {}),
-            ...(url.searchParams.get('continue') ? { continue: url.searchParams.get('continue') as string } : {}),
-          });
-          const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
-          if (result.continue) meta.continue = result.continue;
-          if (result.remainingItemCount !== undefined) meta.remainingItemCount = result.remainingItemCount;
-          return listReply(info, ctx, result.items, meta);
-        }
-        const object = cluster.registry.get(info, namespace, name);
-        if (subresource === 'scale') return new Reply(200, scaleOf(object));
-        return new Reply(200, asOutput(info, ctx.output(), object));
-      }
-      case 'POST': {
-        if (!info.verbs.includes('create') && subresource !== 'eviction') throw methodNotAllowed(info.group, info.resource);
-        const body = await readBody(ctx.req);
-        if (subresource === 'eviction' && name) {
-          const now = cluster.clock.now();
-          return new Reply(201, evict(cluster.registry, namespace ?? 'default', name, body, now, cluster.clock.timestamp(now), dryRun));
-        }
-        if (name) throw methodNotAllowed(info.group, info.resource);
-        return new Reply(201, cluster.registry.create(info, namespace, body, { dryRun }));
-      }
-      case 'PUT': {
-        if (!name || !info.verbs.includes('update')) throw methodNotAllowed(info.group, info.resource);
-        const body = await readBody(ctx.req);
-        if (subresource === 'scale') return writeScale(info, namespace, name, body, dryRun);
-        const subOpt = subresource === 'status' ? { subresource: 'status' as const } : {};
-        return new Reply(200, cluster.registry.update(info, namespace, name, body, { dryRun, ...subOpt }));
-      }
-      case 'PATCH': {
-        if (!name || !info.verbs.includes('patch')) throw methodNotAllowed(info.group, info.resource);
-        const contentType = ctx.req.headers['content-type'] ?? '';
-        const body = await readBody(ctx.req);
-        if (subresource === 'scale') {
-          const current = scaleOf(cluster.registry.get(info, namespace, name));
-          const type = contentType.split(';')[0]?.trim();
-          const patched =
-            type === 'application/json-patch+json'
-              ? jsonPatch(current, body)
-              : type === 'application/merge-patch+json'
-                ? mergePatch(current, body)
-                : type === 'application/strategic-merge-patch+json'
-                  ? strategicMergePatch(current, body)
-                  : (() => {
-                      throw unsupportedMediaType(contentType, PATCH_TYPES);
-                    })();
-          return writeScale(info, namespace, name, patched, dryRun);
-        }
-        const subOpt = subresource === 'status' ? { subresource: 'status' as const } : {};
-        return new Reply(200, cluster.registry.patch(info, namespace, name, contentType, body, { dryRun, ...subOpt }));
-      }
-      case 'DELETE': {
-        if (!info.verbs.includes('delete') || subresource) throw methodNotAllowed(info.group, info.resource);
-        const body = await readBody(ctx.req);
-        const opts = deleteOptions(url, body);
-        if (name) return new Reply(200, cluster.registry.delete(info, namespace, name, opts).body);
-        // deletecollection: every object the selectors match, each deleted as by a single DELETE.
-        const matched = cluster.registry.list(info, namespace, {
-          ...(url.searchParams.get('labelSelector') ? { labelSelector: url.searchParams.get('labelSelector') as string } : {}),
-          ...(url.searchParams.get('fieldSelector') ? { fieldSelector: url.searchParams.get('fieldSelector') as string } : {}),
-        });
-        const deleted = matched.items.map((o) => cluster.registry.delete(info, o.metadata.namespace, o.metadata.name, opts).object);
-        return new Reply(200, {
-          kind: info.listKind,
-          apiVersion: apiVersionOf(info),
-          metadata: { resourceVersion: String(cluster.store.revision) },
-          items: deleted.map(stripTypeMeta),
-        });
-      }
-      default:
-        throw methodNotAllowed(info.group, info.resource);
-    }
+    const fieldSelector = [url.searchParams.get('fieldSelector'), name ? `metadata.name=${name}` : undefined].filter(Boolean).join(',');
+    const filter = compileFilter(info, url.searchParams.get('labelSelector') ?? undefined, fieldSelector);
+    const output = ctx.output();
+    const stop = serveWatch(ctx.res, {
+      store: cluster.store,
+      info,
+      namespace,
+      filter,
+      resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
+      timeoutSeconds: queryInt(url, 'timeoutSeconds'),
+      allowBookmarks: url.searchParams.get('allowWatchBookmarks') === 'true',
+      sendInitialEvents: url.searchParams.has('sendInitialEvents') ? url.searchParams.get('sendInitialEvents') === 'true' : undefined,
+      encode: (type, object) => (type === 'ERROR' || type === 'BOOKMARK' ? object : asOutput(info, output, object as KubeObject)),
+      ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+    });
+    watches.add(stop);
+    ctx.res.on('close', () => watches.delete(stop));
+    return undefined;
   };
 
-  const dispatch = async (ctx: Ctx): Promise<Reply | undefined> => {
-    const r = route(ctx.url.pathname);
+  const list = async (ctx: Ctx, { info, namespace }: ResourceTarget): Promise<Reply> => {
+    const url = ctx.url;
+    if (info.aggregated) {
+      const { labelSelector, fieldSelector } = selectors(url);
+      const filter = compileFilter(info, labelSelector, fieldSelector);
+      return listReply(
+        info,
+        ctx,
+        metricsItems(info, namespace).filter((o) => matchesFilter(o, filter)),
+        {},
+      );
+    }
+    const limit = queryInt(url, 'limit');
+    const result = cluster.registry.list(info, namespace, {
+      ...selectors(url),
+      ...(limit !== undefined ? { limit } : {}),
+      ...(url.searchParams.get('continue') ? { continue: url.searchParams.get('continue') as string } : {}),
+    });
+    const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
+    if (result.continue) meta.continue = result.continue;
+    if (result.remainingItemCount !== undefined) meta.remainingItemCount = result.remainingItemCount;
+    return listReply(info, ctx, result.items, meta);
+  };
+
+  const create = async (ctx: Ctx, { info, namespace }: ResourceTarget): Promise<Reply> => {
+    const body = await readBody(ctx.req);
+    return new Reply(201, cluster.registry.create(info, namespace, body, { dryRun: isDryRun(ctx.url) }));
+  };
+
+  /**
+   * What GET, PUT and PATCH address under a name: the object, its status (read as the object, written
+   * as status only) or its Scale. PATCH is a read, a patch and a write through the same view, as
+   * in the API server, so every PATCH takes one path whatever it patches.
+   */
+  const viewOf = ({ info, namespace, name = '', subresource }: ResourceTarget, dryRun: boolean): View => {
+    if (subresource === 'scale') {
+      return {
+        read: () => scaleOf(cluster.registry.get(info, namespace, name)),
+        write: (body) => writeScale(info, namespace, name, body, dryRun),
+      };
+    }
+    if (info.aggregated) {
+      return {
+        read: () => {
+          const found = metricsItems(info, namespace).find((o) => o.metadata.name === name);
+          if (!found) throw notFound(info.group, info.resource, name);
+          return { kind: info.kind, apiVersion: apiVersionOf(info), ...(found as Record<string, unknown>) } as KubeObject;
+        },
+        write: () => {
+          throw methodNotAllowed(info.group, info.resource);
+        },
+      };
+    }
+    const subOpt = subresource === 'status' ? { subresource: 'status' as const } : {};
+    return {
+      read: () => cluster.registry.get(info, namespace, name),
+      write: (body) => new Reply(200, cluster.registry.update(info, namespace, name, body, { dryRun, ...subOpt })),
+    };
+  };
+
+  const read = async (ctx: Ctx, target: ResourceTarget): Promise<Reply> => {
+    const object = viewOf(target, false).read();
+    return new Reply(200, target.subresource === 'scale' ? object : asOutput(target.info, ctx.output(), object as KubeObject));
+  };
+
+  const replace = async (ctx: Ctx, target: ResourceTarget): Promise<Reply> => {
+    const body = await readBody(ctx.req);
+    return viewOf(target, isDryRun(ctx.url)).write(body);
+  };
+
+  const patch = async (ctx: Ctx, target: ResourceTarget): Promise<Reply> => {
+    const body = await readBody(ctx.req);
+    const view = viewOf(target, isDryRun(ctx.url));
+    const patched = applyPatch(ctx.req.headers['content-type'], view.read(), body);
+    if (!isRecord(patched) || !isRecord(patched.metadata)) {
+      throw badRequest('the patch left no object with metadata: patches must keep metadata');
+    }
+    // The patch applies to the current object, so its resourceVersion is current unless the patch set one: then it is a precondition.
+    return view.write(patched);
+  };
+
+  const remove = async (ctx: Ctx, { info, namespace, name = '' }: ResourceTarget): Promise<Reply> => {
+    const opts = deleteOptions(ctx.url, await readBody(ctx.req));
+    return new Reply(200, cluster.registry.delete(info, namespace, name, opts).body);
+  };
+
+  const deleteCollection = async (ctx: Ctx, { info, namespace }: ResourceTarget): Promise<Reply> => {
+    const opts = deleteOptions(ctx.url, await readBody(ctx.req));
+    // Every object the selectors match, each deleted as by a single DELETE.
+    const matched = cluster.registry.list(info, namespace, selectors(ctx.url));
+    const deleted = matched.items.map((o) => cluster.registry.delete(info, o.metadata.namespace, o.metadata.name, opts).object);
+    return new Reply(200, {
+      kind: info.listKind,
+      apiVersion: apiVersionOf(info),
+      metadata: { resourceVersion: String(cluster.store.revision) },
+      items: deleted.map(stripTypeMeta),
+    });
+  };
+
+  const eviction = async (ctx: Ctx, { namespace = 'default', name = '' }: ResourceTarget): Promise<Reply> => {
+    const body = await readBody(ctx.req);
+    const now = cluster.clock.now();
+    return new Reply(201, evict(cluster.registry, namespace, name, body, now, cluster.clock.timestamp(now), isDryRun(ctx.url)));
+  };
+
+  const openapiDocument = async (_ctx: Ctx, { path }: Readonly<Record<string, string>>): Promise<Reply> => {
+    const doc = (await openapi()).groupVersions.get(path ?? '');
+    return doc ? new Reply(200, doc) : new Reply(404, '404 page not found', true);
+  };
+
+  const openapiV2 = async (ctx: Ctx): Promise<Reply> => {
+    // The API server also serves v2 as protobuf; the simulator only as JSON, so a client that accepts nothing else gets 406.
+    const accept = ctx.req.headers.accept ?? '*/*';
+    if (!/application\/json|\*\/\*|application\/\*/.test(accept)) throw notAcceptable(['application/json']);
+    return new Reply(200, (await openapi()).v2);
+  };
+
+  const resourceList = async (_ctx: Ctx, { group = '', version = '' }: Readonly<Record<string, string>>): Promise<Reply> => {
+    if (group === 'metrics.k8s.io' && !cluster.metricsAvailable) throw serviceUnavailable(group, '', 'get');
+    return new Reply(200, apiResourceList(group, version));
+  };
+
+  const group = async (_ctx: Ctx, params: Readonly<Record<string, string>>): Promise<Reply> => {
+    const doc = apiGroup(params.group ?? '');
+    return doc ? new Reply(200, doc) : new Reply(404, '404 page not found', true);
+  };
+
+  /** The route table: paths as the API reference writes them (resource paths relative to a group version). */
+  const routes: readonly KubeRoute<Ctx, Reply | undefined>[] = [
+    { method: 'GET', path: '/version', handle: async () => new Reply(200, versionInfo(cluster.kubernetesVersion)) },
+    { method: 'GET', path: '/healthz', handle: async () => new Reply(200, 'ok', true) },
+    { method: 'GET', path: '/api', handle: async (ctx) => new Reply(200, apiVersions(ctx.req.headers.host ?? '127.0.0.1')) },
+    { method: 'GET', path: '/apis', handle: async () => new Reply(200, apiGroupList()) },
+    { method: 'GET', path: '/apis/{group}', handle: group },
+    { method: 'GET', path: '/apis/{group}/{version}', handle: resourceList },
+    { method: 'GET', path: '/openapi/v2', handle: openapiV2 },
+    { method: 'GET', path: '/openapi/v3', handle: async () => new Reply(200, (await openapi()).index) },
+    { method: 'GET', path: '/openapi/v3/{path+}', handle: openapiDocument },
+    { method: 'GET', path: 'watch/{resource}', verb: 'watch', handle: watch },
+    { method: 'GET', path: 'watch/{resource}/{name}', verb: 'watch', handle: watch },
+    { method: 'GET', path: '{resource}', verb: 'list', handle: list },
+    { method: 'POST', path: '{resource}', verb: 'create', handle: create },
+    { method: 'DELETE', path: '{resource}', verb: 'deletecollection', handle: deleteCollection },
+    { method: 'GET', path: '{resource}/{name}/{subresource*}', verb: 'get', handle: read },
+    { method: 'PUT', path: '{resource}/{name}/{subresource*}', verb: 'update', handle: replace },
+    { method: 'PATCH', path: '{resource}/{name}/{subresource*}', verb: 'patch', handle: patch },
+    { method: 'DELETE', path: '{resource}/{name}', verb: 'delete', handle: remove },
+    { method: 'POST', path: '{resource}/{name}/eviction', verb: 'create', handle: eviction },
+  ];
+
+  const dispatch = async (ctx: Ctx, target: Target): Promise<Reply | undefined> => {
     const method = ctx.req.method ?? 'GET';
-    if (r.kind !== 'resource' && r.kind !== 'notFound' && r.kind !== 'unknownResource' && method !== 'GET' && method !== 'HEAD') {
-      throw new KubeError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    if (target.kind === 'resource') {
+      const { info } = target.resource;
+      // The message client-go builds for a 503 from an unavailable aggregated API names the HTTP method ("get" for a list too).
+      if (info.aggregated && !cluster.metricsAvailable) throw serviceUnavailable(info.group, info.resource, method.toLowerCase());
     }
-    switch (r.kind) {
-      case 'version':
-        return new Reply(200, versionInfo(cluster.kubernetesVersion));
-      case 'health':
-        return new Reply(200, 'ok', true);
-      case 'apiVersions':
-        return new Reply(200, apiVersions(ctx.req.headers.host ?? '127.0.0.1'));
-      case 'groupList':
-        return new Reply(200, apiGroupList());
-      case 'group': {
-        const doc = apiGroup(r.group);
-        return doc ? new Reply(200, doc) : new Reply(404, '404 page not found', true);
-      }
-      case 'resourceList': {
-        if (r.group === 'metrics.k8s.io' && !cluster.metricsAvailable) throw serviceUnavailable(r.group, '', 'get');
-        return new Reply(200, apiResourceList(r.group, r.version));
-      }
-      case 'openapiV3Index':
-        return new Reply(200, (await openapi()).index);
-      case 'openapiV3': {
-        const doc = (await openapi()).groupVersions.get(r.path);
-        return doc ? new Reply(200, doc) : new Reply(404, '404 page not found', true);
-      }
-      case 'openapiV2': {
-        // The API server also serves v2 as protobuf; the simulator only as JSON, so a client that accepts nothing else gets 406.
-        const accept = ctx.req.headers.accept ?? '*/*';
-        if (!/application\/json|\*\/\*|application\/\*/.test(accept)) throw notAcceptable(['application/json']);
-        return new Reply(200, (await openapi()).v2);
-      }
-      case 'resource':
-        return resource(ctx, r);
-      case 'unknownResource':
-        if (r.group === 'metrics.k8s.io' && !cluster.metricsAvailable) throw serviceUnavailable(r.group, '', 'get');
-        throw pathNotFound();
-      case 'notFound':
-        return new Reply(404, '404 page not found', true);
+    const handle = findRoute(routes, method, target);
+    if (handle) return handle(ctx);
+    if (target.kind === 'unknownResource') {
+      if (target.group === 'metrics.k8s.io' && !cluster.metricsAvailable) throw serviceUnavailable(target.group, '', 'get');
+      throw pathNotFound();
     }
+    return new Reply(404, '404 page not found', true);
   };
 
   const send = (ctx: Ctx, reply: Reply, auditId: string): void => {
@@ -427,8 +445,9 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
     const auditId = randomUUID();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     let negotiated: Output | undefined;
-    const r = route(url.pathname);
-    const transformable = r.kind === 'resource';
+    const watching = req.method === 'GET' && ['true', '1'].includes(url.searchParams.get('watch') ?? '');
+    const target = resolveTarget(url.pathname, watching);
+    const transformable = target.kind === 'resource';
     const ctx: Ctx = {
       req,
       res,
@@ -442,7 +461,7 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
     const finish = (code: number): void => {
       options.log?.(`${req.method} ${req.url} ${code} ${(performance.now() - started).toFixed(1)}ms`);
     };
-    dispatch(ctx)
+    dispatch(ctx, target)
       .then((reply) => {
         if (!reply) {
           finish(200);

@@ -3,8 +3,8 @@
  * create resets, what an update of the main resource or of `/status` may change, validation with
  * the same field paths and messages, and the values field selectors match on.
  */
+import { parseQuantity } from '../../kube/quantity.js';
 import { admitPod, defaultPodSpec, qosClass } from './defaults.js';
-import { parseQuantity } from './quantity.js';
 import type { ResourceInfo } from './resources.js';
 import { labelSelectorMatcher } from './selectors.js';
 import { invalidValue, required } from './status.js';
@@ -100,7 +100,7 @@ function validateContainers(containers: unknown, field: string): Cause[] {
     for (const kind of ['requests', 'limits'] as const) {
       for (const [resource, value] of Object.entries(c?.resources?.[kind] ?? {})) {
         const parsed = parseQuantity(String(value));
-        if (parsed === undefined || parsed < 0) {
+        if (parsed === undefined || parsed.negative) {
           causes.push(
             invalidValue(
               `${at}.resources.${kind}[${resource}]`,

@@ -3,7 +3,7 @@
  * (`kubectl get pods -o wide` shows IP and NODE only because the API server's pod printer has
  * them). Columns and cell formats follow the API server's printers for each kind.
  */
-import { formatLabelSelector } from './selectors.js';
+import { formatLabelSelector } from '../../kube/label-selector.js';
 import type { Condition, DaemonSet, Deployment, KubeObject, Node, Pod, PodDisruptionBudget, ReplicaSet } from './types.js';
 
 export interface Column {

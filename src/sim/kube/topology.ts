@@ -7,9 +7,9 @@
  */
 import { type ClusterConfig, MASTER_COMPONENT, VIRTUAL_MACHINE_KIND, WORKER_COMPONENT } from '../../config/index.js';
 import { UserError } from '../../errors.js';
+import { knownSize, vmSize } from '../../kube/vm-sizes.js';
 import { vmName } from '../../plan/naming.js';
 import type { NodeRole } from './nodes.js';
-import { knownSize, vmSize } from './sizes.js';
 import type { CniPlugin } from './system.js';
 import { isRecord } from './types.js';
 

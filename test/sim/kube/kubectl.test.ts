@@ -167,6 +167,37 @@ spec:
     });
   });
 
+  it('patches with a JSON patch whose test holds the same labels in another order, and refuses one whose test fails', async () => {
+    const { kubectl, sim } = await shop({ workloads: [{ name: 'web', replicas: 3 }] });
+    const labels = sim.cluster.nodes().find((n) => n.metadata.name === W0)?.metadata.labels ?? {};
+    expect(Object.keys(labels).length).toBeGreaterThan(2);
+    const reordered = Object.fromEntries(Object.entries(labels).reverse());
+    expect(Object.keys(reordered)).not.toEqual(Object.keys(labels));
+    const patch = [
+      { op: 'test', path: '/metadata/labels', value: reordered },
+      { op: 'replace', path: '/metadata/labels/node-type', value: 'batch' },
+    ];
+    const patched = await kubectl(['patch', 'node', W0, '--type=json', '-p', JSON.stringify(patch)]);
+    expect(patched).toMatchObject({ exitCode: 0, stdout: `node/${W0} patched` });
+    expect(sim.cluster.nodes().find((n) => n.metadata.name === W0)?.metadata.labels).toEqual({ ...labels, 'node-type': 'batch' });
+
+    // The labels changed, so the same test fails now: 422, and nothing is changed.
+    const refused = await kubectl(['patch', 'node', W0, '--type=json', '-p', JSON.stringify(patch)]);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain('testing value /metadata/labels failed: test failed');
+
+    // Subresources take the same PATCH path: a JSON patch of the Scale, with a test.
+    const scale = [
+      { op: 'test', path: '/spec/replicas', value: 3 },
+      { op: 'replace', path: '/spec/replicas', value: 2 },
+    ];
+    expect(await kubectl(['patch', 'deployment', 'web', '--subresource=scale', '--type=json', '-p', JSON.stringify(scale)])).toMatchObject({
+      exitCode: 0,
+      stdout: 'scale.autoscaling/web patched',
+    });
+    expect((await kubectl(['get', 'deployment', 'web', '-o', 'jsonpath={.spec.replicas}'])).stdout).toBe('2');
+  });
+
   it('drains a node: pods are evicted and run on the other nodes, the node stays cordoned', async () => {
     const { kubectl, sim, kc } = await shop({
       workloads: [{ name: 'web', replicas: 6, requests: { cpu: '200m', memory: '128Mi' }, emptyDir: true }],

@@ -1,26 +1,18 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api, Metrics, PolicyV1Api } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Io } from '../../../src/cli/io.js';
 import { simKubeCommand } from '../../../src/cli/sim-kube.js';
+import { tempDir } from '../../support/temp.js';
 import { eventually, type SimHandle, startSim, writeTemp } from './support.js';
 
 let handle: SimHandle | undefined;
-const dirs: string[] = [];
 afterEach(async () => {
   await handle?.close();
   handle = undefined;
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
 
 describe('scenario files', () => {
   it('runs a timeline in simulated time: scale-up, load ×2, metrics-server down, a node joining', async () => {

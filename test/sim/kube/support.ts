@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { type KubeSim, type KubeSimOptions, startKubeSim } from '../../../src/sim/kube/index.js';
+import { tempDir } from '../../support/temp.js';
 
 export interface SimHandle {
   sim: KubeSim;
@@ -20,10 +20,11 @@ export interface SimHandle {
 
 /**
  * Starts a simulator with a fast clock (grace periods of 30 s take 0.3 s) and a private
- * kubeconfig and kubectl cache directory, so runs never share kubectl's discovery cache.
+ * kubeconfig and kubectl cache directory, so runs never share kubectl's discovery cache. The
+ * directory is removed when the test file finishes (test/support/temp.ts).
  */
 export async function startSim(options: KubeSimOptions = {}): Promise<SimHandle> {
-  const dir = await mkdtemp(join(tmpdir(), 'sim-kube-'));
+  const dir = await tempDir('sim-kube-');
   const kubeconfig = join(dir, 'kubeconfig');
   const sim = await startKubeSim({ timeScale: 100, kubeconfigPath: kubeconfig, ...options });
   const kc = new KubeConfig();
@@ -50,7 +51,6 @@ export async function startSim(options: KubeSimOptions = {}): Promise<SimHandle>
     },
     async close() {
       await sim.close();
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }

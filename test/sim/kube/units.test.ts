@@ -3,55 +3,22 @@ import { describe, expect, it } from 'vitest';
 import { parseClusterConfig } from '../../../src/config/index.js';
 import { SimClock } from '../../../src/sim/kube/clock.js';
 import { SimCluster } from '../../../src/sim/kube/cluster.js';
-import { jsonPatch, mergePatch, strategicMergePatch } from '../../../src/sim/kube/patch.js';
 import { decodeProtobuf } from '../../../src/sim/kube/protobuf.js';
-import { cpuMillis, formatMemory, memoryBytes } from '../../../src/sim/kube/quantity.js';
 import { R } from '../../../src/sim/kube/resources.js';
+import { findRoute, type KubeRoute, resolveTarget } from '../../../src/sim/kube/routing.js';
 import { parseDuration, parseScenario } from '../../../src/sim/kube/scenario.js';
-import { parseFieldSelector, parseLabelSelector } from '../../../src/sim/kube/selectors.js';
-import { nodeResources, vmSize } from '../../../src/sim/kube/sizes.js';
+import { labelQueryMatcher, labelSelectorMatcher, parseFieldSelector } from '../../../src/sim/kube/selectors.js';
 import { topologyFromConfig } from '../../../src/sim/kube/topology.js';
 import type { Pod } from '../../../src/sim/kube/types.js';
 
-describe('quantities', () => {
-  it('reads CPU in millicores and memory in bytes, rounding up', () => {
-    expect(cpuMillis('250m')).toBe(250);
-    expect(cpuMillis('2')).toBe(2000);
-    expect(cpuMillis('0.5')).toBe(500);
-    expect(cpuMillis('1n')).toBe(1);
-    expect(memoryBytes('4Gi')).toBe(4 * 2 ** 30);
-    expect(memoryBytes('500M')).toBe(500e6);
-    expect(memoryBytes('1e3')).toBe(1000);
-    expect(cpuMillis('abc')).toBeUndefined();
-    expect(formatMemory(3741 * 2 ** 20)).toBe('3741Mi');
-  });
-});
-
-describe('VM sizes', () => {
-  it('knows AWS and Azure sizes, with allocatable below capacity', () => {
-    expect(vmSize('t3.medium')).toMatchObject({ vcpus: 2, memoryGiB: 4 });
-    expect(vmSize('standard_d4s_v3')).toMatchObject({ name: 'Standard_D4s_v3', vcpus: 4, memoryGiB: 16 });
-    const r = nodeResources(vmSize('t3.medium'));
-    expect(r.capacity).toMatchObject({ cpu: '2', memory: '4194304Ki', pods: '110' });
-    expect(r.cpuMillis).toBeLessThan(2000);
-    expect(r.memoryBytes).toBeLessThan(4 * 2 ** 30);
-  });
-
-  it('names an unknown size and lists the known ones', () => {
-    expect(() => vmSize('x9.huge', 'infrastructure/virtual-machine kubernetes-node-machine')).toThrow(
-      /unknown VM size "x9.huge" \(infrastructure\/virtual-machine kubernetes-node-machine\).*t3\.medium.*Standard_B2s/,
-    );
-  });
-});
-
 describe('selectors', () => {
-  it('parses label selectors with equality, sets and existence', () => {
-    const match = parseLabelSelector('app=web,tier in (front, back),!canary,env!=prod,team');
-    expect(match({ app: 'web', tier: 'front', team: 'a' })).toBe(true);
-    expect(match({ app: 'web', tier: 'front', team: 'a', canary: '1' })).toBe(false);
-    expect(match({ app: 'web', tier: 'db', team: 'a' })).toBe(false);
-    expect(match({ app: 'web', tier: 'back', team: 'a', env: 'prod' })).toBe(false);
-    expect(() => parseLabelSelector('app in web')).toThrow(/unable to parse requirement/);
+  it('answers a label selector the API server cannot parse with a 400 naming what it found', () => {
+    expect(() => labelQueryMatcher('app in web')).toThrow(
+      expect.objectContaining({ code: 400, message: expect.stringMatching(/unable to parse requirement: found 'web', expected: '\('/) }),
+    );
+    expect(() => labelSelectorMatcher({ matchExpressions: [{ key: 'a', operator: 'Equals' }] })).toThrow(
+      expect.objectContaining({ code: 400 }),
+    );
   });
 
   it('parses field selectors with escapes', () => {
@@ -63,59 +30,51 @@ describe('selectors', () => {
   });
 });
 
-describe('patches', () => {
-  const node = { metadata: { name: 'n', labels: { a: '1' } }, spec: { taints: [{ key: 'x', effect: 'NoSchedule' }] } };
+describe('the route table', () => {
+  const routes: KubeRoute<void, string>[] = [
+    { method: 'GET', path: '/version', handle: async () => 'version' },
+    { method: 'GET', path: 'watch/{resource}', verb: 'watch', handle: async () => 'watch' },
+    { method: 'GET', path: '{resource}', verb: 'list', handle: async () => 'list' },
+    { method: 'GET', path: '{resource}/{name}/{subresource*}', verb: 'get', handle: async (_, t) => `get ${t.subresource ?? ''}` },
+    { method: 'PATCH', path: '{resource}/{name}/{subresource*}', verb: 'patch', handle: async (_, t) => `patch ${t.subresource ?? ''}` },
+    { method: 'POST', path: '{resource}/{name}/eviction', verb: 'create', handle: async () => 'evict' },
+  ];
+  const answer = (method: string, path: string, watch = false): Promise<string> | undefined =>
+    findRoute(routes, method, resolveTarget(path, watch))?.();
 
-  it('merge patch deletes with null and replaces lists', () => {
-    expect(mergePatch(node, { metadata: { labels: { a: null, b: '2' } }, spec: { taints: [] } })).toEqual({
-      metadata: { name: 'n', labels: { b: '2' } },
-      spec: { taints: [] },
+  it('reads paths as the API server does, namespaced or not, under /api/v1 and /apis/<group>/<version>', async () => {
+    expect(resolveTarget('/api/v1/namespaces/default/pods/web-1/eviction')).toMatchObject({
+      kind: 'resource',
+      path: '{resource}/{name}/{subresource}',
+      resource: { namespace: 'default', name: 'web-1', subresource: 'eviction', info: { resource: 'pods' } },
     });
+    expect(resolveTarget('/api/v1/namespaces/default')).toMatchObject({ path: '{resource}/{name}', resource: { name: 'default' } });
+    expect(resolveTarget('/api/v1/namespaces/kube-system/status')).toMatchObject({ path: '{resource}/{name}/{subresource}' });
+    expect(resolveTarget('/apis/apps/v1/watch/namespaces/default/deployments')).toMatchObject({ path: 'watch/{resource}' });
+    expect(resolveTarget('/apis/apps/v1/namespaces/default/deployments', true)).toMatchObject({ path: 'watch/{resource}' });
+    expect(resolveTarget('/apis/apps/v1/namespaces/default/gadgets')).toEqual({ kind: 'unknownResource', group: 'apps', version: 'v1' });
+    expect(resolveTarget('/api/v1/watch/nodes/n1/status')).toMatchObject({ kind: 'unknownResource' });
+    expect(resolveTarget('/nowhere')).toEqual({ kind: 'notFound' });
   });
 
-  it('strategic merge patch merges containers by name and conditions by type, replaces taints', () => {
-    const pod = {
-      spec: {
-        containers: [
-          { name: 'a', image: 'a:1' },
-          { name: 'b', image: 'b:1' },
-        ],
-      },
-      status: { conditions: [{ type: 'Ready', status: 'False' }] },
-    };
-    expect(
-      strategicMergePatch(pod, {
-        spec: { containers: [{ name: 'b', image: 'b:2' }] },
-        status: { conditions: [{ type: 'Ready', status: 'True' }] },
-      }),
-    ).toEqual({
-      spec: {
-        containers: [
-          { name: 'a', image: 'a:1' },
-          { name: 'b', image: 'b:2' },
-        ],
-      },
-      status: { conditions: [{ type: 'Ready', status: 'True' }] },
-    });
-    expect(strategicMergePatch(node, { spec: { unschedulable: true, taints: [{ key: 'y', effect: 'NoExecute' }] } })).toMatchObject({
-      spec: { unschedulable: true, taints: [{ key: 'y', effect: 'NoExecute' }] },
-    });
-    expect(strategicMergePatch(pod, { spec: { containers: [{ name: 'a', $patch: 'delete' }] } })).toMatchObject({
-      spec: { containers: [{ name: 'b' }] },
-    });
+  it('serves an object and its subresources through one PATCH route, and refuses verbs a subresource lacks with 405', async () => {
+    expect(await answer('PATCH', '/api/v1/nodes/n1')).toBe('patch ');
+    expect(await answer('PATCH', '/api/v1/nodes/n1/status')).toBe('patch status');
+    expect(await answer('PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale')).toBe('patch scale');
+    expect(await answer('POST', '/api/v1/namespaces/default/pods/web-1/eviction')).toBe('evict');
+    expect(() => answer('PATCH', '/api/v1/namespaces/default/pods/web-1/eviction')).toThrow(
+      expect.objectContaining({ code: 405, message: 'the server does not allow this method on the requested resource' }),
+    );
+    expect(() => answer('POST', '/api/v1/nodes/n1')).toThrow(expect.objectContaining({ code: 405 }));
+    expect(() => answer('PATCH', '/apis/metrics.k8s.io/v1beta1/nodes/n1')).toThrow(expect.objectContaining({ code: 405 }));
+    expect(() => answer('GET', '/apis/metrics.k8s.io/v1beta1/nodes', true)).toThrow(expect.objectContaining({ code: 405 }));
   });
 
-  it('JSON patch applies operations in order and fails a test with 422', () => {
-    expect(
-      jsonPatch(node, [
-        { op: 'add', path: '/spec/unschedulable', value: true },
-        { op: 'remove', path: '/spec/taints/0' },
-      ]),
-    ).toEqual({
-      metadata: { name: 'n', labels: { a: '1' } },
-      spec: { taints: [], unschedulable: true },
-    });
-    expect(() => jsonPatch(node, [{ op: 'test', path: '/metadata/name', value: 'other' }])).toThrow(expect.objectContaining({ code: 422 }));
+  it('serves HEAD as GET outside the resource tree, and leaves unknown paths to the caller', async () => {
+    expect(await answer('HEAD', '/version')).toBe('version');
+    expect(() => answer('POST', '/version')).toThrow(expect.objectContaining({ code: 405 }));
+    expect(answer('GET', '/nowhere')).toBeUndefined();
+    expect(answer('GET', '/api/v1/gadgets')).toBeUndefined();
   });
 });
 

@@ -7,8 +7,9 @@
  * Simplified: a template change moves all replicas to the new ReplicaSet at once (no surge or
  * unavailability budget), and minReadySeconds is treated as 0.
  */
+import { matchesNodeAffinity } from '../../../kube/node-affinity.js';
+import { untoleratedTaint } from '../../../kube/taints.js';
 import { R, storeKey } from '../resources.js';
-import { matchesNodeAffinity, tolerates } from '../scheduler.js';
 import { labelSelectorMatcher } from '../selectors.js';
 import {
   clone,
@@ -326,10 +327,7 @@ function daemonShouldRun(ds: DaemonSet, node: Node): boolean {
   const probe = {
     spec: { ...ds.spec.template.spec, tolerations: [...(ds.spec.template.spec.tolerations ?? []), ...DAEMON_TOLERATIONS] },
   } as Pod;
-  if (!matchesNodeAffinity(probe, node)) return false;
-  return (node.spec?.taints ?? []).every(
-    (taint) => (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') || tolerates(probe.spec.tolerations, taint),
-  );
+  return matchesNodeAffinity(probe.spec, node.metadata) && untoleratedTaint(probe.spec.tolerations, node.spec?.taints) === undefined;
 }
 
 function pinnedNode(pod: Pod): string | undefined {

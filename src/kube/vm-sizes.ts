@@ -1,10 +1,12 @@
 /**
- * What a node of a given VM size reports: `status.capacity` and `status.allocatable`. The sizes
- * are the providers' published vCPU and memory figures; allocatable is what the kubelet leaves
- * after its reservations, so that scheduling in the simulator fills nodes the way it does on the
- * real ones (a t3.medium fits seven 250m/500Mi pods, not eight).
+ * The AWS and Azure VM sizes LambdaStack clusters use, and what a node of each reports:
+ * `status.capacity` and `status.allocatable`. The sizes are the providers' published vCPU and
+ * memory figures; allocatable is what the kubelet leaves after its reservations. The decision
+ * engine packs pending pods onto new workers of the worker machine's allocatable, and the
+ * simulator gives its nodes the same figures, so both fill a node the way a real one fills (a
+ * t3.medium fits seven 250m/500Mi pods, not eight).
  */
-import { UserError } from '../../errors.js';
+import { UserError } from '../errors.js';
 import { formatCpu } from './quantity.js';
 
 export interface VmSize {
@@ -84,8 +86,8 @@ export function vmSize(size: string, where = 'specification.size'): VmSize & { n
   const name = knownSize(size);
   if (name === undefined) {
     throw new UserError(
-      `unknown VM size ${JSON.stringify(size)} (${where}): the Kubernetes simulator knows ${Object.keys(VM_SIZES).join(', ')}; ` +
-        'use one of these, or add the size with its vCPUs and memory to VM_SIZES in src/sim/kube/sizes.ts',
+      `unknown VM size ${JSON.stringify(size)} (${where}): lambdastack-autoscaler knows ${Object.keys(VM_SIZES).join(', ')}; ` +
+        'use one of these, or add the size with its vCPUs and memory to VM_SIZES in src/kube/vm-sizes.ts',
     );
   }
   return { name, ...(VM_SIZES[name] as VmSize) };
