@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import { analyzeConfigFile, type ClusterConfig, MASTER_COMPONENT, WORKER_COMPONENT } from '../../config/index.js';
+import { type ClusterConfig, MASTER_COMPONENT, readConfigs, WORKER_COMPONENT, WorkingTreeSource } from '../../config/index.js';
 import { ConfigError, UserError } from '../../errors.js';
 import { vmName } from '../../plan/naming.js';
 import { SimCluster, type SimClusterOptions } from './cluster.js';
@@ -68,18 +68,15 @@ const DEFAULT_TOPOLOGY: Topology = {
   cni: 'flannel',
 };
 
+/** The one cluster of a config file, read by the same reader as every command. */
 async function loadConfig(path: string): Promise<ClusterConfig> {
-  let analysis: Awaited<ReturnType<typeof analyzeConfigFile>>;
-  try {
-    analysis = await analyzeConfigFile(path);
-  } catch (error) {
-    throw new UserError(
-      `${path}: cannot read the cluster config (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): check the path`,
-    );
-  }
-  if (analysis.config) return analysis.config;
-  if (analysis.problems.length > 0) throw new ConfigError(analysis.problems);
-  throw new UserError(`${path}: no lambdastack-cluster or epiphany-cluster document: give a cluster config (see cluster-config/)`);
+  const result = await readConfigs(await WorkingTreeSource.open([path], process.cwd()));
+  if (result.problems.length > 0) throw new ConfigError(result.problems);
+  const [config, ...more] = result.configs;
+  if (!config)
+    throw new UserError(`${path}: no lambdastack-cluster or epiphany-cluster document: give a cluster config (see cluster-config/)`);
+  if (more.length > 0) throw new UserError(`${path} holds ${result.configs.length} clusters: give the one file to simulate`);
+  return config;
 }
 
 export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSim> {
