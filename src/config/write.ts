@@ -61,18 +61,17 @@ export async function writeFileAtomic(path: string, text: string, options: Write
 }
 
 async function refuseReadOnly(target: string, info: Stats, shown: string): Promise<void> {
-  const mode = (info.mode & 0o7777).toString(8).padStart(4, '0');
-  const writable =
-    (info.mode & 0o222) !== 0 &&
-    (await access(target, constants.W_OK).then(
-      () => true,
-      () => false,
-    ));
-  if (!writable) {
+  if ((info.mode & 0o222) === 0) {
+    const mode = (info.mode & 0o7777).toString(8).padStart(4, '0');
     throw new UserError(
       `${shown}: the file is read-only (mode ${mode}): nothing was written; make it writable (chmod u+w) if you mean to change it`,
     );
   }
+  const writable = await access(target, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+  if (!writable) throw new UserError(`${shown}: permission denied: you may not write this file; nothing was written`);
 }
 
 /**

@@ -69,7 +69,41 @@ describe('scale and the file system', () => {
     const validate = await cliUnprivileged(['validate', 'shop.yml'], dir);
     expect([validate.exitCode, validate.stderr]).toEqual([1, 'error: shop.yml: permission denied\n']);
     expect(validate.stderr).not.toMatch(STACK_FRAME);
+    await mkdir(join(dir, 'private'), { mode: 0o700 });
+    const folder = await cliUnprivileged(['validate', 'private'], dir);
+    expect([folder.exitCode, folder.stderr]).toEqual([1, 'error: private: permission denied\n']);
   });
+});
+
+describe('scale where the user may not write', () => {
+  async function sharedDir(): Promise<string> {
+    const dir = await tempDir('lsa-perm-');
+    await chmod(dir, 0o755);
+    await writeFile(join(dir, 'shop.yml'), clusterConfig());
+    return dir;
+  }
+
+  it('says "permission denied" for a file others own, and leaves it', async () => {
+    const dir = await sharedDir();
+    await chmod(join(dir, 'shop.yml'), 0o644);
+    const result = await cliUnprivileged(['scale', 'kubernetes_node', '4', '--file', 'shop.yml'], dir);
+    expect([result.exitCode, result.stderr]).toEqual([
+      1,
+      'error: shop.yml: permission denied: you may not write this file; nothing was written\n',
+    ]);
+    expect(await readFile(join(dir, 'shop.yml'), 'utf8')).toBe(clusterConfig());
+  });
+
+  it.runIf(process.geteuid?.() === 0)(
+    'edits a writable file in a folder it may not write, in place (no temporary file needed)',
+    async () => {
+      const dir = await sharedDir();
+      await chmod(join(dir, 'shop.yml'), 0o666);
+      const result = await cliUnprivileged(['scale', 'kubernetes_node', '4', '--file', 'shop.yml'], dir);
+      expect(result.stderr).toBe('');
+      expect(await readFile(join(dir, 'shop.yml'), 'utf8')).toBe(clusterConfig({ nodes: 4 }));
+    },
+  );
 });
 
 describe('scale --commit commits only its own change', () => {

@@ -716,3 +716,40 @@ describe('loading a directory (loadConfigs)', () => {
     });
   });
 });
+
+describe('hostile or unlucky input is refused with its reason, never misread', () => {
+  it('old Mac (CR-only) line endings, which YAML would read as one long comment', () => {
+    const text = yaml('# worker pool', ...clusterLines(3)).replaceAll('\n', '\r');
+    expect(problemsOf(text)).toEqual([at(1, 14, 'a carriage return without a line feed (old Mac line endings)')]);
+  });
+
+  it('a NUL byte, at its line and column', () => {
+    const text = yaml(...clusterLines(3)).replace('name: shop', 'name: sh\0op');
+    expect(problemsOf(text)).toEqual([at(6, 11, 'a NUL byte: this is not a text file')]);
+  });
+
+  it('a file over 1 MiB, unread', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, 'big.yml'), `${yaml(...clusterLines(3))}${'# padding\n'.repeat(110_000)}`);
+      const result = await loadConfigs(['big.yml'], dir);
+      expect(result.problems).toEqual([
+        {
+          file: 'big.yml',
+          line: 1,
+          column: 1,
+          message: "larger than 1 MiB, the most a cluster config may be (LambdaStack's own are tens of KiB): refused unread",
+        },
+      ]);
+    });
+  });
+
+  it('a duplicate key at the end of a mapping of 40,000 keys, found in one pass', () => {
+    const keys = Array.from({ length: 40_000 }, (_, i) => `    k${i}: v`);
+    const text = yaml(...clusterLines(3), '  extra:', ...keys, '    k17: again');
+    expect(problemsOf(text)).toEqual([at(40_014, 5, 'duplicate key: "k17" is already set at line 31 of this mapping')]);
+  });
+
+  it('keys that YAML tells apart are not duplicates: 1 and "1", true and "true"', () => {
+    expect(problemsOf(yaml(...clusterLines(3), '  extra:', '    1: a', '    "1": b', '    true: c', '    "true": d'))).toEqual([]);
+  });
+});
