@@ -35,6 +35,7 @@ export async function scaleHistory(options: ScaleHistoryOptions): Promise<Histor
   const { root, prefix } = await locateRepository(options.cwd);
   const git = new Git(root);
   const commit = await resolveStart(git, options.ref ?? 'HEAD');
+  await refuseShallow(git);
   const paths = options.paths?.length
     ? await Promise.all(options.paths.map((path) => repositoryPath(path, options.cwd, root, prefix)))
     : [`${DEFAULT_CONFIG_DIR}/`];
@@ -82,6 +83,19 @@ async function checkSince(git: Git, since: string): Promise<void> {
   if (!meansNow && Number.isFinite(seconds) && Math.abs(seconds - Date.now() / 1000) < 5) {
     throw new UserError(`--since "${since}" is not a date git understands: try 2026-11-01, "2 weeks ago" or yesterday`);
   }
+}
+
+/**
+ * A shallow clone ends in commits whose parents are missing, and git diffs those against nothing:
+ * every cluster would read as added at the depth limit. actions/checkout clones at depth 1 by
+ * default, so this is the common case in CI, and a wrong history is worse than none.
+ */
+async function refuseShallow(git: Git): Promise<void> {
+  if ((await git.run(['rev-parse', '--is-shallow-repository'])).trim() !== 'true') return;
+  throw new UserError(
+    `the repository at ${git.cwd} is a shallow clone: its oldest commits would read as clusters added. ` +
+      'Fetch the whole history first: `git fetch --unshallow`, or in GitHub Actions `fetch-depth: 0` on actions/checkout',
+  );
 }
 
 async function resolveStart(git: Git, ref: string): Promise<string> {

@@ -7,7 +7,7 @@ import { scaleHistory } from '../../src/git/history.js';
 import type { HistoryEntry } from '../../src/history/index.js';
 import { historyToMarkdown, historyToMermaid } from '../../src/history/index.js';
 import { clusterConfig } from '../support/config-text.js';
-import { alice, bob, bot, carol, dana, ISOLATED_GIT_ENV, newRepository, type TestRepository } from '../support/git.js';
+import { alice, bob, bot, carol, dana, git, ISOLATED_GIT_ENV, newRepository, type TestRepository } from '../support/git.js';
 import { tempDir } from '../support/temp.js';
 
 // Real git in throw-away repositories. Every author, committer and date is fixed, so commit ids
@@ -258,6 +258,20 @@ describe('scale history errors', () => {
 
   it('with an unknown ref, names it', async () => {
     await expect(scaleHistory({ cwd: repo.dir, ref: 'no-such-branch' })).rejects.toThrow(/unknown ref no-such-branch/);
+  });
+
+  it('in a shallow clone (actions/checkout by default), refuses and names the fix, instead of calling the oldest commit an addition', async () => {
+    const clone = await tempDir('lsa-shallow-');
+    // A file:// URL, because git ignores --depth for a plain local path.
+    await git(clone, ['clone', '-q', '--depth', '1', `file://${repo.dir}`, '.']);
+    const error = await scaleHistory({ cwd: clone }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toMatch(/is a shallow clone/);
+    expect((error as Error).message).toMatch(/git fetch --unshallow/);
+    expect((error as Error).message).toMatch(/fetch-depth: 0/);
+    // Once deepened, the same clone has the whole history.
+    await git(clone, ['fetch', '-q', '--unshallow']);
+    expect((await scaleHistory({ cwd: clone })).map((e) => e.commit)).toEqual(history.map((e) => e.commit));
   });
 });
 
