@@ -13,4 +13,5 @@ export {
 export { type HistoryEntry, historyEntries } from './entries.js';
 export { historyToJson, historyToMarkdown, historyToMermaid, historyToText } from './format.js';
 export { type BlobRef, headsNeedingReasons, type LogCommit, logArgs, parseLog, parseReasons, type RawChange, reasonsArgs } from './log.js';
+export { gitSince, parseSince, SINCE_FORMS } from './since.js';
 export { ABSENT, isCluster, readSnapshot, type Snapshot, UNREADABLE } from './snapshot.js';

@@ -204,6 +204,35 @@ describe('scale history from git', () => {
     expect(recent.map((e) => e.commit)).toEqual([ids.c8, ids.c7, ids.c6, ids.c5]);
   });
 
+  it('with since, takes a date as midnight UTC, whatever the time of day it runs', async () => {
+    // git alone reads "2026-11-05" as that day at the current time of day, which lost this commit.
+    const small = await newRepository();
+    await small.commit('Add shop', { files: { [SHOP]: clusterYaml({ name: 'shop', nodes: 2 }) }, date: '2026-11-04T23:59:59Z' });
+    const first = await small.commit('Scale shop', {
+      files: { [SHOP]: clusterYaml({ name: 'shop', nodes: 3 }) },
+      date: '2026-11-05T00:00:01Z',
+    });
+    expect((await scaleHistory({ cwd: small.dir, since: '2026-11-05' })).map((e) => e.commit)).toEqual([first]);
+    expect((await scaleHistory({ cwd: repo.dir, since: '2026-11-05' })).map((e) => e.commit)).toEqual([ids.c8, ids.c7, ids.c6, ids.c5]);
+  });
+
+  it('with since "N units ago", counts back from now', async () => {
+    const now = new Date('2026-11-07T12:00:00Z');
+    // 2026-11-05T12:00Z: c5 (10:00 that day) is older, c6 (10:00 the next) newer.
+    expect((await scaleHistory({ cwd: repo.dir, since: '2 days ago', now })).map((e) => e.commit)).toEqual([ids.c8, ids.c7, ids.c6]);
+    expect(
+      (await scaleHistory({ cwd: repo.dir, since: '1 second ago', now: new Date('2026-11-08T10:00:01Z') })).map((e) => e.commit),
+    ).toEqual([ids.c8]);
+  });
+
+  it('refuses a since that is not a date, rather than printing an empty or cut-short history', async () => {
+    for (const since of ['5 dasy ago', '2026-13-45', '2026-02-30', 'yesterday']) {
+      const error = await scaleHistory({ cwd: repo.dir, since }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as Error).message).toMatch(new RegExp(`^--since "${since}" is not a date: `));
+    }
+  });
+
   it('with a file, lists only the commits that changed that cluster', async () => {
     const lab = [ids.c8, ids.c6, ids.c5];
     expect((await scaleHistory({ cwd: repo.dir, paths: [LAB] })).map((e) => e.commit)).toEqual(lab);
