@@ -91,7 +91,7 @@ function buildProgram(io: Io): Command {
   program
     .command('history')
     .description('Who or what scaled which cluster, when, why, and from how many nodes to how many (from git log).')
-    .option('--file <file>', 'one cluster config file instead of the whole directory')
+    .option('--file <file>', 'the history of the cluster(s) one file has held, across moves of the file (even once deleted)')
     .option('--since <date>', 'only changes at or after this date: 2026-11-01, 2026-11-01T09:00:00Z or "2 weeks ago"')
     .option('--config-dir <dir>', 'the cluster config directory', DEFAULT_CONFIG_DIR)
     .addOption(new Option('--json', 'print JSON').conflicts(['markdown', 'mermaid']))

@@ -13,7 +13,8 @@ export interface HistoryOptions {
 export async function historyCommand(options: HistoryOptions, io: Io, cwd = process.cwd()): Promise<void> {
   const entries = await scaleHistory({
     cwd,
-    paths: [options.file ?? options.configDir],
+    paths: [options.configDir],
+    ...(options.file === undefined ? {} : { file: options.file }),
     ...(options.since ? { since: options.since } : {}),
   });
   const render = { text: historyToText, json: historyToJson, markdown: historyToMarkdown, mermaid: historyToMermaid }[options.format];

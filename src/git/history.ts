@@ -19,6 +19,12 @@ export interface ScaleHistoryOptions {
    * exists relative to the repository root is read that way. Default: the root's `cluster-config/`.
    */
   paths?: string[];
+  /**
+   * One file to follow (relative like `paths`): the history of the clusters it has held, across
+   * moves and renames of the file, and even once it is deleted. The log then walks `paths` (the
+   * whole config directory, where the clusters moved) and this file.
+   */
+  file?: string;
   /** Only commits at or after this date: a form `parseSince` accepts, anything else is refused. */
   since?: string;
   /** The time `since` counts "N units ago" back from. Default: the clock (tests pin it). */
@@ -40,9 +46,13 @@ export async function scaleHistory(options: ScaleHistoryOptions): Promise<Histor
   const git = new Git(root);
   const commit = await resolveStart(git, options.ref ?? 'HEAD');
   await refuseShallow(git);
-  const paths = options.paths?.length
+  const dirs = options.paths?.length
     ? await Promise.all(options.paths.map((path) => repositoryPath(path, options.cwd, root, prefix)))
     : [`${DEFAULT_CONFIG_DIR}/`];
+  const follow = options.file === undefined ? undefined : await repositoryPath(options.file, options.cwd, root, prefix);
+  // Following a file by the clusters it held, not by git's similarity-based --follow: a moved
+  // config is often edited in the same commit, and a cluster is the same wherever its file is.
+  const paths = follow === undefined ? dirs : [...dirs, follow];
   const commits = parseLog(await git.run(logArgs(commit, paths, since)));
   const isConfigFile = (file: string): boolean => isYamlFile(file) || paths.some((path) => posix.normalize(path) === file);
   for (const c of commits) c.changes = c.changes.filter((change) => isConfigFile(change.file));
@@ -54,7 +64,7 @@ export async function scaleHistory(options: ScaleHistoryOptions): Promise<Histor
   );
   const heads = headsNeedingReasons(commits);
   const reasons = heads.length === 0 ? new Map<string, string>() : parseReasons(await git.run(reasonsArgs(), `${heads.join('\n')}\n`));
-  return historyEntries(commits, blobs, reasons);
+  return historyEntries(commits, blobs, reasons, follow);
 }
 
 async function locateRepository(cwd: string): Promise<{ root: string; prefix: string }> {

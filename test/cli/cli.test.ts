@@ -308,6 +308,20 @@ describe('history', () => {
     expect((await cli(['history', '--since', '2030-01-01'], repo)).stdout).not.toContain('kubernetes_node 3 → 5');
   });
 
+  it('--file follows the cluster a file holds across a move, and gives the old path the same history', async () => {
+    const repo = await exampleRepo();
+    await cli(['scale', 'kubernetes_node', '5', '--cluster', 'shop', '--reason', 'queue backlog', '--commit'], repo);
+    await git(repo, 'mv', 'cluster-config/aws-demo.yml', 'cluster-config/shop.yml');
+    await git(repo, 'commit', '--quiet', '-m', 'Name the file after its cluster');
+    const moved = await cli(['history', '--file', 'cluster-config/shop.yml'], repo);
+    expect(moved.exitCode).toBe(0);
+    expect(moved.stdout).toContain('  shop (cluster-config/aws-demo.yml): kubernetes_node 3 → 5\n  reason: queue backlog\n');
+    expect(moved.stdout).toContain('  shop (cluster-config/aws-demo.yml): cluster added with');
+    expect(moved.stdout).not.toContain('Name the file after its cluster');
+    expect(moved.stdout).not.toContain('analytics');
+    expect((await cli(['history', '--file', 'cluster-config/aws-demo.yml'], repo)).stdout).toBe(moved.stdout);
+  });
+
   it('refuses a --since that is not a date (exit 1, quoting it, with the accepted forms) instead of printing a shorter history', async () => {
     const repo = await exampleRepo();
     const forms =

@@ -239,6 +239,15 @@ describe('scale history from git', () => {
     expect((await scaleHistory({ cwd: repo.dir, paths: [join(repo.dir, LAB)] })).map((e) => e.commit)).toEqual(lab);
   });
 
+  it('with a file that never moved, following it gives what the log of that one path gives', async () => {
+    for (const file of [LAB, SHOP]) {
+      const followed = await scaleHistory({ cwd: repo.dir, file });
+      expect(followed).toEqual(await scaleHistory({ cwd: repo.dir, paths: [file] }));
+      expect(followed.length).toBeGreaterThan(0);
+    }
+    expect((await scaleHistory({ cwd: repo.dir, file: SHOP, since: '2026-11-05' })).map((e) => e.commit)).toEqual([ids.c7]);
+  });
+
   it('takes a file relative to the directory it runs in, or to the repository root, and names files from the root either way', async () => {
     const fromConfigDir = await scaleHistory({ cwd: join(repo.dir, 'cluster-config'), paths: ['lab.yml'] });
     const fromDocs = await scaleHistory({ cwd: join(repo.dir, 'docs'), paths: ['../cluster-config/lab.yml'] });
@@ -334,6 +343,68 @@ describe('scale history of unusual commits', () => {
     expect(entries.map((e) => e.commit)).not.toContain(moved);
     expect(entries[0]?.commit).toBe(movedAndScaled);
     expect(entries[0]?.clusters).toEqual([workersScaled('cluster-config/shop.yaml', 'shop', 'aws', 3, 4)]);
+  });
+
+  describe('a file followed across moves', () => {
+    /**
+     *   f1  add shop in cluster-config/shop.yml (3 workers) and lab in cluster-config/lab.yml
+     *   f2  scale shop 3 → 4
+     *   f3  git mv shop.yml aws/shop.yml, and scale lab in the same commit
+     *   f4  scale shop 4 → 6 in aws/shop.yml
+     *   f5  move it to prod/shop.yml and scale 6 → 5 in the same commit
+     */
+    const moved: Record<string, string> = {};
+    let small: TestRepository;
+    const PROD = 'cluster-config/prod/shop.yml';
+    beforeAll(async () => {
+      small = await newRepository();
+      const at = (day: number): string => `2026-11-0${day}T09:00:00+00:00`;
+      moved.f1 = await small.commit('Add shop and lab', {
+        date: at(1),
+        files: { [SHOP]: clusterYaml({ name: 'shop', nodes: 3 }), [LAB]: clusterYaml({ name: 'lab', nodes: 1 }) },
+      });
+      moved.f2 = await small.commit('Scale shop', { date: at(2), files: { [SHOP]: clusterYaml({ name: 'shop', nodes: 4 }) } });
+      await small.git(['mv', SHOP, 'cluster-config/aws.yml']);
+      moved.f3 = await small.commit('Move shop, scale lab', { date: at(3), files: { [LAB]: clusterYaml({ name: 'lab', nodes: 2 }) } });
+      moved.f4 = await small.commit('Scale shop', {
+        date: at(4),
+        files: { 'cluster-config/aws.yml': clusterYaml({ name: 'shop', nodes: 6 }) },
+      });
+      await rm(join(small.dir, 'cluster-config/aws.yml'));
+      moved.f5 = await small.commit('Move shop to prod and scale it', {
+        date: at(5),
+        files: { [PROD]: clusterYaml({ name: 'shop', nodes: 5 }) },
+      });
+    });
+
+    it('has the history of the cluster it holds from before the moves, not "added" at the last one', async () => {
+      const entries = await scaleHistory({ cwd: small.dir, file: PROD, ref: moved.f5 });
+      expect(entries.map((e) => e.commit)).toEqual([moved.f5, moved.f4, moved.f2, moved.f1]);
+      expect(entries[0]?.clusters).toEqual([workersScaled(PROD, 'shop', 'aws', 6, 5)]);
+      expect(entries[1]?.clusters).toEqual([workersScaled('cluster-config/aws.yml', 'shop', 'aws', 4, 6)]);
+      // Other clusters changed in the same commits are left out.
+      expect(entries.at(-1)?.clusters.map((c) => [c.name, c.change])).toEqual([['shop', 'added']]);
+    });
+
+    it('gives a file deleted by now the history of the cluster it held', async () => {
+      const entries = await scaleHistory({ cwd: small.dir, file: SHOP, ref: moved.f5 });
+      expect(entries.map((e) => e.commit)).toEqual([moved.f5, moved.f4, moved.f2, moved.f1]);
+      expect(entries.flatMap((e) => e.clusters.map((c) => c.change))).not.toContain('removed');
+    });
+
+    it('follows a cluster renamed in its file, the rename counting for the old name and the new', async () => {
+      await small.commit('Rename shop to store', {
+        date: '2026-11-06T09:00:00+00:00',
+        files: { [PROD]: clusterYaml({ name: 'store', nodes: 5 }) },
+      });
+      await small.git(['mv', PROD, 'cluster-config/store.yml']);
+      const last = await small.commit('Move store', { date: '2026-11-07T09:00:00+00:00' });
+      const renamed = await small.git(['rev-parse', 'HEAD~1']);
+      const entries = await scaleHistory({ cwd: small.dir, file: 'cluster-config/store.yml' });
+      expect(entries.map((e) => e.commit)).toEqual([renamed, moved.f5, moved.f4, moved.f2, moved.f1]);
+      expect(entries[0]?.clusters[0]).toMatchObject({ name: 'store', change: 'renamed', previous: { id: 'aws/demo-shop', file: PROD } });
+      expect(entries.map((e) => e.commit)).not.toContain(last);
+    });
   });
 
   it('reports a new name in the same file as renamed, never as scaling', async () => {
