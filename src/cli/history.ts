@@ -15,7 +15,8 @@ export async function historyCommand(options: HistoryOptions, io: Io, cwd = proc
     cwd,
     paths: [options.configDir],
     ...(options.file === undefined ? {} : { file: options.file }),
-    ...(options.since ? { since: options.since } : {}),
+    // An empty --since is refused like any other non-date, not taken as "no limit".
+    ...(options.since === undefined ? {} : { since: options.since }),
   });
   const render = { text: historyToText, json: historyToJson, markdown: historyToMarkdown, mermaid: historyToMermaid }[options.format];
   io.out(render(entries));

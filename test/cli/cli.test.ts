@@ -327,7 +327,7 @@ describe('history', () => {
     const forms =
       'give a date (2026-11-01, midnight UTC), a date and time with Z or an offset (2026-11-01T09:00:00Z, 2026-11-01T09:00+02:00), ' +
       'or "N units ago" with a whole number N and a unit second, minute, hour, day, week, month or year ("2 weeks ago")';
-    for (const since of ['banana', '5 dasy ago', 'yesterday']) {
+    for (const since of ['banana', '5 dasy ago', 'yesterday', '']) {
       const refused = await cli(['history', '--since', since], repo);
       expect(refused.exitCode).toBe(1);
       expect(refused.stdout).toBe('');
