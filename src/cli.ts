@@ -91,8 +91,8 @@ function buildProgram(io: Io): Command {
   program
     .command('history')
     .description('Who or what scaled which cluster, when, why, and from how many nodes to how many (from git log).')
-    .option('--file <file>', 'one cluster config file instead of the whole directory')
-    .option('--since <date>', 'only changes after this date (anything git understands: 2026-11-01, "2 weeks ago")')
+    .option('--file <file>', 'the history of the cluster(s) one file has held, across moves of the file (even once deleted)')
+    .option('--since <date>', 'only changes at or after this date: 2026-11-01, 2026-11-01T09:00:00Z or "2 weeks ago"')
     .option('--config-dir <dir>', 'the cluster config directory', DEFAULT_CONFIG_DIR)
     .addOption(new Option('--json', 'print JSON').conflicts(['markdown', 'mermaid']))
     .addOption(new Option('--markdown', 'print a Markdown table').conflicts(['json', 'mermaid']))
@@ -106,6 +106,9 @@ function buildProgram(io: Io): Command {
       'after',
       '\nOne entry per mainline commit that changed a count, with its PR number (from "Merge pull request #N" or a\n' +
         'squash subject ending in "(#N)") and reason (the Autoscale-Reason: trailer).\n\n' +
+        '--since takes a date (midnight UTC), a date and time with Z or an offset (2026-11-01T09:00+02:00), or\n' +
+        '"N units ago" with a whole number N and second, minute, hour, day, week, month or year, singular or plural.\n' +
+        'Anything else is refused, so a typo never prints a shorter history.\n\n' +
         'Example:\n  lambdastack-autoscaler history --since "1 month ago" --markdown >> $GITHUB_STEP_SUMMARY',
     )
     .action(async (opts: { file?: string; since?: string; configDir: string; json?: boolean; markdown?: boolean; mermaid?: boolean }) => {

@@ -13,8 +13,10 @@ export interface HistoryOptions {
 export async function historyCommand(options: HistoryOptions, io: Io, cwd = process.cwd()): Promise<void> {
   const entries = await scaleHistory({
     cwd,
-    paths: [options.file ?? options.configDir],
-    ...(options.since ? { since: options.since } : {}),
+    paths: [options.configDir],
+    ...(options.file === undefined ? {} : { file: options.file }),
+    // An empty --since is refused like any other non-date, not taken as "no limit".
+    ...(options.since === undefined ? {} : { since: options.since }),
   });
   const render = { text: historyToText, json: historyToJson, markdown: historyToMarkdown, mermaid: historyToMermaid }[options.format];
   io.out(render(entries));

@@ -4,6 +4,7 @@ import { DEFAULT_CONFIG_DIR, isYamlFile } from '../config/layout.js';
 import { UserError } from '../errors.js';
 import { type HistoryEntry, historyEntries } from '../history/entries.js';
 import { headsNeedingReasons, logArgs, parseLog, parseReasons, reasonsArgs } from '../history/log.js';
+import { parseSince } from '../history/since.js';
 import { Git, GitError } from './git.js';
 import { isRegularFile } from './modes.js';
 
@@ -18,8 +19,16 @@ export interface ScaleHistoryOptions {
    * exists relative to the repository root is read that way. Default: the root's `cluster-config/`.
    */
   paths?: string[];
-  /** Only commits newer than this date (any date git's `--since` accepts). */
+  /**
+   * One file to follow (relative like `paths`): the history of the clusters it has held, across
+   * moves and renames of the file, and even once it is deleted. The log then walks `paths` (the
+   * whole config directory, where the clusters moved) and this file.
+   */
+  file?: string;
+  /** Only commits at or after this date: a form `parseSince` accepts, anything else is refused. */
   since?: string;
+  /** The time `since` counts "N units ago" back from. Default: the clock (tests pin it). */
+  now?: Date;
   /** The commit to walk back from. Default `HEAD`. */
   ref?: string;
 }
@@ -32,14 +41,19 @@ const NO_REPOSITORY = 'not a git repository: run history inside a clone of your 
  * parent); the commits of the merged branch are not walked.
  */
 export async function scaleHistory(options: ScaleHistoryOptions): Promise<HistoryEntry[]> {
+  const since = options.since === undefined ? undefined : parseSince(options.since, options.now ?? new Date());
   const { root, prefix } = await locateRepository(options.cwd);
   const git = new Git(root);
   const commit = await resolveStart(git, options.ref ?? 'HEAD');
-  const paths = options.paths?.length
+  await refuseShallow(git);
+  const dirs = options.paths?.length
     ? await Promise.all(options.paths.map((path) => repositoryPath(path, options.cwd, root, prefix)))
     : [`${DEFAULT_CONFIG_DIR}/`];
-  if (options.since !== undefined) await checkSince(git, options.since);
-  const commits = parseLog(await git.run(logArgs(commit, paths, options.since)));
+  const follow = options.file === undefined ? undefined : await repositoryPath(options.file, options.cwd, root, prefix);
+  // Following a file by the clusters it held, not by git's similarity-based --follow: a moved
+  // config is often edited in the same commit, and a cluster is the same wherever its file is.
+  const paths = follow === undefined ? dirs : [...dirs, follow];
+  const commits = parseLog(await git.run(logArgs(commit, paths, since)));
   const isConfigFile = (file: string): boolean => isYamlFile(file) || paths.some((path) => posix.normalize(path) === file);
   for (const c of commits) c.changes = c.changes.filter((change) => isConfigFile(change.file));
 
@@ -50,7 +64,7 @@ export async function scaleHistory(options: ScaleHistoryOptions): Promise<Histor
   );
   const heads = headsNeedingReasons(commits);
   const reasons = heads.length === 0 ? new Map<string, string>() : parseReasons(await git.run(reasonsArgs(), `${heads.join('\n')}\n`));
-  return historyEntries(commits, blobs, reasons);
+  return historyEntries(commits, blobs, reasons, follow);
 }
 
 async function locateRepository(cwd: string): Promise<{ root: string; prefix: string }> {
@@ -72,16 +86,16 @@ async function locateRepository(cwd: string): Promise<{ root: string; prefix: st
 }
 
 /**
- * git reads any text as a date and falls back to "now" for what it cannot parse, which would
- * silently print an empty history; such a `--since` is refused instead.
+ * A shallow clone ends in commits whose parents are missing, and git diffs those against nothing:
+ * every cluster would read as added at the depth limit. actions/checkout clones at depth 1 by
+ * default, so this is the common case in CI, and a wrong history is worse than none.
  */
-async function checkSince(git: Git, since: string): Promise<void> {
-  const out = await git.run(['rev-parse', `--since=${since}`]);
-  const seconds = Number(/--max-age=(\d+)/.exec(out)?.[1]);
-  const meansNow = /^\s*(now|today|tomorrow)\s*$/i.test(since);
-  if (!meansNow && Number.isFinite(seconds) && Math.abs(seconds - Date.now() / 1000) < 5) {
-    throw new UserError(`--since "${since}" is not a date git understands: try 2026-11-01, "2 weeks ago" or yesterday`);
-  }
+async function refuseShallow(git: Git): Promise<void> {
+  if ((await git.run(['rev-parse', '--is-shallow-repository'])).trim() !== 'true') return;
+  throw new UserError(
+    `the repository at ${git.cwd} is a shallow clone: its oldest commits would read as clusters added. ` +
+      'Fetch the whole history first: `git fetch --unshallow`, or in GitHub Actions `fetch-depth: 0` on actions/checkout',
+  );
 }
 
 async function resolveStart(git: Git, ref: string): Promise<string> {

@@ -2,6 +2,7 @@ import { WORKER_COMPONENT } from '../config/schema.js';
 import { clusterChangeText, componentChangeText } from '../plan/describe.js';
 import type { ClusterPlan } from '../plan/scale-plan.js';
 import type { HistoryEntry } from './entries.js';
+import { fitPoints } from './thin.js';
 
 // Every formatter returns text ending in a newline, ready to write to stdout or a file.
 
@@ -54,11 +55,25 @@ export function historyToMarkdown(entries: readonly HistoryEntry[]): string {
 }
 
 /**
+ * Mermaid's default `maxTextSize`: a longer diagram is not drawn, only an error ("Maximum text
+ * size in diagram exceeded"), and GitHub does not change the default.
+ */
+export const MERMAID_MAX_TEXT = 50_000;
+
+interface ChartPoint {
+  label: string;
+  date: string;
+  count: number;
+}
+
+/**
  * One Mermaid `xychart-beta` per cluster: its worker count over time, oldest first, starting
- * from the count before the first change. Fenced, so GitHub renders it inside Markdown.
+ * from the count before the first change. Fenced, so GitHub renders it inside Markdown. The whole
+ * output stays under MERMAID_MAX_TEXT (so each chart in it does): a long history keeps its turns,
+ * first, last, lowest and highest points, and its title says how many changes are shown.
  */
 export function historyToMermaid(entries: readonly HistoryEntry[]): string {
-  const series = new Map<string, { name: string; provider: string; points: Array<{ label: string; date: string; count: number }> }>();
+  const series = new Map<string, { name: string; provider: string; points: ChartPoint[] }>();
   for (const entry of entries.toReversed()) {
     for (const cluster of entry.clusters) {
       const workers = workerCounts(cluster);
@@ -76,23 +91,47 @@ export function historyToMermaid(entries: readonly HistoryEntry[]): string {
     return entries.length === 0 ? `${NO_CHANGES}\n` : `No ${WORKER_COMPONENT} count changes found.\n`;
   }
   const names = [...series.values()].map((line) => line.name);
-  const charts = [...series.values()].map((line) => {
+  const lines = [...series.values()].map((line) => {
     const shared = names.filter((name) => name === line.name).length > 1;
-    const title = shared ? `${line.name} (${line.provider}) workers` : `${line.name} workers`;
-    const labels = distinctLabels(line.points);
-    const counts = line.points.map((point) => point.count);
-    return [
-      '```mermaid',
-      'xychart-beta',
-      `  title ${quote(title)}`,
-      `  x-axis [${labels.map(quote).join(', ')}]`,
-      `  y-axis "workers" 0 --> ${Math.max(...counts) + 1}`,
-      `  line [${counts.join(', ')}]`,
-      '```',
-    ].join('\n');
+    return { title: shared ? `${line.name} (${line.provider}) workers` : `${line.name} workers`, points: line.points };
   });
+  // Strictly under the limit, less the blank lines between the charts and the final newline.
+  let remaining = MERMAID_MAX_TEXT - 1 - 2 * (lines.length - 1) - 1;
+  const charts: string[] = [];
+  // Shortest first, each taking an equal share of what is left, so what a short chart does not
+  // use goes to the long ones.
+  const order = lines.map((_, i) => i).sort((a, b) => (lines[a]?.points.length ?? 0) - (lines[b]?.points.length ?? 0));
+  for (const [done, i] of order.entries()) {
+    const { title, points } = lines[i] as (typeof lines)[number];
+    const render = (kept: readonly number[]): string => mermaidChart(title, points, kept);
+    const share = Math.floor(remaining / (lines.length - done));
+    const counts = points.map((point) => point.count);
+    const chart = render(fitPoints(counts, share, (kept) => render(kept).length));
+    charts[i] = chart;
+    remaining -= chart.length;
+  }
   return `${charts.join('\n\n')}\n`;
 }
+
+/** One fenced chart of the points at `kept` (indices into `points`, ascending). */
+function mermaidChart(title: string, points: readonly ChartPoint[], kept: readonly number[]): string {
+  const shown = kept.map((i) => points[i] as ChartPoint);
+  const changes = points.length - 1;
+  // The first point, the count before the first change, is always kept.
+  const heading = shown.length < points.length ? `${title} (${thousands(shown.length - 1)} of ${thousands(changes)} changes shown)` : title;
+  const top = points.reduce((max, point) => Math.max(max, point.count), 0);
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `  title ${quote(heading)}`,
+    `  x-axis [${distinctLabels(shown).map(quote).join(', ')}]`,
+    `  y-axis "workers" 0 --> ${top + 1}`,
+    `  line [${shown.map((point) => point.count).join(', ')}]`,
+    '```',
+  ].join('\n');
+}
+
+const thousands = (n: number): string => n.toLocaleString('en-US');
 
 /**
  * Mermaid merges categories with the same label, so two changes on one day would share a
@@ -104,18 +143,25 @@ function distinctLabels(points: ReadonlyArray<{ label: string; date: string }>):
     (date: string): string => `${date.slice(0, 10)} ${date.slice(11, 16)}`,
     (date: string): string => `${date.slice(0, 10)} ${date.slice(11, 19)}`,
   ]) {
-    labels = labels.map((label, i) => (isRepeated(labels, label) && points[i]?.date ? refine(points[i].date) : label));
+    const uses = occurrences(labels);
+    labels = labels.map((label, i) => ((uses.get(label) ?? 0) > 1 && points[i]?.date ? refine(points[i].date) : label));
   }
+  const uses = occurrences(labels);
   const seen = new Map<string, number>();
   return labels.map((label) => {
-    if (!isRepeated(labels, label)) return label;
+    if ((uses.get(label) ?? 0) < 2) return label;
     const n = (seen.get(label) ?? 0) + 1;
     seen.set(label, n);
     return n === 1 ? label : `${label} (${n})`;
   });
 }
 
-const isRepeated = (labels: readonly string[], label: string): boolean => labels.indexOf(label) !== labels.lastIndexOf(label);
+/** How often each label occurs: counted once, since a chart can have thousands of points. */
+function occurrences(labels: readonly string[]): Map<string, number> {
+  const uses = new Map<string, number>();
+  for (const label of labels) uses.set(label, (uses.get(label) ?? 0) + 1);
+  return uses;
+}
 
 /** Mermaid strings have no escape for `"`. */
 const quote = (text: string): string => `"${text.replaceAll('"', "'")}"`;

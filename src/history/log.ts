@@ -1,4 +1,5 @@
 import { joinReasons, REASON_TRAILER } from './commit-message.js';
+import { gitSince } from './since.js';
 
 // `git log` as history asks for it, and the parser of its output: pure, so every corner of the
 // format is tested without git. src/git/history.ts runs the commands.
@@ -33,8 +34,12 @@ export interface LogCommit {
 const HEADER = ['%H', '%P', '%cI', '%aN', '%aE', '%s', `%(trailers:key=${REASON_TRAILER},valueonly,unfold,separator=%x1f)`];
 const FORMAT = `%x1e${HEADER.join('%x00')}%x00`;
 
-/** The arguments of the mainline log of `paths` (root-relative) from `commit`. */
-export function logArgs(commit: string, paths: readonly string[], since: string | undefined): string[] {
+/**
+ * The arguments of the mainline log of `paths` (root-relative) from `commit`; with `since`
+ * (milliseconds since the epoch, see since.ts), only the commits at or after it.
+ */
+export function logArgs(commit: string, paths: readonly string[], since: number | undefined): string[] {
+  const after = since === undefined ? undefined : gitSince(since);
   return [
     // User config must not change what is listed: `log.follow` would follow one file's renames
     // across clusters, and a signature check would print into the output.
@@ -56,7 +61,7 @@ export function logArgs(commit: string, paths: readonly string[], since: string 
     '-z',
     '--encoding=UTF-8',
     `--format=${FORMAT}`,
-    ...(since === undefined ? [] : [`--since=${since}`]),
+    ...(after === undefined ? [] : [`--since=${after}`]),
     commit,
     '--',
     ...paths.map((path) => `:(top,literal)${path}`),

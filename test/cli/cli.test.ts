@@ -304,11 +304,41 @@ describe('history', () => {
     expect((await cli(['history', '--mermaid'], repo)).stdout).toContain('xychart-beta');
     const both = await cli(['history', '--json', '--markdown'], repo);
     expect(both.exitCode).toBe(2);
-    expect((await cli(['history', '--since', 'yesterday'], repo)).stdout).toContain('kubernetes_node 3 → 5');
+    expect((await cli(['history', '--since', '1 day ago'], repo)).stdout).toContain('kubernetes_node 3 → 5');
     expect((await cli(['history', '--since', '2030-01-01'], repo)).stdout).not.toContain('kubernetes_node 3 → 5');
-    const garbage = await cli(['history', '--since', 'banana'], repo);
-    expect(garbage.exitCode).toBe(1);
-    expect(garbage.stderr).toBe('error: --since "banana" is not a date git understands: try 2026-11-01, "2 weeks ago" or yesterday\n');
+  });
+
+  it('--file follows the cluster a file holds across a move, and gives the old path the same history', async () => {
+    const repo = await exampleRepo();
+    await cli(['scale', 'kubernetes_node', '5', '--cluster', 'shop', '--reason', 'queue backlog', '--commit'], repo);
+    await git(repo, 'mv', 'cluster-config/aws-demo.yml', 'cluster-config/shop.yml');
+    await git(repo, 'commit', '--quiet', '-m', 'Name the file after its cluster');
+    const moved = await cli(['history', '--file', 'cluster-config/shop.yml'], repo);
+    expect(moved.exitCode).toBe(0);
+    expect(moved.stdout).toContain('  shop (cluster-config/aws-demo.yml): kubernetes_node 3 → 5\n  reason: queue backlog\n');
+    expect(moved.stdout).toContain('  shop (cluster-config/aws-demo.yml): cluster added with');
+    expect(moved.stdout).not.toContain('Name the file after its cluster');
+    expect(moved.stdout).not.toContain('analytics');
+    expect((await cli(['history', '--file', 'cluster-config/aws-demo.yml'], repo)).stdout).toBe(moved.stdout);
+  });
+
+  it('refuses a --since that is not a date (exit 1, quoting it, with the accepted forms) instead of printing a shorter history', async () => {
+    const repo = await exampleRepo();
+    const forms =
+      'give a date (2026-11-01, midnight UTC), a date and time with Z or an offset (2026-11-01T09:00:00Z, 2026-11-01T09:00+02:00), ' +
+      'or "N units ago" with a whole number N and a unit second, minute, hour, day, week, month or year ("2 weeks ago")';
+    for (const since of ['banana', '5 dasy ago', 'yesterday', '']) {
+      const refused = await cli(['history', '--since', since], repo);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toBe(`error: --since "${since}" is not a date: ${forms}\n`);
+    }
+    const noSuchDay = await cli(['history', '--since', '2026-13-45'], repo);
+    expect(noSuchDay.exitCode).toBe(1);
+    expect(noSuchDay.stderr).toBe('error: --since "2026-13-45" is not a date: there is no month 13\n');
+    const second = await cli(['history', '--since', '1 second ago'], repo);
+    expect(second.exitCode).toBe(0);
+    expect(second.stdout).toBe('No scale changes found.\n');
   });
 });
 

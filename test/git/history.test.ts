@@ -7,7 +7,7 @@ import { scaleHistory } from '../../src/git/history.js';
 import type { HistoryEntry } from '../../src/history/index.js';
 import { historyToMarkdown, historyToMermaid } from '../../src/history/index.js';
 import { clusterConfig } from '../support/config-text.js';
-import { alice, bob, bot, carol, dana, ISOLATED_GIT_ENV, newRepository, type TestRepository } from '../support/git.js';
+import { alice, bob, bot, carol, dana, git, ISOLATED_GIT_ENV, newRepository, type TestRepository } from '../support/git.js';
 import { tempDir } from '../support/temp.js';
 
 // Real git in throw-away repositories. Every author, committer and date is fixed, so commit ids
@@ -204,10 +204,48 @@ describe('scale history from git', () => {
     expect(recent.map((e) => e.commit)).toEqual([ids.c8, ids.c7, ids.c6, ids.c5]);
   });
 
+  it('with since, takes a date as midnight UTC, whatever the time of day it runs', async () => {
+    // git alone reads "2026-11-05" as that day at the current time of day, which lost this commit.
+    const small = await newRepository();
+    await small.commit('Add shop', { files: { [SHOP]: clusterYaml({ name: 'shop', nodes: 2 }) }, date: '2026-11-04T23:59:59Z' });
+    const first = await small.commit('Scale shop', {
+      files: { [SHOP]: clusterYaml({ name: 'shop', nodes: 3 }) },
+      date: '2026-11-05T00:00:01Z',
+    });
+    expect((await scaleHistory({ cwd: small.dir, since: '2026-11-05' })).map((e) => e.commit)).toEqual([first]);
+    expect((await scaleHistory({ cwd: repo.dir, since: '2026-11-05' })).map((e) => e.commit)).toEqual([ids.c8, ids.c7, ids.c6, ids.c5]);
+  });
+
+  it('with since "N units ago", counts back from now', async () => {
+    const now = new Date('2026-11-07T12:00:00Z');
+    // 2026-11-05T12:00Z: c5 (10:00 that day) is older, c6 (10:00 the next) newer.
+    expect((await scaleHistory({ cwd: repo.dir, since: '2 days ago', now })).map((e) => e.commit)).toEqual([ids.c8, ids.c7, ids.c6]);
+    expect(
+      (await scaleHistory({ cwd: repo.dir, since: '1 second ago', now: new Date('2026-11-08T10:00:01Z') })).map((e) => e.commit),
+    ).toEqual([ids.c8]);
+  });
+
+  it('refuses a since that is not a date, rather than printing an empty or cut-short history', async () => {
+    for (const since of ['5 dasy ago', '2026-13-45', '2026-02-30', 'yesterday']) {
+      const error = await scaleHistory({ cwd: repo.dir, since }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as Error).message).toMatch(new RegExp(`^--since "${since}" is not a date: `));
+    }
+  });
+
   it('with a file, lists only the commits that changed that cluster', async () => {
     const lab = [ids.c8, ids.c6, ids.c5];
     expect((await scaleHistory({ cwd: repo.dir, paths: [LAB] })).map((e) => e.commit)).toEqual(lab);
     expect((await scaleHistory({ cwd: repo.dir, paths: [join(repo.dir, LAB)] })).map((e) => e.commit)).toEqual(lab);
+  });
+
+  it('with a file that never moved, following it gives what the log of that one path gives', async () => {
+    for (const file of [LAB, SHOP]) {
+      const followed = await scaleHistory({ cwd: repo.dir, file });
+      expect(followed).toEqual(await scaleHistory({ cwd: repo.dir, paths: [file] }));
+      expect(followed.length).toBeGreaterThan(0);
+    }
+    expect((await scaleHistory({ cwd: repo.dir, file: SHOP, since: '2026-11-05' })).map((e) => e.commit)).toEqual([ids.c7]);
   });
 
   it('takes a file relative to the directory it runs in, or to the repository root, and names files from the root either way', async () => {
@@ -259,6 +297,20 @@ describe('scale history errors', () => {
   it('with an unknown ref, names it', async () => {
     await expect(scaleHistory({ cwd: repo.dir, ref: 'no-such-branch' })).rejects.toThrow(/unknown ref no-such-branch/);
   });
+
+  it('in a shallow clone (actions/checkout by default), refuses and names the fix, instead of calling the oldest commit an addition', async () => {
+    const clone = await tempDir('lsa-shallow-');
+    // A file:// URL, because git ignores --depth for a plain local path.
+    await git(clone, ['clone', '-q', '--depth', '1', `file://${repo.dir}`, '.']);
+    const error = await scaleHistory({ cwd: clone }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toMatch(/is a shallow clone/);
+    expect((error as Error).message).toMatch(/git fetch --unshallow/);
+    expect((error as Error).message).toMatch(/fetch-depth: 0/);
+    // Once deepened, the same clone has the whole history.
+    await git(clone, ['fetch', '-q', '--unshallow']);
+    expect((await scaleHistory({ cwd: clone })).map((e) => e.commit)).toEqual(history.map((e) => e.commit));
+  });
 });
 
 describe('scale history of unusual commits', () => {
@@ -291,6 +343,68 @@ describe('scale history of unusual commits', () => {
     expect(entries.map((e) => e.commit)).not.toContain(moved);
     expect(entries[0]?.commit).toBe(movedAndScaled);
     expect(entries[0]?.clusters).toEqual([workersScaled('cluster-config/shop.yaml', 'shop', 'aws', 3, 4)]);
+  });
+
+  describe('a file followed across moves', () => {
+    /**
+     *   f1  add shop in cluster-config/shop.yml (3 workers) and lab in cluster-config/lab.yml
+     *   f2  scale shop 3 → 4
+     *   f3  git mv shop.yml aws/shop.yml, and scale lab in the same commit
+     *   f4  scale shop 4 → 6 in aws/shop.yml
+     *   f5  move it to prod/shop.yml and scale 6 → 5 in the same commit
+     */
+    const moved: Record<string, string> = {};
+    let small: TestRepository;
+    const PROD = 'cluster-config/prod/shop.yml';
+    beforeAll(async () => {
+      small = await newRepository();
+      const at = (day: number): string => `2026-11-0${day}T09:00:00+00:00`;
+      moved.f1 = await small.commit('Add shop and lab', {
+        date: at(1),
+        files: { [SHOP]: clusterYaml({ name: 'shop', nodes: 3 }), [LAB]: clusterYaml({ name: 'lab', nodes: 1 }) },
+      });
+      moved.f2 = await small.commit('Scale shop', { date: at(2), files: { [SHOP]: clusterYaml({ name: 'shop', nodes: 4 }) } });
+      await small.git(['mv', SHOP, 'cluster-config/aws.yml']);
+      moved.f3 = await small.commit('Move shop, scale lab', { date: at(3), files: { [LAB]: clusterYaml({ name: 'lab', nodes: 2 }) } });
+      moved.f4 = await small.commit('Scale shop', {
+        date: at(4),
+        files: { 'cluster-config/aws.yml': clusterYaml({ name: 'shop', nodes: 6 }) },
+      });
+      await rm(join(small.dir, 'cluster-config/aws.yml'));
+      moved.f5 = await small.commit('Move shop to prod and scale it', {
+        date: at(5),
+        files: { [PROD]: clusterYaml({ name: 'shop', nodes: 5 }) },
+      });
+    });
+
+    it('has the history of the cluster it holds from before the moves, not "added" at the last one', async () => {
+      const entries = await scaleHistory({ cwd: small.dir, file: PROD, ref: moved.f5 });
+      expect(entries.map((e) => e.commit)).toEqual([moved.f5, moved.f4, moved.f2, moved.f1]);
+      expect(entries[0]?.clusters).toEqual([workersScaled(PROD, 'shop', 'aws', 6, 5)]);
+      expect(entries[1]?.clusters).toEqual([workersScaled('cluster-config/aws.yml', 'shop', 'aws', 4, 6)]);
+      // Other clusters changed in the same commits are left out.
+      expect(entries.at(-1)?.clusters.map((c) => [c.name, c.change])).toEqual([['shop', 'added']]);
+    });
+
+    it('gives a file deleted by now the history of the cluster it held', async () => {
+      const entries = await scaleHistory({ cwd: small.dir, file: SHOP, ref: moved.f5 });
+      expect(entries.map((e) => e.commit)).toEqual([moved.f5, moved.f4, moved.f2, moved.f1]);
+      expect(entries.flatMap((e) => e.clusters.map((c) => c.change))).not.toContain('removed');
+    });
+
+    it('follows a cluster renamed in its file, the rename counting for the old name and the new', async () => {
+      await small.commit('Rename shop to store', {
+        date: '2026-11-06T09:00:00+00:00',
+        files: { [PROD]: clusterYaml({ name: 'store', nodes: 5 }) },
+      });
+      await small.git(['mv', PROD, 'cluster-config/store.yml']);
+      const last = await small.commit('Move store', { date: '2026-11-07T09:00:00+00:00' });
+      const renamed = await small.git(['rev-parse', 'HEAD~1']);
+      const entries = await scaleHistory({ cwd: small.dir, file: 'cluster-config/store.yml' });
+      expect(entries.map((e) => e.commit)).toEqual([renamed, moved.f5, moved.f4, moved.f2, moved.f1]);
+      expect(entries[0]?.clusters[0]).toMatchObject({ name: 'store', change: 'renamed', previous: { id: 'aws/demo-shop', file: PROD } });
+      expect(entries.map((e) => e.commit)).not.toContain(last);
+    });
   });
 
   it('reports a new name in the same file as renamed, never as scaling', async () => {
