@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { AutoscalePrMemory, type SyncAutoscalePrOptions } from '../../src/github/autoscale-pr.js';
 import type { PrEvidence } from '../../src/github/pr-body.js';
 import type { RequestRecord } from '../../src/sim/github/index.js';
+import { awsConfig, type Client, OWNER, REPO, type World } from '../sim/github/support.js';
 import { bob, git, type Person } from '../support/git.js';
 import { tempDir } from '../support/temp.js';
-import { awsConfig, type Client, OWNER, REPO, type World } from '../sim/github/support.js';
 
 // The watcher's side of the autoscale PR tests: its decision, what a person does to the branch,
 // and the simulator's request log read as GitHub calls.
