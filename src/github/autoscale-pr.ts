@@ -320,6 +320,7 @@ async function buildCommit(run: Run, options: SyncAutoscalePrOptions): Promise<B
       committer: run.identity,
     }),
   );
+  run.memory.ownCommits.set(commit.data.sha, true);
   const nodes = countChangeNodes(edit.config.prefix, options.cluster, options.component, options.from, options.to);
   return { kind: 'commit', sha: commit.data.sha, baseSha, nodes };
 }
@@ -507,7 +508,6 @@ async function openPull(
     throw githubFailure(error, `open the pull request for ${run.branch}`);
   }
   const pull = { number: created.data.number, url: created.data.html_url, nodeId: created.data.node_id, head: built.sha };
-  run.memory.ownCommits.set(built.sha, true);
   await call(`label PR #${pull.number}`, github.issues.addLabels({ owner, repo, issue_number: pull.number, labels: labelsFor(options) }));
   const warnings = await askAutoMerge(run, options, pull);
   return result('opened', pull, `opened PR #${pull.number}: ${autoscalePrTitle(options)}`, warnings);
@@ -601,7 +601,6 @@ async function updatePull(
     }
     await moveBranch(run, open.head, built.sha);
   }
-  run.memory.ownCommits.set(built.sha, true);
   const directionLabels = [SCALE_UP_LABEL, SCALE_DOWN_LABEL].map((label) => label.toLowerCase());
   const labels = [
     ...open.labels.filter((label) => !directionLabels.includes(label.toLowerCase()) || wanted.includes(label)),
@@ -636,8 +635,8 @@ async function updatePull(
     }),
   );
   const warnings = await askAutoMerge(run, options, { ...open, head: built.sha });
-  const was = marker ? `${marker.from} → ${marker.to}` : 'an unknown decision';
-  return result('updated', open, `PR #${open.number} rewritten from ${was} to ${autoscalePrTitle(options)}`, warnings);
+  const was = marker ? `it proposed ${marker.from} → ${marker.to}` : 'its body had no autoscaler marker';
+  return result('updated', open, `PR #${open.number} now proposes ${autoscalePrTitle(options)} (${was})`, warnings);
 }
 
 /** The newest advice comment on a PR, from memory or (after a restart) from its comments. */

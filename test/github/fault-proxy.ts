@@ -25,6 +25,10 @@ export interface GraphqlCall {
 export interface FaultProxy {
   url: string;
   fail(fault: Fault): void;
+  /** Runs `action` before the next matching request reaches the simulator (a person pushing at that moment, say). */
+  before(method: string, path: RegExp, action: () => Promise<unknown>): void;
+  /** The faults and actions not used yet: a test whose failure never happened tests nothing. */
+  unused(): string[];
   /** Every GraphQL request, in order. */
   graphqlCalls: GraphqlCall[];
   /** The answer to GraphQL requests. Default: `{ data: {} }`. */
@@ -49,6 +53,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const faults: Array<Required<Fault>> = [];
   const graphqlCalls: GraphqlCall[] = [];
+  const actions: Array<{ method: string; path: RegExp; action: () => Promise<unknown> }> = [];
   let graphqlAnswer: (call: GraphqlCall) => unknown = () => ({ data: {} });
 
   function takeFault(method: string, path: string): Required<Fault> | undefined {
@@ -67,6 +72,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       sendJson(res, 200, graphqlAnswer(call));
       return;
     }
+    const hook = actions.findIndex((a) => a.method === method && a.path.test(path));
+    if (hook >= 0) await actions.splice(hook, 1)[0]?.action();
     const fault = takeFault(method, path);
     const serverError = { message: 'Server Error' };
     if (fault?.when === 'before') {
@@ -107,6 +114,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   return {
     url: `http://127.0.0.1:${port}`,
     fail: (fault) => faults.push({ status: 502, times: 1, ...fault }),
+    before: (method, path, action) => actions.push({ method, path, action }),
+    unused: () => [
+      ...faults.filter((f) => f.times > 0).map((f) => `${f.method} ${f.path} (${f.when})`),
+      ...actions.map((a) => `${a.method} ${a.path} (action)`),
+    ],
     graphqlCalls,
     answerGraphql: (answer) => {
       graphqlAnswer = answer;
