@@ -468,6 +468,26 @@ function staleText(run: Run, options: SyncAutoscalePrOptions, count: number): st
   return `${options.file} on ${run.base} sets ${options.component}.count to ${count}, not ${options.from} as the decision assumed: read the config again and decide again`;
 }
 
+/** The decision alone, as markers keep it (the options carry much more). */
+function decisionOf(options: SyncAutoscalePrOptions): ScaleDecision {
+  return { file: options.file, cluster: options.cluster, component: options.component, from: options.from, to: options.to };
+}
+
+/** Title and body of the PR for a decision and the commit built for it. */
+function prText(run: Run, options: SyncAutoscalePrOptions, built: Extract<Built, { kind: 'commit' }>): { title: string; body: string } {
+  const marker: PrMarker = { ...decisionOf(options), head: built.sha };
+  const body = autoscalePrBody({
+    decision: options,
+    reason: options.reason,
+    branch: run.branch,
+    base: run.base,
+    nodes: built.nodes,
+    evidence: options.evidence,
+    marker,
+  });
+  return { title: autoscalePrTitle(options), body };
+}
+
 async function openPull(
   run: Run,
   options: SyncAutoscalePrOptions,
@@ -476,14 +496,6 @@ async function openPull(
 ): Promise<AutoscalePrResult> {
   const { github, owner, repo } = run;
   await placeBranch(run, pulls, built);
-  const marker: PrMarker = {
-    file: options.file,
-    cluster: options.cluster,
-    component: options.component,
-    from: options.from,
-    to: options.to,
-    head: built.sha,
-  };
   let created: Awaited<ReturnType<GithubClient['pulls']['create']>>;
   try {
     created = await github.pulls.create({
@@ -491,16 +503,7 @@ async function openPull(
       repo,
       head: run.branch,
       base: run.base,
-      title: autoscalePrTitle(options),
-      body: autoscalePrBody({
-        decision: options,
-        reason: options.reason,
-        branch: run.branch,
-        base: run.base,
-        nodes: built.nodes,
-        evidence: options.evidence,
-        marker,
-      }),
+      ...prText(run, options, built),
     });
   } catch (error) {
     // Another writer opened it first (or this PR was opened by a call whose answer was lost): find it and update it.
@@ -606,14 +609,6 @@ async function updatePull(
     ...open.labels.filter((label) => !directionLabels.includes(label.toLowerCase()) || wanted.includes(label)),
     ...missingLabels(open.labels, wanted),
   ];
-  const newMarker: PrMarker = {
-    file: options.file,
-    cluster: options.cluster,
-    component: options.component,
-    from: options.from,
-    to: options.to,
-    head: built.sha,
-  };
   // One write for title, body and labels: the issues endpoint takes all three for a PR.
   await call(
     `update PR #${open.number}`,
@@ -621,16 +616,7 @@ async function updatePull(
       owner,
       repo,
       issue_number: open.number,
-      title: autoscalePrTitle(options),
-      body: autoscalePrBody({
-        decision: options,
-        reason: options.reason,
-        branch: run.branch,
-        base: run.base,
-        nodes: built.nodes,
-        evidence: options.evidence,
-        marker: newMarker,
-      }),
+      ...prText(run, options, built),
       labels,
     }),
   );
@@ -675,13 +661,7 @@ async function advise(run: Run, options: SyncAutoscalePrOptions, open: BranchPul
       body: adviceComment(options, options.reason, run.branch, open.head),
     }),
   );
-  run.memory.advised.set(open.number, {
-    file: options.file,
-    cluster: options.cluster,
-    component: options.component,
-    from: options.from,
-    to: options.to,
-  });
+  run.memory.advised.set(open.number, decisionOf(options));
   return result(
     'commented',
     open,
