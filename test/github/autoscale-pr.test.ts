@@ -145,6 +145,7 @@ describe('a new decision', () => {
 
     const log = requestLog(world);
     const result = await syncAutoscalePr(world.octokit, decision(6, { memory }));
+    const calls = log();
 
     expect(result).toMatchObject({ action: 'updated', number: 1 });
     const commits = await branchCommits();
@@ -155,7 +156,15 @@ describe('a new decision', () => {
     const pr = await pull(1);
     expect(pr).toMatchObject({ title: 'Scale demo-shop kubernetes_node 3 → 6', state: 'open', commits: 1 });
     expect(readPrMarker(pr.body)).toMatchObject({ from: 3, to: 6, head: commits[0] });
-    expect(writesOf(log())).toEqual(['POST git/trees', 'POST git/commits', `PATCH git/refs/${REF}`, 'PATCH issues/1']);
+    // Four writes: tree, commit, the forced branch move, and one PR write for title, body and labels.
+    expect(writesOf(calls)).toEqual(['POST git/trees', 'POST git/commits', `PATCH git/refs/${REF}`, 'PATCH issues/1']);
+    // Four reads: the listing, main's tip, the config at it, and the branch again just before the forced move.
+    expect(calls.filter((r) => r.method === 'GET').map(callName)).toEqual([
+      'GET pulls',
+      'GET branches/main',
+      `GET contents/${FILE}`,
+      `GET git/ref/${REF}`,
+    ]);
     expect((await branchPullRequests(world.octokit)).length).toBe(1);
   });
 
@@ -232,7 +241,9 @@ describe('when no change is needed any more', () => {
     });
 
     expect(result).toMatchObject({ action: 'closed', number: 1 });
-    expect(writesOf(log())).toEqual(['POST issues/1/comments', 'PATCH issues/1', `DELETE git/refs/${REF}`]);
+    const calls = log();
+    expect(writesOf(calls)).toEqual(['POST issues/1/comments', 'PATCH issues/1', `DELETE git/refs/${REF}`]);
+    expect(calls.filter((r) => r.method === 'GET').map(callName)).toEqual(['GET pulls', `GET git/ref/${REF}`]);
     const pr = await pull(1);
     expect(pr).toMatchObject({ state: 'closed', merged: false });
     expect(readPrMarker(pr.body)).toMatchObject({ to: 5, closed: 'the pending pods were scheduled' });
