@@ -15,6 +15,11 @@ export interface GithubClientOptions {
   /** The API's base URL: https://api.github.com, GitHub Enterprise's, or a simulator's. */
   baseUrl?: string;
   userAgent?: string;
+  /**
+   * How many times a failed request (5xx, network) is retried, with the plugin's growing waits
+   * (1, 4, 9 s…). Default 3; a watcher that retries on its next cycle anyway may want fewer.
+   */
+  retries?: number;
   /** How many times a primary rate limit is waited out before the call fails. Default 1. */
   rateLimitRetries?: number;
   /**
@@ -43,7 +48,7 @@ export function createGithubClient(options: GithubClientOptions): GithubClient {
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
     ...(options.token ? { auth: options.token } : {}),
     userAgent: options.userAgent ?? 'lambdastack-autoscaler',
-    retry: { doNotRetry: DO_NOT_RETRY },
+    retry: { doNotRetry: DO_NOT_RETRY, ...(options.retries === undefined ? {} : { retries: options.retries }) },
     throttle: {
       onRateLimit: (after: number, _options: unknown, _octokit: unknown, retryCount: number) => {
         options.onRateLimit?.(after, retryCount);
