@@ -3,7 +3,7 @@
  * a read-only ClusterRole, so a refusal almost always means a rule is missing: the message names
  * the verb and the resource the role must grant, which is the fix.
  */
-import { TransientError, UserError } from '../errors.js';
+import { describeWithCauses, TransientError, UserError } from '../errors.js';
 
 /** A resource as RBAC names it: its plural and its API group ("" for the core group). */
 export interface ApiResource {
@@ -51,6 +51,7 @@ export function kubeFailure(error: unknown, verb: string, target: ApiResource): 
       },
     );
   }
-  const said = error instanceof Error ? error.message : String(error);
+  // A network failure's message is often one word ("terminated", "fetch failed"); its causes say what happened.
+  const said = error instanceof Error ? describeWithCauses(error) : String(error);
   return new TransientError(`cannot ${verb} ${name}${status !== undefined ? ` (HTTP ${status})` : ''}: ${said}`, { cause: error });
 }
