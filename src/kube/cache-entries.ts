@@ -28,8 +28,11 @@ export type NodeFacts = Omit<NodeView, 'worker' | 'index'>;
 /** A pod as cached: its PodView without the budgets, plus what finds them (namespace and labels). */
 export type PodFacts = Omit<PodView, 'budgets'> & { namespace: string; labels: Labels };
 
-/** A budget as cached: its view, and its selector compiled once. */
-export type BudgetFacts = BudgetView & { namespace: string; selects: LabelMatcher };
+/**
+ * A budget as cached: its view, its selector compiled once, and one `matchLabels` pair of it (any
+ * pod it selects carries that label), so pods are matched only against budgets that can select them.
+ */
+export type BudgetFacts = BudgetView & { namespace: string; selects: LabelMatcher; anchor: readonly [string, string] | undefined };
 
 export const ANNOTATIONS = {
   scaleDownDisabled: 'cluster-autoscaler.kubernetes.io/scale-down-disabled',
@@ -219,6 +222,7 @@ export function budgetEntry(budget: V1PodDisruptionBudget): CacheEntry<BudgetFac
       // Until the disruption controller has written a status, nothing may be disrupted.
       disruptionsAllowed: budget.status?.disruptionsAllowed ?? 0,
       selects: budgetMatcher(budget),
+      anchor: Object.entries(budget.spec?.selector?.matchLabels ?? {})[0],
     },
   };
 }

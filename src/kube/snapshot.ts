@@ -84,28 +84,56 @@ function nodeView(facts: NodeFacts, workers: WorkerMatcher): NodeView {
 
 const NO_BUDGETS: readonly string[] = Object.freeze([]);
 
+/** A namespace's budgets: by one `matchLabels` pair each, and those without one (checked against every pod). */
+interface NamespaceBudgets {
+  byLabel: Map<string, Map<string, BudgetFacts[]>>;
+  unanchored: BudgetFacts[];
+  /** Answers so far, per label set. */
+  found: Map<Labels, readonly string[]>;
+}
+
 /**
- * The budgets that select a pod, found among its namespace's budgets only. Pods of one workload
- * share one label object (./intern.ts), so each distinct label set of a namespace is matched once:
- * the cost is pods + label sets × budgets, not pods × budgets.
+ * The budgets that select a pod. Only the pod's namespace is searched, and in it only the budgets
+ * whose anchor label the pod carries (plus the few without one); and pods of one workload share
+ * one label object (./intern.ts), so each distinct label set is matched once. Matching every pod
+ * against every budget of its namespace cost ~0.5 s at 150,000 pods and 4,700 budgets.
  */
 function budgetFinder(budgets: ReadonlyArray<CacheEntry<BudgetFacts>>): (pod: PodFacts) => readonly string[] {
-  const byNamespace = new Map<string, { budgets: BudgetFacts[]; found: Map<Labels, readonly string[]> }>();
+  const byNamespace = new Map<string, NamespaceBudgets>();
   for (const { view } of budgets) {
     let namespace = byNamespace.get(view.namespace);
     if (!namespace) {
-      namespace = { budgets: [], found: new Map() };
+      namespace = { byLabel: new Map(), unanchored: [], found: new Map() };
       byNamespace.set(view.namespace, namespace);
     }
-    namespace.budgets.push(view);
+    if (!view.anchor) {
+      namespace.unanchored.push(view);
+      continue;
+    }
+    const [key, value] = view.anchor;
+    let values = namespace.byLabel.get(key);
+    if (!values) {
+      values = new Map();
+      namespace.byLabel.set(key, values);
+    }
+    const anchored = values.get(value);
+    if (anchored) anchored.push(view);
+    else values.set(value, [view]);
   }
+  const matching = (namespace: NamespaceBudgets, labels: Labels): readonly string[] => {
+    const keys: string[] = [];
+    for (const budget of namespace.unanchored) if (budget.selects(labels)) keys.push(budget.key);
+    for (const [key, value] of Object.entries(labels)) {
+      for (const budget of namespace.byLabel.get(key)?.get(value) ?? []) if (budget.selects(labels)) keys.push(budget.key);
+    }
+    return keys.length === 0 ? NO_BUDGETS : Object.freeze(keys.sort());
+  };
   return (pod) => {
     const namespace = byNamespace.get(pod.namespace);
     if (!namespace) return NO_BUDGETS;
     let keys = namespace.found.get(pod.labels);
     if (!keys) {
-      const matching = namespace.budgets.filter((budget) => budget.selects(pod.labels)).map((budget) => budget.key);
-      keys = matching.length === 0 ? NO_BUDGETS : Object.freeze(matching);
+      keys = matching(namespace, pod.labels);
       namespace.found.set(pod.labels, keys);
     }
     return keys;
@@ -133,7 +161,7 @@ function podView(facts: PodFacts, budgets: readonly string[]): PodView {
 
 const byName = (a: NodeView, b: NodeView): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-/** The snapshot of what the caches hold now. Nodes come sorted by name; pods and budgets in the caches' order. */
+/** The snapshot of what the caches hold now. Nodes come sorted by name, a pod's budgets by key; pods and budgets in the caches' order. */
 export function buildSnapshot(caches: SnapshotCaches, usage: UsageView | undefined, options: BuildOptions): ClusterSnapshot {
   const workers = 'isWorker' in options.workers ? options.workers : workerMatcher(options.workers);
   const nodes = caches.nodes.list().map((entry) => nodeView(entry.view, workers));

@@ -338,9 +338,38 @@ describe('budgets in the snapshot', () => {
       ],
     });
     expect(snapshot.pods.map((p) => [p.key, p.budgets])).toEqual([
-      ['shop/web-1', ['shop/web', 'shop/front', 'shop/everything']],
+      ['shop/web-1', ['shop/everything', 'shop/front', 'shop/web']],
       ['shop/db-1', ['shop/everything']],
       ['other/web-1', []],
+    ]);
+  });
+
+  it('checks every requirement of a budget, not only the label it is found by', () => {
+    const snapshot = snapshotOf({
+      pods: [
+        pod('shop', 'front', { metadata: { labels: { app: 'web', tier: 'front', track: 'stable' } } }),
+        pod('shop', 'back', { metadata: { labels: { app: 'web', tier: 'back', track: 'stable' } } }),
+        pod('shop', 'canary', { metadata: { labels: { app: 'web', tier: 'front', track: 'canary' } } }),
+      ],
+      budgets: [
+        budget(
+          'shop',
+          'stable-front',
+          {
+            selector: {
+              matchLabels: { app: 'web', tier: 'front' },
+              matchExpressions: [{ key: 'track', operator: 'NotIn', values: ['canary'] }],
+            },
+          },
+          1,
+        ),
+        budget('shop', 'all-web', { selector: { matchLabels: { app: 'web' } } }, 1),
+      ],
+    });
+    expect(snapshot.pods.map((p) => [p.key, p.budgets])).toEqual([
+      ['shop/front', ['shop/all-web', 'shop/stable-front']],
+      ['shop/back', ['shop/all-web']],
+      ['shop/canary', ['shop/all-web']],
     ]);
   });
 
