@@ -58,7 +58,9 @@ function snapshotOf(objects: Parameters<typeof cachesOf>[0], workers: WorkerRule
   return buildSnapshot(cachesOf(objects), usage, { workers, takenAt: 1234, stale: false });
 }
 
-function onlyPod(snapshot: ClusterSnapshot): PodView {
+/** The view of one pod, through a whole snapshot. */
+function viewOf(object: V1Pod): PodView {
+  const snapshot = snapshotOf({ pods: [object] });
   expect(snapshot.pods).toHaveLength(1);
   return snapshot.pods[0] as PodView;
 }
@@ -150,31 +152,27 @@ describe('nodes in the snapshot', () => {
 
 describe('pods in the snapshot', () => {
   it('reads every field the decision uses', () => {
-    const view = onlyPod(
-      snapshotOf({
-        pods: [
-          pod('shop', 'web-1', {
-            metadata: {
-              ownerReferences: controller('ReplicaSet'),
-              annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false', 'karpenter.sh/do-not-disrupt': 'true' },
-            },
-            spec: {
-              nodeName: 'demo-shop-kubernetes-node-vm-1',
-              nodeSelector: { disk: 'ssd' },
-              affinity: {
-                nodeAffinity: {
-                  requiredDuringSchedulingIgnoredDuringExecution: {
-                    nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'b'] }] }],
-                  },
-                  preferredDuringSchedulingIgnoredDuringExecution: [
-                    { weight: 1, preference: { matchExpressions: [{ key: 'x', operator: 'Exists' }] } },
-                  ],
-                },
+    const view = viewOf(
+      pod('shop', 'web-1', {
+        metadata: {
+          ownerReferences: controller('ReplicaSet'),
+          annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false', 'karpenter.sh/do-not-disrupt': 'true' },
+        },
+        spec: {
+          nodeName: 'demo-shop-kubernetes-node-vm-1',
+          nodeSelector: { disk: 'ssd' },
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'b'] }] }],
               },
-              tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 1, preference: { matchExpressions: [{ key: 'x', operator: 'Exists' }] } },
+              ],
             },
-          }),
-        ],
+          },
+          tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
+        },
       }),
     );
     expect(view).toEqual({
@@ -196,17 +194,13 @@ describe('pods in the snapshot', () => {
   });
 
   it('counts requests as the scheduler does: the init peak, sidecars beside the containers, and the overhead', () => {
-    const view = onlyPod(
-      snapshotOf({
-        pods: [
-          pod('default', 'batch', {
-            spec: {
-              containers: [container('500m', '256Mi'), container('250m', '128Mi')],
-              initContainers: [container('2', '64Mi'), container('100m', '32Mi', { restartPolicy: 'Always' }), container('1', '1Gi')],
-              overhead: { cpu: '250m', memory: '120Mi' },
-            },
-          }),
-        ],
+    const view = viewOf(
+      pod('default', 'batch', {
+        spec: {
+          containers: [container('500m', '256Mi'), container('250m', '128Mi')],
+          initContainers: [container('2', '64Mi'), container('100m', '32Mi', { restartPolicy: 'Always' }), container('1', '1Gi')],
+          overhead: { cpu: '250m', memory: '120Mi' },
+        },
       }),
     );
     // containers + sidecar = 850m / 416Mi; init peak: max(2 CPU, 1 CPU + 100m) / max(64Mi, 1Gi + 32Mi) = 2000m / 1056Mi
@@ -223,18 +217,18 @@ describe('pods in the snapshot', () => {
         ],
       },
     });
-    expect(onlyPod(snapshotOf({ pods: [unschedulable] }))).toMatchObject({
+    expect(viewOf(unschedulable)).toMatchObject({
       phase: 'Pending',
       nodeName: undefined,
       unschedulable: true,
       unschedulableSince: Date.parse(since),
     });
     // As a watch delivers it: the timestamp is a string.
-    expect(onlyPod(snapshotOf({ pods: [JSON.parse(JSON.stringify(unschedulable))] })).unschedulableSince).toBe(Date.parse(since));
+    expect(viewOf(JSON.parse(JSON.stringify(unschedulable))).unschedulableSince).toBe(Date.parse(since));
     const other = pod('default', 'gated', {
       status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }] },
     });
-    expect(onlyPod(snapshotOf({ pods: [other] }))).toMatchObject({ unschedulable: false, unschedulableSince: undefined });
+    expect(viewOf(other)).toMatchObject({ unschedulable: false, unschedulableSince: undefined });
   });
 
   it('names the controller kind, and reads mirror pods from their annotation', () => {
@@ -281,7 +275,7 @@ describe('pods in the snapshot', () => {
 
   it('defaults a missing phase to Pending and reads an unknown one as Unknown; an empty nodeSelector is none', () => {
     const bare: V1Pod = { metadata: { name: 'p', namespace: 'default' }, spec: { containers: [], nodeSelector: {} } };
-    expect(onlyPod(snapshotOf({ pods: [bare] }))).toMatchObject({
+    expect(viewOf(bare)).toMatchObject({
       phase: 'Pending',
       nodeSelector: undefined,
       requiredNodeAffinity: undefined,
@@ -289,7 +283,7 @@ describe('pods in the snapshot', () => {
       requests: { cpu: 0, memory: 0, pods: 1 },
     });
     const odd = pod('default', 'odd', { status: { phase: 'Evicted' } });
-    expect(onlyPod(snapshotOf({ pods: [odd] })).phase).toBe('Unknown');
+    expect(viewOf(odd).phase).toBe('Unknown');
   });
 
   it('shares equal parts between the pods of one workload instead of keeping a copy each', () => {
