@@ -153,7 +153,7 @@ export class SnapshotReader {
     };
   }
 
-  /** Stops every informer, its watches and pending restarts. */
+  /** Stops every informer, its watches and pending restarts. A stopped reader stays stopped: make a new one to read again. */
   async stop(): Promise<void> {
     this.running = false;
     await Promise.all(this.all().map((informer) => informer.stop()));
