@@ -10,6 +10,7 @@ import { UserError } from '../errors.js';
 import { vmName } from '../plan/naming.js';
 import type { BudgetView, ClusterSnapshot, NodeView, PodView, UsageView } from '../policy/snapshot.js';
 import type { BudgetFacts, CacheEntry, NodeFacts, PodFacts } from './cache-entries.js';
+import { Interner } from './intern.js';
 import { type Labels, matchesRequirements, parseLabelSelector } from './label-selector.js';
 
 /** What the snapshot reads of an informer: client-node's `ObjectCache.list()`. */
@@ -83,6 +84,7 @@ function nodeView(facts: NodeFacts, workers: WorkerMatcher): NodeView {
 }
 
 const NO_BUDGETS: readonly string[] = Object.freeze([]);
+const budgetLists = new Interner<string[]>();
 
 /** A namespace's budgets: by one `matchLabels` pair each, and those without one (checked against every pod). */
 interface NamespaceBudgets {
@@ -126,7 +128,8 @@ function budgetFinder(budgets: ReadonlyArray<CacheEntry<BudgetFacts>>): (pod: Po
     for (const [key, value] of Object.entries(labels)) {
       for (const budget of namespace.byLabel.get(key)?.get(value) ?? []) if (budget.selects(labels)) keys.push(budget.key);
     }
-    return keys.length === 0 ? NO_BUDGETS : Object.freeze(keys.sort());
+    // Shared between builds too, so that a pod whose budgets did not change keeps its view (podView).
+    return keys.length === 0 ? NO_BUDGETS : budgetLists.intern(keys.sort());
   };
   return (pod) => {
     const namespace = byNamespace.get(pod.namespace);
@@ -140,8 +143,24 @@ function budgetFinder(budgets: ReadonlyArray<CacheEntry<BudgetFacts>>): (pod: Po
   };
 }
 
+/**
+ * The view each cached pod got in the last snapshot. A pod's view depends only on its cached facts
+ * (replaced whenever the pod changes) and its budget list, so while both are the same the view is
+ * reused: a cycle allocates views for the pods that changed, not 150,000 new ones for the GC.
+ * Views are frozen, since snapshots share them.
+ */
+const lastViews = new WeakMap<PodFacts, PodView>();
+
 function podView(facts: PodFacts, budgets: readonly string[]): PodView {
-  return {
+  const last = lastViews.get(facts);
+  if (last?.budgets === budgets) return last;
+  const view = newPodView(facts, budgets);
+  lastViews.set(facts, view);
+  return view;
+}
+
+function newPodView(facts: PodFacts, budgets: readonly string[]): PodView {
+  return Object.freeze({
     key: facts.key,
     nodeName: facts.nodeName,
     phase: facts.phase,
@@ -156,7 +175,7 @@ function podView(facts: PodFacts, budgets: readonly string[]): PodView {
     doNotDisrupt: facts.doNotDisrupt,
     mirror: facts.mirror,
     budgets,
-  };
+  });
 }
 
 const byName = (a: NodeView, b: NodeView): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);

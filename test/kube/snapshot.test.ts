@@ -1,10 +1,10 @@
 import type { V1Container, V1Node, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { nodeEntry, podEntry } from '../../src/kube/cache-entries.js';
+import { type BudgetFacts, budgetEntry, type CacheEntry, nodeEntry, type PodFacts, podEntry } from '../../src/kube/cache-entries.js';
 import { buildSnapshot, type WorkerRule, workerMatcher } from '../../src/kube/snapshot.js';
 import type { ClusterSnapshot, PodView, UsageView } from '../../src/policy/snapshot.js';
-import { cachesOf } from './snapshot-support.js';
+import { cachesOf, memoryCache } from './snapshot-support.js';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -375,6 +375,33 @@ describe('budgets in the snapshot', () => {
 });
 
 describe('the snapshot as a whole', () => {
+  it('reuses a pod view while the pod and its budgets are unchanged, so a cycle allocates only for what changed', () => {
+    const pods = [pod('shop', 'web-1'), pod('shop', 'db-1', { metadata: { labels: { app: 'db' } } })].map(podEntry);
+    const webBudget = budgetEntry({ metadata: { name: 'web', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'web' } } } });
+    const dbBudget = budgetEntry({ metadata: { name: 'db', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'db' } } } });
+    const build = (budgets: CacheEntry<BudgetFacts>[], entries = pods): readonly PodView[] =>
+      buildSnapshot({ nodes: memoryCache([]), pods: memoryCache(entries), budgets: memoryCache(budgets) }, undefined, {
+        workers: SHOP,
+        takenAt: 1,
+        stale: false,
+      }).pods;
+    const first = build([webBudget]);
+    const again = build([webBudget]);
+    expect(again[0]).toBe(first[0]);
+    expect(again[1]).toBe(first[1]);
+    expect(Object.isFrozen(first[0])).toBe(true);
+    // A new budget changes the db pod's view only; a changed pod (a new cache entry) gets a new view.
+    const withDb = build([webBudget, dbBudget]);
+    expect(withDb[0]).toBe(first[0]);
+    expect(withDb[1]).not.toBe(first[1]);
+    expect(withDb[1]?.budgets).toEqual(['shop/db']);
+    const changed = podEntry(pod('shop', 'web-1', { status: { phase: 'Failed' } }));
+    const afterChange = build([webBudget, dbBudget], [changed, pods[1] as CacheEntry<PodFacts>]);
+    expect(afterChange[0]).not.toBe(first[0]);
+    expect(afterChange[0]).toMatchObject({ phase: 'Failed', budgets: ['shop/web'] });
+    expect(afterChange[1]).toBe(withDb[1]);
+  });
+
   it('carries the time, staleness and usage it is given', () => {
     const usage: UsageView = { at: 99, nodes: new Map([['n', { cpu: 1, memory: 2 }]]) };
     const snapshot = buildSnapshot(cachesOf({}), usage, { workers: SHOP, takenAt: 42, stale: true });
