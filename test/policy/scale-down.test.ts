@@ -39,20 +39,21 @@ function quiet(top: PodView[] = [running('app/light', workerName(3))], options: 
 }
 
 /** Decides once a minute for `minutes` minutes on the same cluster. */
-const after = (minutes: number, input: Parameters<typeof decideOver>[0]): DecisionOutput => decideOver(input, T0, T0 + minutes * MINUTE);
+const decidedAfter = (minutes: number, input: Parameters<typeof decideOver>[0]): DecisionOutput =>
+  decideOver(input, T0, T0 + minutes * MINUTE);
 
 const blockersOf = (output: DecisionOutput): NodeBlocker[] => output.decision.evidence?.scaleDown.candidates.at(-1)?.blockers ?? [];
 
 describe('scale-down of unneeded workers', () => {
   it('removes the highest index once it has been below 50 % for 10 minutes and its pods fit elsewhere', () => {
-    const waiting = after(9, { snapshot: quiet(), cluster: cluster(4) });
+    const waiting = decidedAfter(9, { snapshot: quiet(), cluster: cluster(4) });
     expect(waiting.decision).toMatchObject({ desired: 4, direction: 'hold', rule: { kind: 'no-change' } });
     expect(waiting.decision.evidence?.scaleDown.candidates).toEqual([
       expect.objectContaining({ node: workerName(3), index: 3, blockers: [], unneededSince: T0, removableAt: T0 + 10 * MINUTE }),
     ]);
     expect(waiting.decision.reason).toBe(`no change needed: stays at 4 (${workerName(3)} unneeded, removable at 2025-03-01T12:10:00.000Z)`);
 
-    const removed = after(10, { snapshot: quiet(), cluster: cluster(4) });
+    const removed = decidedAfter(10, { snapshot: quiet(), cluster: cluster(4) });
     expect(removed.decision).toMatchObject({
       desired: 3,
       direction: 'down',
@@ -63,7 +64,7 @@ describe('scale-down of unneeded workers', () => {
   });
 
   it('keeps the unneeded clock across cycles in the state, by node name', () => {
-    const output = after(3, { snapshot: quiet(), cluster: cluster(4) });
+    const output = decidedAfter(3, { snapshot: quiet(), cluster: cluster(4) });
     expect(output.state.unneeded).toEqual([{ node: workerName(3), since: T0 }]);
   });
 
@@ -74,7 +75,7 @@ describe('scale-down of unneeded workers', () => {
       running('app/a', workerName(4)),
       running('app/b', workerName(3)),
     ];
-    const output = after(10, { snapshot: snapshot({ nodes, pods }), cluster: cluster(5), policy: policy({ scaleDownMaxStep: 3 }) });
+    const output = decidedAfter(10, { snapshot: snapshot({ nodes, pods }), cluster: cluster(5), policy: policy({ scaleDownMaxStep: 3 }) });
     expect(output.decision).toMatchObject({
       desired: 2,
       rule: { kind: 'unneeded-nodes', nodes: [workerName(4), workerName(3), workerName(2)] },
@@ -87,16 +88,16 @@ describe('scale-down of unneeded workers', () => {
   });
 
   it('never goes below min', () => {
-    const output = after(10, { snapshot: quiet(), cluster: cluster(4, { min: 4 }) });
+    const output = decidedAfter(10, { snapshot: quiet(), cluster: cluster(4, { min: 4 }) });
     expect(output.decision).toMatchObject({ desired: 4, direction: 'hold' });
     expect(output.decision.evidence?.scaleDown.gates).toEqual([{ kind: 'at-min', min: 4 }]);
-    const stepped = after(10, { snapshot: quiet(), cluster: cluster(4, { min: 3 }), policy: policy({ scaleDownMaxStep: 5 }) });
+    const stepped = decidedAfter(10, { snapshot: quiet(), cluster: cluster(4, { min: 3 }), policy: policy({ scaleDownMaxStep: 5 }) });
     expect(stepped.decision.desired).toBe(3);
   });
 
   it('a lower index never goes while a higher one stays: the first node kept stops the list', () => {
     const busyTop = quiet([running('app/heavy', workerName(3), { requests: { cpu: 1200, memory: GiB, pods: 1 } })]);
-    const output = after(10, { snapshot: busyTop, cluster: cluster(4), policy: policy({ scaleDownMaxStep: 2 }) });
+    const output = decidedAfter(10, { snapshot: busyTop, cluster: cluster(4), policy: policy({ scaleDownMaxStep: 2 }) });
     expect(output.decision.desired).toBe(4);
     expect(output.decision.evidence?.scaleDown.candidates.map((c) => c.node)).toEqual([workerName(3)]);
     expect(blockersOf(output)).toEqual([{ rule: 'not-underutilised', utilisation: 0.65, threshold: 0.5 }]);
@@ -105,7 +106,7 @@ describe('scale-down of unneeded workers', () => {
   describe('is gated (no scale-down this cycle, whatever the nodes)', () => {
     it('while any pod is pending, and the unneeded clock starts again after', () => {
       const withPending = quiet(undefined, { pods: [unschedulable('app/waiting', { requests: { cpu: 8000, memory: GiB, pods: 1 } })] });
-      const output = after(30, { snapshot: withPending, cluster: cluster(4) });
+      const output = decidedAfter(30, { snapshot: withPending, cluster: cluster(4) });
       expect(output.decision.desired).toBe(4);
       expect(output.decision.evidence?.scaleDown.gates).toEqual([{ kind: 'pending-pods', pods: 1 }]);
       expect(output.state.unneeded).toEqual([]);
@@ -113,7 +114,7 @@ describe('scale-down of unneeded workers', () => {
     });
 
     it('when metrics.k8s.io does not answer', () => {
-      const output = after(30, { snapshot: quiet(undefined, { usage: 'missing' }), cluster: cluster(4) });
+      const output = decidedAfter(30, { snapshot: quiet(undefined, { usage: 'missing' }), cluster: cluster(4) });
       expect(output.decision.desired).toBe(4);
       expect(output.decision.evidence?.scaleDown.gates).toEqual([{ kind: 'metrics-unavailable' }]);
     });
@@ -167,7 +168,7 @@ describe('scale-down of unneeded workers', () => {
 
     it('when a worker has no VM index (which VM a lowered count removes is unknown)', () => {
       const nodes = workers(4, (i) => (i === 2 ? { name: 'pool-node-x', index: undefined } : {}));
-      const output = after(10, { snapshot: quiet(undefined, { nodes }), cluster: cluster(4) });
+      const output = decidedAfter(10, { snapshot: quiet(undefined, { nodes }), cluster: cluster(4) });
       expect(output.decision.desired).toBe(4);
       expect(output.decision.evidence?.scaleDown.gates).toContainEqual({ kind: 'workers-without-index', nodes: ['pool-node-x'] });
     });
@@ -175,7 +176,7 @@ describe('scale-down of unneeded workers', () => {
 
   describe('keeps a node, naming the rule, when', () => {
     const keptBy = (top: PodView[], options: Partial<SnapshotOptions> = {}): DecisionOutput => {
-      const output = after(10, { snapshot: quiet(top, options), cluster: cluster(4) });
+      const output = decidedAfter(10, { snapshot: quiet(top, options), cluster: cluster(4) });
       expect(output.decision).toMatchObject({ desired: 4, direction: 'hold', rule: { kind: 'no-change' } });
       return output;
     };
@@ -198,7 +199,7 @@ describe('scale-down of unneeded workers', () => {
       expect(blockersOf(keptBy([running('app/bare', workerName(3), { ownerKind: 'none' })]))).toEqual([
         { rule: 'no-controller', pod: 'app/bare' },
       ]);
-      const allowed = after(10, {
+      const allowed = decidedAfter(10, {
         snapshot: quiet([running('app/bare', workerName(3), { ownerKind: 'none', safeToEvict: true })]),
         cluster: cluster(4),
       });
@@ -215,7 +216,10 @@ describe('scale-down of unneeded workers', () => {
       expect(blockersOf(keptBy(pods, { budgets: [{ key: 'shop/web', disruptionsAllowed: 1 }] }))).toEqual([
         { rule: 'disruption-budget', budget: 'shop/web', disruptionsAllowed: 1, pods: 2 },
       ]);
-      const enough = after(10, { snapshot: quiet(pods, { budgets: [{ key: 'shop/web', disruptionsAllowed: 2 }] }), cluster: cluster(4) });
+      const enough = decidedAfter(10, {
+        snapshot: quiet(pods, { budgets: [{ key: 'shop/web', disruptionsAllowed: 2 }] }),
+        cluster: cluster(4),
+      });
       expect(enough.decision.desired).toBe(3);
     });
 
@@ -255,7 +259,7 @@ describe('scale-down of unneeded workers', () => {
     });
 
     it('removing it would push the other workers above a scale-up threshold (it would flap back)', () => {
-      const output = after(10, {
+      const output = decidedAfter(10, {
         snapshot: quiet(),
         cluster: cluster(4),
         policy: policy({ scaleUpRequestsThreshold: 0.5 }),
@@ -285,7 +289,7 @@ describe('scale-down of unneeded workers', () => {
       ['a mirror (static) pod', running('kube-system/static', workerName(3), { ownerKind: 'Node', mirror: true })],
       ['a finished Job pod without a controller', running('batch/done', workerName(3), { ownerKind: 'none', phase: 'Succeeded' })],
     ])('%s', (_, top) => {
-      expect(after(10, { snapshot: quiet([top]), cluster: cluster(4) }).decision.desired).toBe(3);
+      expect(decidedAfter(10, { snapshot: quiet([top]), cluster: cluster(4) }).decision.desired).toBe(3);
     });
   });
 });
