@@ -3,8 +3,8 @@ import { UserError } from '../../src/errors.js';
 import {
   DEFAULT_POLICY,
   formatDuration,
-  parseDuration,
   POLICY_SETTINGS,
+  parseDuration,
   policySettingProblems,
   resolvePolicy,
 } from '../../src/policy/index.js';
