@@ -248,7 +248,9 @@ function scaleUpRule(
         }
       : undefined;
   let forUtilisation: UpRule | undefined;
-  if (highSince !== undefined && sustainedAt !== undefined && now >= sustainedAt) {
+  // Sustained: high for the whole time, and seen so in an earlier cycle too (so a sustained time
+  // of 0 still never adds nodes on the cycle that applied the last change).
+  if (highSince !== undefined && sustainedAt !== undefined && now >= sustainedAt && highSince < now) {
     // Infinity when no number of template nodes brings the share down (their DaemonSets alone
     // are above the threshold): adding nodes would not end the high utilisation, so none are added.
     const nodes = nodesForShares(pool, high, cluster.template, pending.overhead);

@@ -109,9 +109,12 @@ export function planScaleDown(context: ScaleDownContext): ScaleDownPlan {
     candidate.removableAt = since + policy.scaleDownUnneededTime;
     unneeded.push({ node: candidate.node, since });
   }
+  // Unneeded for the whole time, and seen so in an earlier cycle too: with an unneeded time of 0,
+  // a node is still never removed on the cycle that first sees it (the one that applied the last change).
+  const longEnough = (since: number): boolean => since + policy.scaleDownUnneededTime <= now && since < now;
   let remove = 0;
   if (gates.length === 0) {
-    while (remove < unneeded.length && (unneeded[remove] as { since: number }).since + policy.scaleDownUnneededTime <= now) remove++;
+    while (remove < unneeded.length && longEnough((unneeded[remove] as { since: number }).since)) remove++;
   }
   return { gates, candidates, remove, moves: remove > 0 ? (movesAfter[remove - 1] ?? []) : [], unneeded };
 }

@@ -163,14 +163,14 @@ function packOntoNewNodes(pods: readonly PodView[], room: Capacity): NewNode[] {
 /**
  * The fewest nodes of the template that bring every high share down to its threshold: n with
  * (amount + n × overhead) / (allocatable + n × new allocatable) ≤ threshold. New nodes bring their
- * DaemonSet requests with them; their measured use starts near nothing. Infinity when no number of
- * nodes would do (the overhead alone is above the threshold).
+ * DaemonSet pods with them, which request the overhead and are taken to use about as much.
+ * Infinity when no number of nodes would do (the overhead alone is above the threshold).
  */
 export function nodesForShares(pool: PoolUtilisation, high: readonly Exceeded[], template: WorkerTemplate, overhead: Capacity): number {
   let needed = 0;
   for (const e of high) {
     const amount = e.measure === 'requests' ? pool.requested[e.resource] : (pool.used?.[e.resource] ?? 0);
-    const perNode = e.measure === 'requests' ? overhead[e.resource] : 0;
+    const perNode = overhead[e.resource];
     const room = e.threshold * template.allocatable[e.resource] - perNode;
     if (room <= 0) return Number.POSITIVE_INFINITY;
     let n = Math.max(1, Math.ceil((amount - e.threshold * pool.allocatable[e.resource]) / room));

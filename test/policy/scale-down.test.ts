@@ -302,3 +302,11 @@ describe('a lowered count seen in the config', () => {
     expect(output.decision.desired).toBe(4);
   });
 });
+
+describe('a window of 0', () => {
+  it('still needs a node seen unneeded in an earlier cycle: never removed on the cycle that first sees it', () => {
+    const zero = policy({ scaleDownUnneededTime: 0 });
+    expect(decideWith({ snapshot: quiet(), cluster: cluster(4), policy: zero }).decision.desired).toBe(4);
+    expect(decidedAfter(1, { snapshot: quiet(), cluster: cluster(4), policy: zero }).decision.desired).toBe(3);
+  });
+});

@@ -291,6 +291,12 @@ describe('scale-up on sustained high utilisation', () => {
     expect(output.decision).toMatchObject({ desired: 7, rule: { kind: 'pending-pods', newNodes: 3 } });
   });
 
+  it('with a sustained time of 0, still needs the high utilisation seen in an earlier cycle', () => {
+    const zero = policy({ scaleUpSustainedTime: 0 });
+    expect(decideWith({ snapshot: busy(0.95, 0.5), cluster: cluster(4), policy: zero }).decision.desired).toBe(4);
+    expect(decideOver({ snapshot: busy(0.95, 0.5), cluster: cluster(4), policy: zero }, T0, T0 + MINUTE).decision.desired).toBe(5);
+  });
+
   it('a worker node alone is no worker pool: no utilisation without Ready workers', () => {
     const output = decideWith({ snapshot: snapshot({ nodes: [worker(0, { ready: false })] }), cluster: cluster(1) });
     expect(output.decision.evidence?.utilisation.ratios).toBeUndefined();
