@@ -90,7 +90,7 @@ export function planPendingPods(view: ClusterView, template: WorkerTemplate): Pe
   }
   schedulable.sort(largestFirst(nodeRoom));
 
-  const { shapes, free } = destinationsOf(view);
+  const { shapes, free } = schedulable.length > 0 ? destinationsOf(view) : { shapes: [], free: [] };
   const existing = new FirstFitPlacer(shapes, free);
   const toPack: PodView[] = [];
   for (const pod of schedulable) {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import {
@@ -60,6 +61,15 @@ describe('policy settings', () => {
       expect(policySettingProblems({ [key]: definition.written })).toEqual([]);
       expect(definition.description.length).toBeGreaterThan(10);
     }
+  });
+});
+
+describe("the README's table of settings", () => {
+  it('lists every setting with its default, and nothing else', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Policy settings'), readme.indexOf('## Layout'));
+    const rows = [...section.matchAll(/^\| `(\w+)` \| `?([^`|]+?)`? \|/gm)].map(([, key, value]) => [key, value]);
+    expect(rows).toEqual(Object.entries(POLICY_SETTINGS).map(([key, definition]) => [key, String(definition.written)]));
   });
 });
 
