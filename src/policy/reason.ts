@@ -12,6 +12,8 @@ import type { Exceeded } from './utilisation.js';
 
 const percent = (share: number): string => `${Math.round(share * 100)}%`;
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+/** The first three names, and an ellipsis for the rest: a reason stays one short line. */
+const shortList = (names: readonly string[]): string => `${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}`;
 
 function amount(resource: keyof Capacity, value: number): string {
   if (resource === 'cpu') return `${formatCpu(value)} CPU`;
@@ -59,7 +61,7 @@ export function describeGate(gate: ScaleDownGate): string {
     case 'metrics-stale':
       return `metrics are older than ${formatDuration(gate.maxAge)}`;
     case 'workers-without-index':
-      return `${plural(gate.nodes.length, 'worker')} without a VM index (${gate.nodes.slice(0, 3).join(', ')}${gate.nodes.length > 3 ? ', …' : ''})`;
+      return `${plural(gate.nodes.length, 'worker')} without a VM index (${shortList(gate.nodes)})`;
     case 'change-in-flight':
       return gate.missing > 0
         ? `${plural(gate.missing, 'node')} asked for ${gate.missing === 1 ? 'is' : 'are'} not Ready yet`
@@ -90,7 +92,7 @@ export function describeBlocker(blocker: NodeBlocker): string {
         ? `PodDisruptionBudget ${blocker.budget} is unknown`
         : `PodDisruptionBudget ${blocker.budget} allows ${blocker.disruptionsAllowed} disruptions, ${blocker.pods} needed`;
     case 'pods-do-not-fit':
-      return `${plural(blocker.pods.length, 'pod')} would not fit on the other nodes (${blocker.pods.slice(0, 3).join(', ')}${blocker.pods.length > 3 ? ', …' : ''})`;
+      return `${plural(blocker.pods.length, 'pod')} would not fit on the other nodes (${shortList(blocker.pods)})`;
     case 'would-trigger-scale-up':
       return `removing it would leave ${blocker.exceeded.map(describeExceeded).join(', ')}`;
   }

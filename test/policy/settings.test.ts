@@ -68,7 +68,7 @@ describe("the README's table of settings", () => {
   it('lists every setting with its default, and nothing else', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('### Policy settings'), readme.indexOf('## Layout'));
-    const rows = [...section.matchAll(/^\| `(\w+)` \| `?([^`|]+?)`? \|/gm)].map(([, key, value]) => [key, value]);
+    const rows = [...section.matchAll(/^\| `(\w+)`\s*\| `?([^`|\s]+)`?\s*\|/gm)].map(([, key, value]) => [key, value]);
     expect(rows).toEqual(Object.entries(POLICY_SETTINGS).map(([key, definition]) => [key, String(definition.written)]));
   });
 });

@@ -9,6 +9,7 @@ import { vmName } from '../../src/plan/naming.js';
 import type { ClusterInput, Decision, DecisionOutput, Policy, PolicyState, WorkerTemplate } from '../../src/policy/index.js';
 import { decide, initialState } from '../../src/policy/index.js';
 import type { Capacity, ClusterSnapshot, NodeView, PodView } from '../../src/policy/snapshot.js';
+import { pod } from './builders.js';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -189,24 +190,9 @@ function worldSnapshot(
   };
 }
 
+/** A pod of the world: the builders' pod with its requests. */
 export function worldPod(key: string, requests: Capacity, overrides: Partial<PodView> = {}): PodView {
-  return {
-    key,
-    nodeName: undefined,
-    phase: 'Running',
-    requests: { ...requests },
-    ownerKind: 'ReplicaSet',
-    unschedulable: false,
-    unschedulableSince: undefined,
-    nodeSelector: undefined,
-    requiredNodeAffinity: undefined,
-    tolerations: [],
-    safeToEvict: undefined,
-    doNotDisrupt: false,
-    mirror: false,
-    budgets: [],
-    ...overrides,
-  };
+  return pod(key, { requests: { ...requests }, ...overrides });
 }
 
 /**
