@@ -60,6 +60,8 @@ export function describeGate(gate: ScaleDownGate): string {
       return 'metrics.k8s.io is not answering (metrics-server down?)';
     case 'metrics-stale':
       return `metrics are older than ${formatDuration(gate.maxAge)}`;
+    case 'metrics-incomplete':
+      return `no metrics for ${plural(gate.nodes.length, 'worker')} (${shortList(gate.nodes)})`;
     case 'workers-without-index':
       return `${plural(gate.nodes.length, 'worker')} without a VM index (${shortList(gate.nodes)})`;
     case 'change-in-flight':

@@ -23,6 +23,8 @@ export type ScaleDownGate =
   | { kind: 'metrics-unavailable' }
   /** The newest metrics sample is older than metrics_max_age. */
   | { kind: 'metrics-stale'; at: number; maxAge: number }
+  /** Workers metrics-server has no sample for: the use of the nodes that would stay is unknown. */
+  | { kind: 'metrics-incomplete'; nodes: string[] }
   /** Workers without a VM index: which VM a lowered count removes cannot be told from the cluster. */
   | { kind: 'workers-without-index'; nodes: string[] }
   /** The count and the Ready workers disagree: a change is still being applied. */
@@ -125,6 +127,10 @@ function measurementGates({ view, snapshot, usage, policy, min }: ScaleDownConte
   if (view.pending.length > 0) gates.push({ kind: 'pending-pods', pods: view.pending.length });
   if (snapshot.usage === undefined) gates.push({ kind: 'metrics-unavailable' });
   else if (usage === undefined) gates.push({ kind: 'metrics-stale', at: snapshot.usage.at, maxAge: policy.metricsMaxAge });
+  else {
+    const unmeasured = view.pool.map((row) => (view.nodes[row] as NodeView).name).filter((name) => !usage.nodes.has(name));
+    if (unmeasured.length > 0) gates.push({ kind: 'metrics-incomplete', nodes: unmeasured });
+  }
   if (view.unindexed.length > 0) gates.push({ kind: 'workers-without-index', nodes: [...view.unindexed] });
   if (view.missingCount > 0 || view.beingRemoved.length > 0) {
     gates.push({ kind: 'change-in-flight', missing: view.missingCount, removing: [...view.beingRemoved] });

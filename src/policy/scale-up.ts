@@ -92,6 +92,7 @@ export function planPendingPods(view: ClusterView, template: WorkerTemplate): Pe
 
   const { shapes, free } = schedulable.length > 0 ? destinationsOf(view) : { shapes: [], free: [] };
   const existing = new FirstFitPlacer(shapes, free);
+  const newWorker = templateShape(template);
   const toPack: PodView[] = [];
   for (const pod of schedulable) {
     const position = existing.place(pod);
@@ -99,22 +100,18 @@ export function planPendingPods(view: ClusterView, template: WorkerTemplate): Pe
       outcomes.set(pod, { kind: 'fits-existing-node', node: (shapes[position] as NodeShape).name });
       continue;
     }
-    const why = neverFits(pod, templateShape(template), nodeRoom);
+    const why = neverFits(pod, newWorker, nodeRoom);
     if (why) outcomes.set(pod, { kind: 'never-fits', why });
     else toPack.push(pod);
   }
 
-  const newNodes = packOntoNewNodes(toPack, nodeRoom);
+  // The first nodes of the packing are the ones a raised count already asked for.
   const inFlight = view.missingCount;
-  const binOf = new Map<string, number>();
-  newNodes.forEach((node, index) => {
-    node.inFlight = index < inFlight;
-    for (const key of node.pods) binOf.set(key, index);
-  });
-  for (const pod of toPack) {
-    const node = binOf.get(pod.key) as number;
+  const { nodes: newNodes, nodeOf } = packOntoNewNodes(toPack, nodeRoom, inFlight);
+  toPack.forEach((pod, i) => {
+    const node = nodeOf[i] as number;
     outcomes.set(pod, { kind: 'new-node', node, inFlight: node < inFlight });
-  }
+  });
 
   return {
     pods: view.pending.map((pod) => ({
@@ -140,24 +137,27 @@ function neverFits(pod: PodView, template: NodeShape, room: Capacity): NeverFits
   return resource ? { kind: 'too-big', resource, request: pod.requests[resource], room: room[resource] } : undefined;
 }
 
-/** First-fit of pods (already largest first) onto as many new nodes of `room` as they need. */
-function packOntoNewNodes(pods: readonly PodView[], room: Capacity): NewNode[] {
+/**
+ * First-fit of pods (already largest first) onto as many new nodes of `room` as they need; the
+ * first `inFlight` nodes are marked as asked for already. `nodeOf[i]` is the node of `pods[i]`.
+ */
+function packOntoNewNodes(pods: readonly PodView[], room: Capacity, inFlight: number): { nodes: NewNode[]; nodeOf: number[] } {
   const nodes: NewNode[] = [];
-  const placer: Capacity[] = [];
-  for (const pod of pods) {
-    let index = placer.findIndex((free) => exceededResource(pod.requests, free) === undefined);
+  const free: Capacity[] = [];
+  const nodeOf = pods.map((pod) => {
+    let index = free.findIndex((f) => exceededResource(pod.requests, f) === undefined);
     if (index < 0) {
       index = nodes.length;
-      nodes.push({ pods: [], requested: NO_CAPACITY, inFlight: false });
-      placer.push({ ...room });
+      nodes.push({ pods: [], requested: NO_CAPACITY, inFlight: index < inFlight });
+      free.push({ ...room });
     }
     const node = nodes[index] as NewNode;
-    const free = placer[index] as Capacity;
     node.pods.push(pod.key);
     node.requested = addCapacity(node.requested, pod.requests);
-    placer[index] = subtractCapacity(free, pod.requests);
-  }
-  return nodes;
+    free[index] = subtractCapacity(free[index] as Capacity, pod.requests);
+    return index;
+  });
+  return { nodes, nodeOf };
 }
 
 /**

@@ -63,6 +63,7 @@ const traceArb: fc.Arbitrary<Trace> = fc.integer({ min: 20, max: 100 }).chain((s
       usageFactor: fc.array(fc.double({ min: 0.1, max: 1.2, noNaN: true }), { minLength: 1, maxLength: steps }),
       metricsDown: stepsOf(steps, 7),
       metricsOld: stepsOf(steps, 11),
+      metricsGap: stepsOf(steps, 5),
       stale: stepsOf(steps, 13),
       mergeLag: fc.integer({ min: 0, max: 4 }),
       // Now and then the nodes never join (a broken apply).
@@ -83,6 +84,7 @@ const traceArb: fc.Arbitrary<Trace> = fc.integer({ min: 20, max: 100 }).chain((s
         apps: trace.apps.map((a) => ({ ...a, impossible: false })),
         metricsDown: none,
         metricsOld: none,
+        metricsGap: none,
         stale: none,
         provisionLag: Math.min(trace.provisionLag, 3),
       };
@@ -122,7 +124,7 @@ describe('over generated traces', () => {
     );
   });
 
-  it('never a scale-down with pending pods, with missing or stale metrics, or from a stale snapshot', () => {
+  it('never a scale-down with pending pods, with missing, partial or stale metrics, or from a stale snapshot', () => {
     fc.assert(
       fc.property(traceArb, (trace) => {
         for (const step of runTrace(trace)) {
@@ -131,6 +133,8 @@ describe('over generated traces', () => {
           expect(step.snapshot.stale).toBe(false);
           expect(step.snapshot.usage).toBeDefined();
           expect(step.now - (step.snapshot.usage?.at ?? 0)).toBeLessThanOrEqual(trace.policy.metricsMaxAge);
+          for (const node of step.snapshot.nodes)
+            if (node.worker && node.ready) expect(step.snapshot.usage?.nodes.has(node.name)).toBe(true);
         }
       }),
       RUNS,
@@ -262,6 +266,7 @@ function sampleTrace(): Trace {
     usageFactor: [0.5],
     metricsDown: new Set(),
     metricsOld: new Set(),
+    metricsGap: new Set(),
     stale: new Set(),
     mergeLag: 0,
     provisionLag: 0,

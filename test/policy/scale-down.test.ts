@@ -119,6 +119,14 @@ describe('scale-down of unneeded workers', () => {
       expect(output.decision.evidence?.scaleDown.gates).toEqual([{ kind: 'metrics-unavailable' }]);
     });
 
+    it('when metrics-server has no sample for one of the workers', () => {
+      const usage = Object.fromEntries(workers(3).map((n) => [n.name, { cpu: 1000, memory: 2 * GiB }]));
+      const output = decidedAfter(30, { snapshot: quiet(undefined, { usage }), cluster: cluster(4) });
+      expect(output.decision.desired).toBe(4);
+      expect(output.decision.evidence?.scaleDown.gates).toEqual([{ kind: 'metrics-incomplete', nodes: [workerName(3)] }]);
+      expect(output.decision.reason).toBe(`no change needed: stays at 4 (no scale-down: no metrics for 1 worker (${workerName(3)}))`);
+    });
+
     it('when the newest metrics are older than metrics_max_age', () => {
       const old = quiet(undefined, { usageAt: T0 - 3 * MINUTE });
       const output = decideWith({
@@ -248,9 +256,10 @@ describe('scale-down of unneeded workers', () => {
       ]);
     });
 
-    it('its metrics are missing (a node without a measurement is never removed)', () => {
+    it('its metrics are missing (here a cordoned node, outside the workers whose metrics gate everything)', () => {
+      const nodes = workers(4, (i) => (i === 3 ? { unschedulable: true } : {}));
       const usage = Object.fromEntries(workers(3).map((n) => [n.name, { cpu: 1000, memory: 2 * GiB }]));
-      expect(blockersOf(keptBy([], { usage }))).toEqual([{ rule: 'no-usage' }]);
+      expect(blockersOf(keptBy([], { nodes, usage }))).toEqual([{ rule: 'no-usage' }]);
     });
 
     it('its measured use is at or above the threshold, whatever its requests', () => {

@@ -55,6 +55,8 @@ export interface Trace {
   /** Steps at which metrics-server is down, its metrics are old, or the informers restart. */
   metricsDown: ReadonlySet<number>;
   metricsOld: ReadonlySet<number>;
+  /** Steps at which metrics-server has no sample for the highest Ready worker. */
+  metricsGap: ReadonlySet<number>;
   stale: ReadonlySet<number>;
   /** Steps a PR waits before it merges; steps a new node takes to become Ready (Infinity: never). */
   mergeLag: number;
@@ -180,6 +182,7 @@ function worldSnapshot(
     }
     usage.set(node.name, used);
   }
+  if (trace.metricsGap.has(step)) usage.delete(nodes.filter((node) => node.ready).at(-1)?.name ?? '');
   return {
     takenAt: now,
     stale: trace.stale.has(step),
