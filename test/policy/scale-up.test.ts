@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { DecisionOutput, PendingPlan } from '../../src/policy/index.js';
 import {
   cluster,
   decideOver,
@@ -29,7 +30,7 @@ function fullCluster(extraPods: ReturnType<typeof unschedulable>[] = [], count =
   return snapshot({ nodes, pods: [...pods, ...extraPods] });
 }
 
-const pendingOf = (output: ReturnType<typeof decideWith>) => output.decision.evidence?.pending;
+const pendingOf = (output: DecisionOutput): PendingPlan | undefined => output.decision.evidence?.pending;
 
 describe('scale-up for unschedulable pods', () => {
   it('packs them first-fit decreasing onto new workers and adds that many nodes', () => {
@@ -47,7 +48,7 @@ describe('scale-up for unschedulable pods', () => {
       direction: 'up',
       rule: { kind: 'pending-pods', pods: 4, newNodes: 2, inFlight: 0 },
     });
-    expect(pendingOf({ decision, state: settled(3) })?.newNodes.map((n) => n.pods)).toEqual([
+    expect(decision.evidence?.pending.newNodes.map((n) => n.pods)).toEqual([
       ['app/big-0', 'app/small-0'],
       ['app/big-1', 'app/small-1'],
     ]);
