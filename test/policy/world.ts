@@ -5,11 +5,10 @@
 //
 // Also here: what a decision leaves behind once it is applied (`applyDecision`), for the
 // idempotence property.
-import { vmName } from '../../src/plan/naming.js';
 import type { ClusterInput, Decision, DecisionOutput, Policy, PolicyState, WorkerTemplate } from '../../src/policy/index.js';
 import { decide, initialState } from '../../src/policy/index.js';
 import type { Capacity, ClusterSnapshot, NodeView, PodView } from '../../src/policy/snapshot.js';
-import { pod } from './builders.js';
+import { pod, worker, workerName } from './builders.js';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -75,7 +74,6 @@ export interface Step {
 }
 
 export const T0 = Date.parse('2025-03-01T12:00:00Z');
-const name = (index: number): string => vmName('demo', 'shop', 'kubernetes_node', index);
 
 const at = <T>(values: readonly T[], step: number): T => values[Math.min(step, values.length - 1)] as T;
 
@@ -116,18 +114,9 @@ function worldSnapshot(
   readyAt: readonly number[],
   pendingSince: Map<string, number>,
 ): ClusterSnapshot {
-  const nodes: NodeView[] = readyAt.map((ready, index) => ({
-    name: name(index),
-    worker: true,
-    index,
-    ready: ready <= now,
-    unschedulable: false,
-    taints: [],
-    labels: { 'kubernetes.io/hostname': name(index), 'kubernetes.io/os': 'linux' },
-    allocatable: { ...WORLD_TEMPLATE.allocatable },
-    scaleDownDisabled: false,
-    createdAt: Math.min(ready, now),
-  }));
+  const nodes: NodeView[] = readyAt.map((ready, index) =>
+    worldWorker(index, WORLD_TEMPLATE, { ready: ready <= now, createdAt: Math.min(ready, now) }),
+  );
   const free = nodes.map((node) => ({ ...node.allocatable }));
   const pods: PodView[] = [];
   const take = (i: number, r: Capacity): void => {
@@ -193,6 +182,16 @@ function worldSnapshot(
   };
 }
 
+/** Worker `index` made from a template: its allocatable, labels (and hostname) and taints. */
+function worldWorker(index: number, template: WorkerTemplate, overrides: Partial<NodeView>): NodeView {
+  return worker(index, {
+    taints: [...template.taints],
+    labels: { ...template.labels, 'kubernetes.io/hostname': workerName(index) },
+    allocatable: { ...template.allocatable },
+    ...overrides,
+  });
+}
+
 /** A pod of the world: the builders' pod with its requests. */
 export function worldPod(key: string, requests: Capacity, overrides: Partial<PodView> = {}): PodView {
   return pod(key, { requests: { ...requests }, ...overrides });
@@ -214,18 +213,7 @@ export function applyDecision(snapshot: ClusterSnapshot, decision: Decision, tem
       ...Array.from({ length: decision.desired - decision.current }, (_, i) => decision.current + i),
     ];
     const existing = snapshot.nodes.filter((node) => !(node.worker && node.index !== undefined && joining.includes(node.index)));
-    const added: NodeView[] = joining.map((index) => ({
-      name: name(index),
-      worker: true,
-      index,
-      ready: true,
-      unschedulable: false,
-      taints: [...template.taints],
-      labels: { ...template.labels, 'kubernetes.io/hostname': name(index) },
-      allocatable: { ...template.allocatable },
-      scaleDownDisabled: false,
-      createdAt: snapshot.takenAt,
-    }));
+    const added = joining.map((index) => worldWorker(index, template, { createdAt: snapshot.takenAt }));
     const daemons = added.map((node) =>
       worldPod(`kube-system/agent-${node.index}`, evidence.pending.overhead, { nodeName: node.name, ownerKind: 'DaemonSet' }),
     );
