@@ -8,7 +8,9 @@
 import type { ClusterInput, Decision, DecisionOutput, Policy, PolicyState, WorkerTemplate } from '../../src/policy/index.js';
 import { decide, initialState } from '../../src/policy/index.js';
 import type { Capacity, ClusterSnapshot, NodeView, PodView } from '../../src/policy/snapshot.js';
-import { pod, worker, workerName } from './builders.js';
+import { pod, T0, worker, workerName } from './builders.js';
+
+export { T0 };
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -72,8 +74,6 @@ export interface Step {
   cluster: ClusterInput;
   output: DecisionOutput;
 }
-
-export const T0 = Date.parse('2025-03-01T12:00:00Z');
 
 const at = <T>(values: readonly T[], step: number): T => values[Math.min(step, values.length - 1)] as T;
 
