@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
+import { type PolicySettingProblem, policySettingProblems } from '../policy/settings.js';
 import { BACKEND_SECRET_KEY, CLOUD_SECRET_KEY, findCommittedSecrets, findLeakedKeys, findLeaksInText, leakMessage } from './credentials.js';
 import type { Bounds, ClusterConfig, ConfigDocument } from './model.js';
 import {
@@ -112,6 +113,11 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
   const autoscalingDoc = autoscalingDocs[0];
   const autoscaling: Record<string, Bounds> = Object.create(null); // user-named keys: `__proto__` is a component like any other
   if (autoscalingDoc) {
+    for (const { component, problem } of autoscalingPolicyProblems(autoscalingDoc.value)) {
+      at(autoscalingDoc, ['specification', 'components', component, problem.key], `${component}.${problem.message}`, {
+        key: problem.atKey,
+      });
+    }
     const parsed = checkSchema(autoscalingDoc, autoscalingDocumentSchema);
     for (const [component, bounds] of Object.entries(parsed?.specification.components ?? {})) {
       const path = ['specification', 'components', component];
@@ -166,6 +172,22 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
     documents,
   };
   return { file, config, problems, noCluster: false, source, clusterSource: clusterDoc };
+}
+
+/**
+ * The policy settings' problems of every component entry, read from the raw document so that they
+ * are reported together with any problem of `min` or `max`.
+ */
+function autoscalingPolicyProblems(document: unknown): Array<{ component: string; problem: PolicySettingProblem }> {
+  const spec = isRecord(document) ? document.specification : undefined;
+  const components = isRecord(spec) ? spec.components : undefined;
+  if (!isRecord(components)) return [];
+  const found: Array<{ component: string; problem: PolicySettingProblem }> = [];
+  for (const [component, entry] of Object.entries(components)) {
+    if (!isRecord(entry)) continue;
+    for (const problem of policySettingProblems(entry)) found.push({ component, problem });
+  }
+  return found;
 }
 
 function noClusterProblem(file: string): ConfigProblem {

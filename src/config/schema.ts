@@ -94,9 +94,14 @@ export const clusterDocumentSchema = z.looseObject({
 });
 export type ClusterDocument = z.infer<typeof clusterDocumentSchema>;
 
+/**
+ * A component's bounds. Its other keys are the policy settings (src/policy/settings.ts), which
+ * load.ts checks key by key, so that an unknown one is reported at the key itself; they are kept
+ * here as written, and `resolvePolicy` reads them with their defaults.
+ */
 const boundsSchema = z.looseObject({ min: countAt('min'), max: countAt('max') });
 
-/** This project's document: the bounds (and later the policy tuning) per autoscaled component. */
+/** This project's document: the bounds and the policy settings per autoscaled component. */
 export const autoscalingDocumentSchema = z.looseObject({
   kind: z.literal(AUTOSCALING_KIND),
   specification: z.looseObject({

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeConfigFile, analyzeConfigText, loadConfigs, parseClusterConfig } from '../../src/config/index.js';
 import { ConfigError, UserError } from '../../src/errors.js';
+import { DEFAULT_POLICY, resolvePolicy } from '../../src/policy/settings.js';
 import { autoscalingLines, clusterLines, withTempDir, yaml } from './support.js';
 
 const FILE = 'cluster-config/shop.yml';
@@ -69,7 +70,7 @@ describe('a valid cluster config', () => {
       'kind: something/nobody-knows',
       'whatever: [1, 2, 3]',
       ...autoscalingLines(1, 5),
-      '      scale_up_threshold: 0.8',
+      '      scale_up_usage_threshold: 0.8',
     );
     const config = parseClusterConfig(FILE, text);
     expect(config.documents.map((d) => [d.kind, d.name])).toEqual([
@@ -83,7 +84,7 @@ describe('a valid cluster config', () => {
       specification: { cloud: { region: 'eu-west-1', future_setting: { a: 1, b: ['x', 'y'] } } },
     });
     expect(config.documents[2]?.value).toEqual({ kind: 'something/nobody-knows', whatever: [1, 2, 3] });
-    expect(config.autoscaling.kubernetes_node).toEqual({ min: 1, max: 5, scale_up_threshold: 0.8 });
+    expect(config.autoscaling.kubernetes_node).toEqual({ min: 1, max: 5, scale_up_usage_threshold: 0.8 });
   });
 
   it('accepts a leading comment before the first `---` and a trailing `---`', () => {
@@ -323,6 +324,91 @@ describe('validation reports each problem at its 1-based line:column', () => {
   it('refuses a second autoscaling or remote-state document', () => {
     const text = yaml(...clusterLines(3), ...autoscalingLines(1, 5), ...autoscalingLines(1, 6));
     expect(problemsOf(text)).toEqual([at(21, 7, 'a second configuration/autoscaling document')]);
+  });
+});
+
+describe('the policy settings of an autoscaled component', () => {
+  // autoscalingLines() puts `min` on line 18 and `max` on line 19; settings follow from line 20.
+  const withSettings = (...settings: string[]): string => yaml(...clusterLines(3), ...autoscalingLines(1, 5), ...settings);
+
+  it('are kept as written next to min and max, and resolve with their defaults', () => {
+    const config = parseClusterConfig(
+      FILE,
+      withSettings('      scale_down_unneeded_time: 15m', '      scale_up_max_step: 3', '      scale_down_utilization_threshold: 0.4'),
+    );
+    const entry = config.autoscaling.kubernetes_node;
+    expect(entry).toEqual({ min: 1, max: 5, scale_down_unneeded_time: '15m', scale_up_max_step: 3, scale_down_utilization_threshold: 0.4 });
+    expect(resolvePolicy(entry ?? { min: 1, max: 5 })).toEqual({
+      ...DEFAULT_POLICY,
+      scaleDownUnneededTime: 15 * 60_000,
+      scaleUpMaxStep: 3,
+      scaleDownUtilizationThreshold: 0.4,
+    });
+  });
+
+  it('refuse an unknown key at the key, listing the known ones', () => {
+    expect(problemsOf(withSettings('      scale_down_unneded_time: 15m'))).toEqual([
+      at(
+        20,
+        7,
+        'kubernetes_node.scale_down_unneded_time: not a policy setting; the settings are min, max, scale_up_requests_threshold, ' +
+          'scale_up_usage_threshold, scale_up_sustained_time, scale_up_max_step, scale_down_utilization_threshold, ' +
+          'scale_down_unneeded_time, scale_down_delay_after_add, scale_down_max_step, provisioning_timeout, metrics_max_age',
+      ),
+    ]);
+  });
+
+  it('refuse a duration without its unit, in other units, or longer than a day, at the value', () => {
+    expect(
+      problemsOf(
+        withSettings('      scale_down_unneeded_time: 600', '      provisioning_timeout: 15 minutes', '      metrics_max_age: 25h'),
+      ),
+    ).toEqual([
+      at(
+        20,
+        33,
+        'kubernetes_node.scale_down_unneeded_time: must be a duration with its unit, not the number 600: write a duration such as 90s, 10m or 1h30m',
+      ),
+      at(21, 29, 'kubernetes_node.provisioning_timeout: "15 minutes" is not a duration'),
+      at(22, 24, 'kubernetes_node.metrics_max_age: "25h" is longer than a day'),
+    ]);
+  });
+
+  it('refuse a ratio outside 0..1 or quoted, and a step that is not a whole number of at least 1', () => {
+    expect(
+      problemsOf(
+        withSettings(
+          '      scale_down_utilization_threshold: 50',
+          "      scale_up_usage_threshold: '0.8'",
+          '      scale_up_max_step: 0',
+          '      scale_down_max_step: 1.5',
+        ),
+      ),
+    ).toEqual([
+      at(20, 41, 'kubernetes_node.scale_down_utilization_threshold: must be from 0 to 1 (a share: 0.5 is half), not 50'),
+      at(21, 33, 'kubernetes_node.scale_up_usage_threshold: must be a number from 0 to 1, not the text "0.8"'),
+      at(22, 26, 'kubernetes_node.scale_up_max_step: must be 1 or more'),
+      at(23, 28, 'kubernetes_node.scale_down_max_step: must be a whole number of nodes'),
+    ]);
+  });
+
+  it('are reported together with a problem of min or max', () => {
+    const text = yaml(...clusterLines(3), ...autoscalingLines(-1, 5), '      scale_up_max_step: many');
+    expect(problemsOf(text)).toEqual([
+      at(18, 12, /min: must be 0 or more/),
+      at(20, 26, 'kubernetes_node.scale_up_max_step: must be a whole number'),
+    ]);
+  });
+
+  it('accept the boundaries: 0 and 1 for ratios, 0s and 24h for durations', () => {
+    const text = withSettings(
+      '      scale_up_requests_threshold: 1',
+      '      scale_down_utilization_threshold: 0',
+      '      scale_down_delay_after_add: 0s',
+      '      provisioning_timeout: 24h',
+      '      scale_up_sustained_time: 1h30m',
+    );
+    expect(problemsOf(text)).toEqual([]);
   });
 });
 

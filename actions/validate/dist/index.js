@@ -7940,6 +7940,132 @@ function describeWithCauses(error63) {
   return parts.join(": ");
 }
 
+// src/policy/settings.ts
+var SECOND = 1e3;
+var MINUTE = 60 * SECOND;
+var HOUR = 60 * MINUTE;
+var MAX_DURATION = 24 * HOUR;
+var MAX_STEP = 1e4;
+var POLICY_SETTINGS = {
+  scale_up_requests_threshold: {
+    field: "scaleUpRequestsThreshold",
+    kind: "ratio",
+    written: 0.9,
+    description: "scale up when the workers' requested CPU or memory stays above this share of their allocatable"
+  },
+  scale_up_usage_threshold: {
+    field: "scaleUpUsageThreshold",
+    kind: "ratio",
+    written: 0.8,
+    description: "scale up when the workers' measured CPU or memory use (metrics.k8s.io) stays above this share"
+  },
+  scale_up_sustained_time: {
+    field: "scaleUpSustainedTime",
+    kind: "duration",
+    written: "5m",
+    description: "how long utilisation must stay above a scale-up threshold"
+  },
+  scale_up_max_step: { field: "scaleUpMaxStep", kind: "step", written: 10, description: "the most nodes one change adds" },
+  scale_down_utilization_threshold: {
+    field: "scaleDownUtilizationThreshold",
+    kind: "ratio",
+    written: 0.5,
+    description: "a node is unneeded while its requests and its use, CPU and memory, are below this share of its allocatable (CA's default)"
+  },
+  scale_down_unneeded_time: {
+    field: "scaleDownUnneededTime",
+    kind: "duration",
+    written: "10m",
+    description: "how long a node must be unneeded before it is removed (CA's default)"
+  },
+  scale_down_delay_after_add: {
+    field: "scaleDownDelayAfterAdd",
+    kind: "duration",
+    written: "10m",
+    description: "no scale-down within this time of a scale-up (CA's default)"
+  },
+  scale_down_max_step: {
+    field: "scaleDownMaxStep",
+    kind: "step",
+    written: 1,
+    description: "the most nodes one change removes (CA drains one non-empty node at a time by default)"
+  },
+  provisioning_timeout: {
+    field: "provisioningTimeout",
+    kind: "duration",
+    written: "15m",
+    description: "how long new nodes may take to become Ready before the shortfall is reported (CA's max-node-provision-time)"
+  },
+  metrics_max_age: {
+    field: "metricsMaxAge",
+    kind: "duration",
+    written: "2m",
+    description: "the oldest snapshot or metrics sample a decision trusts; older ones never scale down"
+  }
+};
+var BOUNDS_KEYS = ["min", "max"];
+var SETTING_KEYS = Object.keys(POLICY_SETTINGS);
+var isSettingKey = (key) => Object.hasOwn(POLICY_SETTINGS, key);
+var DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+function parseDuration(value) {
+  const example = "write a duration such as 90s, 10m or 1h30m";
+  if (typeof value === "number") return `must be a duration with its unit, not the number ${value}: ${example}`;
+  if (typeof value !== "string") return `must be a duration: ${example}`;
+  const match = DURATION.exec(value.trim());
+  if (!match || value.trim() === "") return `${JSON.stringify(value)} is not a duration: ${example}`;
+  const [, hours = "0", minutes = "0", seconds = "0"] = match;
+  const ms = Number(hours) * HOUR + Number(minutes) * MINUTE + Number(seconds) * SECOND;
+  if (ms > MAX_DURATION) return `${JSON.stringify(value)} is longer than a day, the most a policy window may be`;
+  return ms;
+}
+function parseRatio(value) {
+  if (typeof value === "string") return `must be a number from 0 to 1, not the text ${JSON.stringify(value)}: write it without quotes`;
+  if (typeof value !== "number" || Number.isNaN(value)) return "must be a number from 0 to 1 (a share: 0.5 is half)";
+  if (value < 0 || value > 1) return `must be from 0 to 1 (a share: 0.5 is half), not ${value}`;
+  return value;
+}
+function parseStep(value) {
+  if (typeof value === "string") return `must be a whole number, not the text ${JSON.stringify(value)}: write it without quotes`;
+  if (typeof value !== "number" || !Number.isInteger(value)) return "must be a whole number of nodes";
+  if (value < 1) return "must be 1 or more (a step of 0 would never change the count)";
+  if (value > MAX_STEP) return `is too large: at most ${MAX_STEP}`;
+  return value;
+}
+var PARSERS = {
+  ratio: parseRatio,
+  duration: parseDuration,
+  step: parseStep
+};
+function policySettingProblems(entry) {
+  const problems = [];
+  for (const [key, value] of Object.entries(entry)) {
+    if (BOUNDS_KEYS.includes(key)) continue;
+    if (!isSettingKey(key)) {
+      problems.push({
+        key,
+        atKey: true,
+        message: `${key}: not a policy setting; the settings are ${[...BOUNDS_KEYS, ...SETTING_KEYS].join(", ")}`
+      });
+      continue;
+    }
+    const parsed = PARSERS[POLICY_SETTINGS[key].kind](value);
+    if (typeof parsed === "string") problems.push({ key, atKey: false, message: `${key}: ${parsed}` });
+  }
+  return problems;
+}
+var DEFAULT_POLICY = Object.freeze(resolvePolicy({}));
+function resolvePolicy(entry) {
+  const problem = policySettingProblems(entry)[0];
+  if (problem) throw new UserError(`autoscaling policy: ${problem.message}`);
+  const policy = {};
+  for (const key of SETTING_KEYS) {
+    const definition = POLICY_SETTINGS[key];
+    const written = Object.hasOwn(entry, key) ? entry[key] : definition.written;
+    policy[definition.field] = PARSERS[definition.kind](written);
+  }
+  return policy;
+}
+
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
@@ -27963,6 +28089,11 @@ function analyzeConfigText(file2, text, options = {}) {
   const autoscalingDoc = autoscalingDocs[0];
   const autoscaling = /* @__PURE__ */ Object.create(null);
   if (autoscalingDoc) {
+    for (const { component, problem } of autoscalingPolicyProblems(autoscalingDoc.value)) {
+      at(autoscalingDoc, ["specification", "components", component, problem.key], `${component}.${problem.message}`, {
+        key: problem.atKey
+      });
+    }
     const parsed = checkSchema(autoscalingDoc, autoscalingDocumentSchema);
     for (const [component, bounds] of Object.entries(parsed?.specification.components ?? {})) {
       const path = ["specification", "components", component];
@@ -28015,6 +28146,17 @@ function analyzeConfigText(file2, text, options = {}) {
     documents
   };
   return { file: file2, config: config2, problems, noCluster: false, source, clusterSource: clusterDoc };
+}
+function autoscalingPolicyProblems(document) {
+  const spec = isRecord(document) ? document.specification : void 0;
+  const components = isRecord(spec) ? spec.components : void 0;
+  if (!isRecord(components)) return [];
+  const found = [];
+  for (const [component, entry] of Object.entries(components)) {
+    if (!isRecord(entry)) continue;
+    for (const problem of policySettingProblems(entry)) found.push({ component, problem });
+  }
+  return found;
 }
 function inSourceOrder(problems) {
   const seen = /* @__PURE__ */ new Set();
