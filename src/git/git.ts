@@ -153,6 +153,8 @@ export class Git {
     const result = await execa('git', args, {
       cwd: this.cwd,
       reject: false,
+      // Bytes as git wrote them: a blob that ends in "\r" or "\n" is part of the data, not a line end to strip.
+      stripFinalNewline: false,
       encoding: 'buffer',
       env: { ...GIT_ENV, ...this.env, ...options.env },
       maxBuffer: 1024 * 1024 * 1024,

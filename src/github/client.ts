@@ -33,11 +33,11 @@ export interface GithubClientOptions {
 }
 
 /**
- * Statuses never retried. The retry plugin's default list leaves out 405 and 409, so it would
- * repeat a refused merge or a stale-sha update three times with back-off; those are answers, not
- * accidents.
+ * Statuses never retried. The retry plugin's default list leaves out 405, 409 and 413, so it would
+ * repeat a refused merge, a stale-sha update or an oversized request three times with back-off;
+ * those are answers, not accidents.
  */
-export const DO_NOT_RETRY = [400, 401, 403, 404, 405, 409, 410, 422, 451];
+export const DO_NOT_RETRY = [400, 401, 403, 404, 405, 409, 410, 413, 422, 451];
 
 const quiet = (): void => {};
 

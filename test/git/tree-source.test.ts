@@ -33,3 +33,16 @@ describe('configs as committed (GitTreeSource)', () => {
     expect(result.problems.map((p) => `${p.file}:${p.line}:${p.column}`)).toEqual(['main:cluster-config/shop.yml:11:14']);
   });
 });
+
+describe('blobs read byte for byte', () => {
+  it('keeps a final carriage return or line feed: it is data, not a line end', async () => {
+    const repository = await newRepository();
+    const git = new Git(repository.dir);
+    const ids = await Promise.all(
+      ['ends in CR\r', 'ends in LF\n', 'ends in CRLF\r\n'].map((text) => repository.git(['hash-object', '-w', '--stdin'], { input: text })),
+    );
+    // Each read alone, so each blob is the last thing git writes.
+    const texts = await Promise.all(ids.map(async (id) => (await git.readNamedBlobs([id])).get(id)?.toString()));
+    expect(texts).toEqual(['ends in CR\r', 'ends in LF\n', 'ends in CRLF\r\n']);
+  });
+});
