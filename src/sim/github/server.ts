@@ -59,6 +59,19 @@ function parseJson(raw: Buffer): unknown {
   }
 }
 
+/**
+ * A header value Node will send. Node refuses (throws on) any character outside Latin-1 and sends
+ * Latin-1 as raw bytes that clients read as mojibake, so every character outside printable ASCII
+ * is percent-encoded as UTF-8, as a URL needs it: a `Location` or `Link` naming a branch such as
+ * `scale/東京` comes out as `scale/%E6%9D%B1%E4%BA%AC`. Handlers build URLs already encoded; this
+ * is what makes sure building an answer can never fail after a handler has changed something.
+ */
+export function headerValue(value: string): string {
+  return value.replace(/[^\u0020-\u007e]+/g, (run) =>
+    [...Buffer.from(run, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
+}
+
 /** GitHub's request ids look like `C0DE:12AB:3C4D5E:6F7A8B:66A1B2C3`; unique per request is what matters. */
 function requestId(sequence: number, started: number): string {
   const hex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, '0');
@@ -181,6 +194,7 @@ export async function serve(options: ServeOptions): Promise<ApiServer> {
     }
     record.status = status;
     if (payload) headers['content-length'] = String(payload.length);
+    for (const [name, value] of Object.entries(headers)) headers[name] = headerValue(value);
     res.writeHead(status, headers);
     res.end(req.method === 'HEAD' ? undefined : payload);
   }

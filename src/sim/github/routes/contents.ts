@@ -3,7 +3,7 @@ import { bodyObject, json, optionalString, type Reply, type RequestContext, requ
 import { conflict, invalidRequest, missingField, notFound } from '../errors.js';
 import { isSafePath, type TreeEntry } from '../git-store.js';
 import type { Route } from '../router.js';
-import { apiRepoUrl, gitCommitShape, gitIdentity, htmlRepoUrl, type Schemas } from '../shapes.js';
+import { apiRepoUrl, gitCommitShape, gitIdentity, htmlRepoUrl, type Schemas, urlPath } from '../shapes.js';
 import { decodeBase64, personFrom, wrappedBase64 } from './git-data.js';
 
 /**
@@ -23,9 +23,10 @@ function contentType(entry: TreeEntry): ContentItem['type'] {
 function itemShape(sim: Sim, entry: TreeEntry, ref: string): ContentItem {
   const api = apiRepoUrl(sim);
   const type = contentType(entry);
-  const self = `${api}/contents/${entry.path}?ref=${encodeURIComponent(ref)}`;
+  const path = urlPath(entry.path);
+  const self = `${api}/contents/${path}?ref=${encodeURIComponent(ref)}`;
   const git = type === 'dir' ? `${api}/git/trees/${entry.sha}` : type === 'submodule' ? null : `${api}/git/blobs/${entry.sha}`;
-  const html = type === 'submodule' ? null : `${htmlRepoUrl(sim)}/${type === 'dir' ? 'tree' : 'blob'}/${ref}/${entry.path}`;
+  const html = type === 'submodule' ? null : `${htmlRepoUrl(sim)}/${type === 'dir' ? 'tree' : 'blob'}/${urlPath(ref)}/${path}`;
   return {
     type,
     size: entry.size ?? 0,
@@ -35,7 +36,7 @@ function itemShape(sim: Sim, entry: TreeEntry, ref: string): ContentItem {
     url: self,
     git_url: git,
     html_url: html,
-    download_url: type === 'file' || type === 'symlink' ? `${sim.baseUrl}/raw/${sim.owner}/${sim.repo}/${ref}/${entry.path}` : null,
+    download_url: type === 'file' || type === 'symlink' ? `${sim.baseUrl}/raw/${sim.owner}/${sim.repo}/${urlPath(ref)}/${path}` : null,
     _links: { self, git, html },
   };
 }

@@ -27,7 +27,7 @@ import {
 } from '../pull-requests.js';
 import { pullShape, pullSimpleShape } from '../pull-shapes.js';
 import type { Route } from '../router.js';
-import { apiRepoUrl, commitShape, repositoryShape, type Schemas } from '../shapes.js';
+import { apiRepoUrl, commitShape, repositoryShape, type Schemas, urlPath } from '../shapes.js';
 
 /** The pulls endpoints: HTTP in and out; the git work is in pull-requests.ts. */
 
@@ -239,9 +239,9 @@ async function listFiles(ctx: RequestContext): Promise<Reply> {
     additions: file.additions,
     deletions: file.deletions,
     changes: file.additions + file.deletions,
-    blob_url: `${sim.baseUrl}/${sim.owner}/${sim.repo}/blob/${issue.pull.headSha}/${file.filename}`,
-    raw_url: `${sim.baseUrl}/raw/${sim.owner}/${sim.repo}/${issue.pull.headSha}/${file.filename}`,
-    contents_url: `${api}/contents/${file.filename}?ref=${issue.pull.headSha}`,
+    blob_url: `${sim.baseUrl}/${sim.owner}/${sim.repo}/blob/${issue.pull.headSha}/${urlPath(file.filename)}`,
+    raw_url: `${sim.baseUrl}/raw/${sim.owner}/${sim.repo}/${issue.pull.headSha}/${urlPath(file.filename)}`,
+    contents_url: `${api}/contents/${urlPath(file.filename)}?ref=${issue.pull.headSha}`,
     ...(file.patch !== undefined ? { patch: file.patch } : {}),
     ...(file.previousFilename !== undefined ? { previous_filename: file.previousFilename } : {}),
   }));
