@@ -31,7 +31,10 @@ export async function gitIn(bare: string, args: string[]): Promise<string> {
 export async function seededBareRepository(): Promise<string> {
   const bare = `${await tempDir('github-sim-')}/cluster-config.git`;
   const work = await newRepository();
-  await work.commit('Add the demo cluster', { who: alice, files: { 'cluster-config/aws.yml': awsConfig(3), 'README.md': '# cluster configs\n' } });
+  await work.commit('Add the demo cluster', {
+    who: alice,
+    files: { 'cluster-config/aws.yml': awsConfig(3), 'README.md': '# cluster configs\n' },
+  });
   await execa('git', ['init', '-q', '--bare', '-b', 'main', bare], { env: ISOLATED_GIT_ENV });
   await work.git(['push', '-q', bare, 'main']);
   return bare;
