@@ -2,6 +2,7 @@ import type { Sim } from '../context.js';
 import { bodyObject, json, optionalString, type Reply, type RequestContext, requiredString } from '../context.js';
 import { conflict, invalidRequest, missingField, notFound } from '../errors.js';
 import { isSafePath, type TreeEntry } from '../git-store.js';
+import { FILE_REQUEST_BODY_LIMIT } from '../limits.js';
 import type { Route } from '../router.js';
 import { apiRepoUrl, gitCommitShape, gitIdentity, htmlRepoUrl, type Schemas, urlPath } from '../shapes.js';
 import { decodeBase64, personFrom, wrappedBase64 } from './git-data.js';
@@ -178,6 +179,7 @@ export const contentsRoutes: Route[] = [
     method: 'PUT',
     path: '/repos/{owner}/{repo}/contents/{path+}',
     docs: 'repos/contents#create-or-update-file-contents',
+    maxBodyBytes: FILE_REQUEST_BODY_LIMIT,
     handle: putContents,
   },
   { method: 'DELETE', path: '/repos/{owner}/{repo}/contents/{path+}', docs: 'repos/contents#delete-a-file', handle: deleteContents },

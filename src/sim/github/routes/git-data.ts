@@ -2,6 +2,7 @@ import type { Sim } from '../context.js';
 import { bodyObject, json, optionalString, type Reply, type RequestContext, requiredString } from '../context.js';
 import { invalidRequest, notFound, unprocessable } from '../errors.js';
 import { type EntryType, isFullSha, isSafePath, type TreeEdit, type TreeEntry } from '../git-store.js';
+import { FILE_REQUEST_BODY_LIMIT } from '../limits.js';
 import type { Route } from '../router.js';
 import { apiRepoUrl, gitCommitShape, gitIdentity, nodeId, type Schemas } from '../shapes.js';
 
@@ -191,7 +192,13 @@ async function createCommit(ctx: RequestContext): Promise<Reply> {
 
 export const gitDataRoutes: Route[] = [
   { method: 'GET', path: '/repos/{owner}/{repo}/git/blobs/{sha}', docs: 'git/blobs#get-a-blob', handle: getBlob },
-  { method: 'POST', path: '/repos/{owner}/{repo}/git/blobs', docs: 'git/blobs#create-a-blob', handle: createBlob },
+  {
+    method: 'POST',
+    path: '/repos/{owner}/{repo}/git/blobs',
+    docs: 'git/blobs#create-a-blob',
+    maxBodyBytes: FILE_REQUEST_BODY_LIMIT,
+    handle: createBlob,
+  },
   { method: 'GET', path: '/repos/{owner}/{repo}/git/trees/{sha+}', docs: 'git/trees#get-a-tree', handle: getTree },
   { method: 'POST', path: '/repos/{owner}/{repo}/git/trees', docs: 'git/trees#create-a-tree', handle: createTree },
   { method: 'GET', path: '/repos/{owner}/{repo}/git/commits/{sha}', docs: 'git/commits#get-a-commit-object', handle: getCommit },

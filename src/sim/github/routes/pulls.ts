@@ -11,6 +11,7 @@ import {
   type RequestContext,
 } from '../context.js';
 import { invalidRequest, notFound, validationFailed } from '../errors.js';
+import { checkIssueText } from '../limits.js';
 import { paginate } from '../pagination.js';
 import {
   closeIssue,
@@ -110,6 +111,7 @@ async function createPull(ctx: RequestContext): Promise<Reply> {
   if (missing.length > 0 || title === undefined || headParam === undefined || baseParam === undefined) {
     throw validationFailed(...missing.map((field) => ({ resource: 'PullRequest', code: 'missing_field' as const, field })));
   }
+  checkIssueText({ title, body: text });
   const head = parseHead(sim, headParam);
   const headSha = head === undefined ? undefined : await sim.store.branchSha(head);
   const baseSha = await sim.store.branchSha(baseParam);
@@ -172,6 +174,7 @@ async function updatePull(ctx: RequestContext): Promise<Reply> {
   const state = optionalString(body, 'state');
   const base = optionalString(body, 'base');
   const maintainerCanModify = optionalBoolean(body, 'maintainer_can_modify');
+  checkIssueText({ title, body: text });
   if (state !== undefined && state !== 'open' && state !== 'closed') {
     throw invalidRequest(`For 'properties/state', ${JSON.stringify(state)} is not one of ["open", "closed"].`);
   }
