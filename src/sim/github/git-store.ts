@@ -82,7 +82,7 @@ export function isFullSha(value: string): boolean {
  * so that a name from a URL can never become an option or a revision expression for git.
  */
 export function isValidRefName(ref: string): boolean {
-  if (!ref.startsWith('refs/') || ref.split('/').length < 3) return false;
+  if (!ref.startsWith('refs/') || ref.split('/').length < 3 || !ref.isWellFormed()) return false;
   if (ref.endsWith('/') || ref.endsWith('.') || ref.endsWith('.lock')) return false;
   if (ref.includes('..') || ref.includes('//') || ref.includes('@{') || ref === '@') return false;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what git forbids in ref names
@@ -95,7 +95,7 @@ export function isValidRefName(ref: string): boolean {
  * itself refuses those) and no control characters (a NUL would end a `mktree -z` record early).
  */
 export function isSafePath(path: string): boolean {
-  if (path === '') return false;
+  if (path === '' || !path.isWellFormed()) return false;
   for (const char of path) if ((char.codePointAt(0) ?? 0) < 0x20) return false;
   return path.split('/').every((part) => part !== '' && part !== '.' && part !== '..' && part !== '.git');
 }
@@ -105,13 +105,17 @@ function isoFromRaw(epoch: string): string {
   return new Date(Number(epoch) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** An ISO 8601 date → git's raw `<epoch> <offset>`, keeping the offset the client gave. */
+/**
+ * An ISO 8601 date → git's raw `@<epoch> <offset>`, keeping the offset the client gave; undefined
+ * when git cannot store it. The `@` matters: without it git reads a bare number as a raw date only
+ * between 1973 and 2099, and refuses 1970-01-01 or 2100. Before 1970 git refuses either way.
+ */
 export function rawFromIso(iso: string): string | undefined {
   const millis = Date.parse(iso);
-  if (Number.isNaN(millis)) return undefined;
+  if (Number.isNaN(millis) || millis < 0) return undefined;
   const offset = /([+-])(\d{2}):?(\d{2})$/.exec(iso);
   const tz = offset ? `${offset[1]}${offset[2]}${offset[3]}` : '+0000';
-  return `${Math.floor(millis / 1000)} ${tz}`;
+  return `@${Math.floor(millis / 1000)} ${tz}`;
 }
 
 function parsePerson(value: string): GitPerson {
@@ -282,6 +286,8 @@ export class GitStore {
 
   /** The entry at `path` in a commit's tree, or undefined when there is nothing there. */
   async entryAt(commit: string, path: string): Promise<TreeEntry | undefined> {
+    // No tree can hold a NUL in a name (and no process can take one as an argument).
+    if (path.includes('\0')) return undefined;
     if (path === '') {
       const tree = await this.resolveTreeish(commit);
       return tree ? { path: '', mode: '040000', type: 'tree', sha: tree } : undefined;

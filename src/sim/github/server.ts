@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tokenFrom } from './auth.js';
 import type { Reply, RequestContext, Sim } from './context.js';
 import { ApiError, badJson, DOCS_ROOT, notFound } from './errors.js';
-import { payloadTooLarge, REQUEST_BODY_LIMIT } from './limits.js';
+import { MAX_JSON_DEPTH, payloadTooLarge, REQUEST_BODY_LIMIT } from './limits.js';
 import { RateLimiter, type RateLimitStatus, rateLimitHeaders } from './rate-limit.js';
 import { type Route, type RouteMatch, Router } from './router.js';
 
@@ -95,13 +95,56 @@ function closeWhenAnswered(req: IncomingMessage): void {
   };
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Whether JSON text opens more than `max` arrays and objects inside one another. */
+function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  for (let at = 0; at < text.length; at++) {
+    const char = text.charCodeAt(at);
+    if (char === 0x22) {
+      // A string: skip to its closing quote, over escapes.
+      for (at++; at < text.length; at++) {
+        const inner = text.charCodeAt(at);
+        if (inner === 0x5c) at++;
+        else if (inner === 0x22) break;
+      }
+    } else if (char === 0x5b || char === 0x7b) {
+      if (++depth > max) return true;
+    } else if (char === 0x5d || char === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** Whether every string in a parsed JSON value, keys included, is well-formed UTF-16. */
+function wellFormed(value: unknown): boolean {
+  if (typeof value === 'string') return value.isWellFormed();
+  if (Array.isArray(value)) return value.every(wellFormed);
+  if (typeof value === 'object' && value !== null)
+    return Object.entries(value).every(([key, item]) => key.isWellFormed() && wellFormed(item));
+  return true;
+}
+
+/**
+ * The JSON body; 400 `Problems parsing JSON` for bytes that are not UTF-8 and for nesting deeper
+ * than MAX_JSON_DEPTH (both refused by GitHub's parser), and for strings holding half a surrogate
+ * pair (`"\ud800"`): no UTF-8 text, file name or ref name can hold one, and git would silently get
+ * U+FFFD instead (a ref was created under another name than the one asked for).
+ */
 function parseJson(raw: Buffer): unknown {
   if (raw.length === 0) return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    const text = utf8.decode(raw);
+    if (nestedDeeperThan(text, MAX_JSON_DEPTH)) throw badJson();
+    value = JSON.parse(text);
   } catch {
     throw badJson();
   }
+  if (!wellFormed(value)) throw badJson();
+  return value;
 }
 
 /**

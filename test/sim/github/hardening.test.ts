@@ -1,6 +1,10 @@
+import { execa } from 'execa';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isValidRefName } from '../../../src/sim/github/git-store.js';
 import { headerValue } from '../../../src/sim/github/server.js';
-import { call, mainSha, OWNER, REPO, startWorld, type World } from './support.js';
+import { ISOLATED_GIT_ENV } from '../../support/git.js';
+import { call, commitConfig, createBranch, mainSha, OWNER, REPO, rawExchange, rawHead, startWorld, type World } from './support.js';
 
 // Hostile but small input: each case once made the simulator answer 500 (or wait for minutes)
 // where GitHub answers 2xx or 4xx. Every 500 the server answers is collected, and there must be none.
@@ -62,5 +66,213 @@ describe('user text in response headers', () => {
     expect(headerValue('größe')).toBe('gr%C3%B6%C3%9Fe');
     expect(headerValue('a\r\nSet-Cookie: x\u0000')).toBe('a%0D%0ASet-Cookie: x%00');
     expect(headerValue('lone \ud800 surrogate')).toBe('lone %EF%BF%BD surrogate');
+  });
+});
+
+/** POSTs raw bytes as a JSON body. */
+async function postBytes(path: string, bytes: Buffer): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${world.sim.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: 'token test', 'content-type': 'application/json' },
+    body: bytes,
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+const problemsParsingJson = (docs: string) => ({
+  message: 'Problems parsing JSON',
+  documentation_url: `https://docs.github.com/rest/${docs}`,
+  status: '400',
+});
+
+describe('request bodies that are not JSON GitHub takes', () => {
+  it('answers bytes that are not UTF-8 with 400 Problems parsing JSON, and creates nothing', async () => {
+    const before = (await world.octokit.issues.listForRepo({ ...repo, state: 'all' })).data.length;
+    const invalid = Buffer.concat([Buffer.from('{"title":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]);
+    expect(await postBytes(`${R}/issues`, invalid)).toEqual({ status: 400, body: problemsParsingJson('issues/issues#create-an-issue') });
+    expect((await world.octokit.issues.listForRepo({ ...repo, state: 'all' })).data.length).toBe(before);
+  });
+
+  it('answers JSON nested deeper than 100 levels with 400 (50,000 levels overflowed the stack: 500)', async () => {
+    const nested = (depth: number): string => `{"title":"deep","extra":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    for (const depth of [101, 50_000]) {
+      expect(await postBytes(`${R}/issues`, Buffer.from(nested(depth)))).toEqual({
+        status: 400,
+        body: problemsParsingJson('issues/issues#create-an-issue'),
+      });
+    }
+    // Brackets inside strings are not nesting; 100 levels are taken.
+    expect((await postBytes(`${R}/issues`, Buffer.from(nested(100)))).status).toBe(201);
+    expect((await call(world.sim, 'POST', `${R}/issues`, { body: { title: '[{'.repeat(128) } })).status).toBe(201);
+  });
+
+  it('answers a string with half a surrogate pair with 400: it created a ref under another name and answered 422', async () => {
+    const sha = await mainSha(world.octokit);
+    const refsBefore = await world.git(['for-each-ref', '--format=%(refname)']);
+    const response = await postBytes(`${R}/git/refs`, Buffer.from(`{"ref":"refs/heads/half-\\ud800-pair","sha":"${sha}"}`));
+    expect(response).toEqual({ status: 400, body: problemsParsingJson('git/refs#create-a-reference') });
+    expect(await world.git(['for-each-ref', '--format=%(refname)'])).toBe(refsBefore);
+    const tree = await postBytes(
+      `${R}/git/trees`,
+      Buffer.from('{"tree":[{"path":"half-\\udc00.txt","mode":"100644","type":"blob","content":"x"}]}'),
+    );
+    expect(tree.status).toBe(400);
+  });
+});
+
+describe('request lines and paths', () => {
+  it('answers a request target that is no URL with 400, not 500', async () => {
+    for (const target of ['http://[', 'http://a:99999/']) {
+      const answer = await rawExchange(world.sim, (write) => write(rawHead('GET', target)));
+      expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(answer).toContain('"message":"Bad Request"');
+    }
+  });
+
+  it('answers a file path with a NUL byte with 404 (git cannot take it as an argument: 500)', async () => {
+    for (const path of [`${R}/contents/README.md%00x`, '/raw/example/cluster-config/main/README.md%00x']) {
+      expect(await call(world.sim, 'GET', path)).toMatchObject({ status: 404, body: { message: 'Not Found' } });
+    }
+  });
+
+  it('pages past the end, or with absurd sizes, without error', async () => {
+    const far = await call(world.sim, 'GET', `${R}/issues?state=all&page=100000000000000000000&per_page=1000000000000000000000000000000`);
+    expect(far.status).toBe(200);
+    expect(far.body).toEqual([]);
+    expect(far.headers.get('link')).toMatch(/[?&]page=1&[^>]*>; rel="first"$/);
+  });
+});
+
+describe('commits from hostile input', () => {
+  /** POST /git/commits on main's tree, with `fields` added. */
+  async function commitWith(fields: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+    const parent = await mainSha(world.octokit);
+    const { data } = await world.octokit.git.getCommit({ ...repo, commit_sha: parent });
+    return call(world.sim, 'POST', `${R}/git/commits`, { body: { message: 'm', tree: data.tree.sha, parents: [parent], ...fields } });
+  }
+
+  it('refuses a NUL in a commit message, a name or an email with 422 (git refused: 500)', async () => {
+    const person = (name: string, email: string) => ({ name, email, date: '2024-05-01T12:00:00Z' });
+    for (const fields of [
+      { message: 'scale\u0000to 5' },
+      { author: person('Dana\u0000Ops', 'dana@example.com') },
+      { committer: person('Dana Ops', 'dana@exam\u0000ple.com') },
+    ]) {
+      const response = await commitWith(fields);
+      expect(response.status).toBe(422);
+      expect(response.body).toMatchObject({ message: expect.stringContaining('holds a NUL character, which git cannot store') });
+    }
+    const put = await call(world.sim, 'PUT', `${R}/contents/nul.txt`, { body: { message: 'a\u0000b', content: 'eA==' } });
+    expect(put.status).toBe(422);
+  });
+
+  it('refuses a name git would not store (empty, or only dots, commas, angle brackets…) with 422', async () => {
+    for (const name of ['', '.', ' <> ', '"\'', ';:,']) {
+      const response = await commitWith({ author: { name, email: 'dana@example.com' } });
+      expect(response).toMatchObject({
+        status: 422,
+        body: { message: `Invalid request.\n\nFor 'properties/name', ${JSON.stringify(name)} is not a name git can store.` },
+      });
+    }
+  });
+
+  it('stores any date from 1970 on, offsets kept (git refused 1970-01-01 and 2100 as raw dates: 500), and refuses earlier ones', async () => {
+    for (const date of ['1970-01-01T00:00:00Z', '1973-03-03T09:46:39Z', '2100-01-01T00:00:00Z', '9999-12-31T23:59:59+05:30']) {
+      const response = await commitWith({ author: { name: 'Dana Ops', email: 'dana@example.com', date } });
+      expect(response.status).toBe(201);
+      const sha = (response.body as { sha: string }).sha;
+      expect(await world.git(['log', '-1', '--format=%ad', '--date=iso-strict', sha])).toBe(date.replace('Z', '+00:00'));
+    }
+    const early = await commitWith({ author: { name: 'Dana Ops', email: 'dana@example.com', date: '1969-12-31T23:59:59Z' } });
+    expect(early).toMatchObject({ status: 422, body: { message: expect.stringContaining('is before 1970, which git cannot store') } });
+  });
+
+  it('merges a pull request whose title holds a NUL (the default merge message quoted it: 500)', async () => {
+    const sha = await commitConfig(world.octokit, await mainSha(world.octokit), 6, 'Scale to 6');
+    await createBranch(world.octokit, 'nul-title', sha);
+    const { data: pr } = await world.octokit.pulls.create({ ...repo, title: 'Scale\u0000to 6', head: 'nul-title', base: 'main' });
+    const refused = await call(world.sim, 'PUT', `${R}/pulls/${pr.number}/merge`, { body: { commit_message: 'x\u0000y' } });
+    expect(refused.status).toBe(422);
+    expect((await world.octokit.pulls.merge({ ...repo, pull_number: pr.number })).data.merged).toBe(true);
+    expect((await world.git(['log', '-1', '--format=%B', 'main'])).trimEnd()).toBe(
+      `Merge pull request #${pr.number} from example/nul-title\n\nScaleto 6`,
+    );
+  });
+});
+
+/** What git itself says of a ref name. */
+async function gitAccepts(ref: string): Promise<boolean> {
+  return (await execa('git', ['check-ref-format', ref], { env: ISOLATED_GIT_ENV, reject: false })).exitCode === 0;
+}
+
+describe('ref names, by git’s own rules', () => {
+  it('refuses what git check-ref-format refuses with 422 `<name> is not a valid ref name.`, on create, read and update', async () => {
+    const sha = await mainSha(world.octokit);
+    const refused = [
+      '../x',
+      'a/../x',
+      'x@{1}',
+      'x.lock',
+      'x.lock/y',
+      'x\u0001',
+      'x\u007f',
+      'a b',
+      'a~1',
+      'a^',
+      'a:b',
+      'a?',
+      'a*',
+      'a[',
+      'a\\b',
+      '.hidden',
+      'a/.b',
+      'a/',
+      'a//b',
+      'a.',
+    ];
+    for (const suffix of refused) {
+      const ref = `refs/heads/${suffix}`;
+      expect(await gitAccepts(ref)).toBe(false);
+      const response = await call(world.sim, 'POST', `${R}/git/refs`, { body: { ref, sha } });
+      expect(response).toMatchObject({ status: 422, body: { message: `${ref} is not a valid ref name.` } });
+      const path = `heads/${suffix.split('/').map(encodeURIComponent).join('/')}`;
+      expect((await call(world.sim, 'GET', `${R}/git/ref/${path}`)).status).toBe(404);
+      // 422 `Reference does not exist`, or 404 where an empty segment (`a//b`) matches no route.
+      expect([404, 422]).toContain((await call(world.sim, 'PATCH', `${R}/git/refs/${path}`, { body: { sha } })).status);
+    }
+    expect(await world.git(['for-each-ref', '--format=%(refname)', 'refs/heads/'])).not.toMatch(/lock|hidden|\.\./);
+  });
+
+  it('agrees with git check-ref-format on names built from the characters git treats specially', async () => {
+    const unit = fc.constantFrom(
+      'a',
+      'é',
+      '東',
+      '.',
+      '/',
+      '@',
+      '{',
+      '}',
+      '~',
+      '^',
+      ':',
+      '?',
+      '*',
+      '[',
+      '\\',
+      ' ',
+      '\u0001',
+      '\u007f',
+      '-',
+      '#',
+      'lock',
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit, minLength: 1, maxLength: 6 }), async (suffix) => {
+        const ref = `refs/heads/${suffix}`;
+        expect(isValidRefName(ref)).toBe(await gitAccepts(ref));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_FILE } from '../../../src/sim/github/index.js';
-import { call, commitConfig, createBranch, mainSha, OWNER, REPO, startWorld, type World } from './support.js';
+import { call, commitConfig, createBranch, mainSha, OWNER, REPO, rawExchange, rawHead, startWorld, type World } from './support.js';
 
 // GitHub's limits on what one request may carry: field lengths (422, in GitHub's own words) and
 // request body sizes (413, refused before the body is read).
@@ -122,27 +121,6 @@ describe('text fields', () => {
   });
 });
 
-/** What the server sends on a raw connection, read until the server closes it. */
-function rawExchange(send: (write: (data: string | Buffer) => void) => void): Promise<string> {
-  const { port } = new URL(world.sim.url);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const socket = connect(Number(port), '127.0.0.1', () => send((data) => socket.write(data)));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    // The server half-closes after its answer; the test then closes its side.
-    socket.on('end', () => {
-      socket.end();
-      resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-  });
-}
-
-function head(method: string, path: string, headers: Record<string, string | number>): string {
-  const lines = Object.entries({ host: '127.0.0.1', authorization: 'token test', 'content-type': 'application/json', ...headers });
-  return `${method} ${path} HTTP/1.1\r\n${lines.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n`;
-}
-
 describe('request bodies', () => {
   it('answers a 30 MB pull request body with 413 before creating anything; the state file is untouched', async () => {
     await branch('huge-body', 5);
@@ -173,15 +151,17 @@ describe('request bodies', () => {
   });
 
   it('refuses by Content-Length without reading the body (none is ever sent) and closes the connection', async () => {
-    const answer = await rawExchange((write) => write(head('POST', `${R}/git/blobs`, { 'content-length': 200 * 1024 * 1024 })));
+    const answer = await rawExchange(world.sim, (write) =>
+      write(rawHead('POST', `${R}/git/blobs`, { 'content-length': 200 * 1024 * 1024 })),
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/);
     expect(answer).toMatch(/\r\nconnection: close\r\n/i);
     expect(answer).toContain('"status":"413"');
   });
 
   it('stops reading a chunked body once it passes the limit, answers 413 and closes (the body never ends)', async () => {
-    const answer = await rawExchange((write) => {
-      write(head('POST', `${R}/issues`, { 'transfer-encoding': 'chunked' }));
+    const answer = await rawExchange(world.sim, (write) => {
+      write(rawHead('POST', `${R}/issues`, { 'transfer-encoding': 'chunked' }));
       const chunk = Buffer.alloc(64 * 1024, 'a');
       // 17 chunks of 64 KiB pass the 1 MiB limit; the terminating chunk is never sent.
       for (let i = 0; i < 17; i++) write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
@@ -191,15 +171,15 @@ describe('request bodies', () => {
   });
 
   it('answers `Expect: 100-continue` with 413 instead of inviting an oversized body, and invites one that fits', async () => {
-    const refused = await rawExchange((write) =>
-      write(head('POST', `${R}/issues`, { 'content-length': 2 * 1024 * 1024, expect: '100-continue' })),
+    const refused = await rawExchange(world.sim, (write) =>
+      write(rawHead('POST', `${R}/issues`, { 'content-length': 2 * 1024 * 1024, expect: '100-continue' })),
     );
     expect(refused).toMatch(/^HTTP\/1\.1 413 /);
     expect(refused).not.toContain('100 Continue');
 
     const body = JSON.stringify({ title: 'Sent after 100 Continue' });
-    const accepted = await rawExchange((write) => {
-      write(head('POST', `${R}/issues`, { 'content-length': Buffer.byteLength(body), expect: '100-continue', connection: 'close' }));
+    const accepted = await rawExchange(world.sim, (write) => {
+      write(rawHead('POST', `${R}/issues`, { 'content-length': Buffer.byteLength(body), expect: '100-continue', connection: 'close' }));
       write(body);
     });
     expect(accepted).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 Created\r\n/);

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { execa } from 'execa';
 import { createGithubClient, type GithubClient, type WriteLimiter } from '../../../src/github/client.js';
 import { type GithubSim, type GithubSimOptions, startGithubSim } from '../../../src/sim/github/index.js';
@@ -140,4 +141,29 @@ export async function call(
     body = text;
   }
   return { status: response.status, headers: response.headers, body, text };
+}
+
+/**
+ * A raw HTTP/1.1 exchange, for what fetch will not send (a malformed request line, a body that
+ * never ends, `Expect: 100-continue`): `send` writes to the connection; resolves with everything
+ * the server sent, once the server has closed its side.
+ */
+export function rawExchange(sim: GithubSim, send: (write: (data: string | Buffer) => void) => void): Promise<string> {
+  const { port } = new URL(sim.url);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(Number(port), '127.0.0.1', () => send((data) => socket.write(data)));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      socket.end();
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+}
+
+/** A request head for `rawExchange`, authenticated, with `headers` added. */
+export function rawHead(method: string, target: string, headers: Record<string, string | number> = {}): string {
+  const lines = Object.entries({ host: '127.0.0.1', authorization: 'token test', 'content-type': 'application/json', ...headers });
+  return `${method} ${target} HTTP/1.1\r\n${lines.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n`;
 }

@@ -5,7 +5,7 @@ import { isSafePath, type TreeEntry } from '../git-store.js';
 import { FILE_REQUEST_BODY_LIMIT } from '../limits.js';
 import type { Route } from '../router.js';
 import { apiRepoUrl, gitCommitShape, gitIdentity, htmlRepoUrl, type Schemas, urlPath } from '../shapes.js';
-import { decodeBase64, personFrom, wrappedBase64 } from './git-data.js';
+import { checkGitText, decodeBase64, personFrom, wrappedBase64 } from './git-data.js';
 
 /**
  * The contents API: read a file or list a directory at a ref, and create, update or delete one
@@ -118,6 +118,7 @@ async function putContents(ctx: RequestContext): Promise<Reply> {
   const path = ctx.params.path ?? '';
   checkPath(path);
   const message = requiredString(body, 'message');
+  checkGitText(message, 'message');
   const content = decodeBase64(requiredString(body, 'content'), 'content');
   const sha = optionalString(body, 'sha');
   const target = await targetBranch(sim, body);
@@ -144,6 +145,7 @@ async function deleteContents(ctx: RequestContext): Promise<Reply> {
   const path = ctx.params.path ?? '';
   checkPath(path);
   const message = requiredString(body, 'message');
+  checkGitText(message, 'message');
   const sha = requiredString(body, 'sha');
   const target = await targetBranch(sim, body);
   const existing = await sim.store.entryAt(target.tip, path);

@@ -1,7 +1,7 @@
 import type { Sim } from '../context.js';
 import { bodyObject, json, optionalString, type Reply, type RequestContext, requiredString } from '../context.js';
 import { invalidRequest, notFound, unprocessable } from '../errors.js';
-import { type EntryType, isFullSha, isSafePath, type TreeEdit, type TreeEntry } from '../git-store.js';
+import { type EntryType, isFullSha, isSafePath, rawFromIso, type TreeEdit, type TreeEntry } from '../git-store.js';
 import { FILE_REQUEST_BODY_LIMIT } from '../limits.js';
 import type { Route } from '../router.js';
 import { apiRepoUrl, gitCommitShape, gitIdentity, nodeId, type Schemas } from '../shapes.js';
@@ -153,6 +153,15 @@ async function getCommit(ctx: RequestContext): Promise<Reply> {
   return json(200, gitCommitShape(ctx.sim, commit));
 }
 
+/** Text git would refuse or cut short in a commit: git stops at a NUL (and refuses one in a message). */
+export function checkGitText(value: string | undefined, field: string): void {
+  if (value?.includes('\0')) throw invalidRequest(`For 'properties/${field}', the text holds a NUL character, which git cannot store.`);
+}
+
+/** git's "crud": what it strips from both ends of a name, refusing a name that is nothing else. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: git counts every byte up to space as crud
+const ONLY_CRUD = /^[\u0000-\u0020.,:;<>"\\']*$/;
+
 /** An `author` or `committer` object from a request body; its `date` defaults to now. */
 export function personFrom(value: unknown, field: string, now: string): { name: string; email: string; date: string } | undefined {
   if (value === undefined) return undefined;
@@ -162,7 +171,12 @@ export function personFrom(value: unknown, field: string, now: string): { name: 
   const name = requiredString(person, 'name');
   const email = requiredString(person, 'email');
   const date = optionalString(person, 'date') ?? now;
+  checkGitText(name, 'name');
+  checkGitText(email, 'email');
+  if (ONLY_CRUD.test(name)) throw invalidRequest(`For 'properties/name', ${JSON.stringify(name)} is not a name git can store.`);
   if (Number.isNaN(Date.parse(date))) throw invalidRequest(`For 'properties/date', ${JSON.stringify(date)} is not a date-time.`);
+  if (rawFromIso(date) === undefined)
+    throw invalidRequest(`For 'properties/date', ${JSON.stringify(date)} is before 1970, which git cannot store.`);
   return { name, email, date };
 }
 
@@ -170,6 +184,7 @@ async function createCommit(ctx: RequestContext): Promise<Reply> {
   const body = bodyObject(ctx);
   const { sim } = ctx;
   const message = requiredString(body, 'message');
+  checkGitText(message, 'message');
   const tree = requiredString(body, 'tree');
   const parents = body.parents ?? [];
   if (!Array.isArray(parents) || parents.some((p) => typeof p !== 'string')) {

@@ -29,6 +29,7 @@ import {
 import { pullShape, pullSimpleShape } from '../pull-shapes.js';
 import type { Route } from '../router.js';
 import { apiRepoUrl, commitShape, repositoryShape, type Schemas, urlPath } from '../shapes.js';
+import { checkGitText } from './git-data.js';
 
 /** The pulls endpoints: HTTP in and out; the git work is in pull-requests.ts. */
 
@@ -282,6 +283,8 @@ async function merge(ctx: RequestContext): Promise<Reply> {
   }
   const title = optionalString(body, 'commit_title');
   const message = optionalString(body, 'commit_message');
+  checkGitText(title, 'commit_title');
+  checkGitText(message, 'commit_message');
   const sha = optionalString(body, 'sha');
   const merged = await mergePull(sim, issue, {
     method: method as MergeMethod,
