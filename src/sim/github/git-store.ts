@@ -264,7 +264,12 @@ export class GitStore {
   }
 
   private async readObjects(shas: readonly string[]): Promise<Map<string, GitObject>> {
-    return this.git.readObjects(shas.filter(isFullSha));
+    const wanted = shas.filter(isFullSha);
+    if (wanted.length === 0) return new Map();
+    // Asked last, an id no repository has: git answers it with a line of its own, so no object's
+    // bytes end the output. Git.call lets execa strip a final "\n" or "\r\n" from the output, which
+    // took the last byte of any object ending in "\r" (a blob `line\r` was served as `line`).
+    return this.git.readObjects([...wanted, ZERO_SHA]);
   }
 
   /** The entries of a tree (one level, or every level with trees included, as GitHub's `recursive=1`). */

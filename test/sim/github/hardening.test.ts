@@ -276,3 +276,22 @@ describe('ref names, by git’s own rules', () => {
     );
   });
 });
+
+describe('bytes as stored', () => {
+  it('serves a file ending in a carriage return whole (its last byte was cut off)', async () => {
+    const data = Buffer.from('count: 3\r\nname: shop\r');
+    const { data: blob } = await world.octokit.git.createBlob({ ...repo, content: data.toString('base64'), encoding: 'base64' });
+    const { data: read } = await world.octokit.git.getBlob({ ...repo, file_sha: blob.sha });
+    expect(read.size).toBe(data.length);
+    expect(Buffer.from(read.content, 'base64')).toEqual(data);
+    await world.octokit.repos.createOrUpdateFileContents({
+      ...repo,
+      path: 'crlf.yml',
+      message: 'Add a CRLF file',
+      content: data.toString('base64'),
+    });
+    expect((await call(world.sim, 'GET', '/raw/example/cluster-config/main/crlf.yml')).text).toBe(data.toString());
+    const { data: file } = await world.octokit.repos.getContent({ ...repo, path: 'crlf.yml' });
+    expect(Buffer.from((file as { content: string }).content, 'base64')).toEqual(data);
+  });
+});
