@@ -277,6 +277,99 @@ describe('ref names, by git’s own rules', () => {
   });
 });
 
+describe('trees and commits of many parts', () => {
+  // Each of these spawned git once per entry, directory or parent, one request holding every other
+  // request back for minutes: they must now finish well inside the test timeout.
+
+  it('creates a tree of 7,000 entries named by sha, and one of 5,000 inline files, each in one request (1 MiB each)', async () => {
+    const { data: blob } = await world.octokit.git.createBlob({ ...repo, content: 'node\n' });
+    const bySha = Array.from({ length: 7_000 }, (_, i) => ({
+      path: `nodes/n${i}.yml`,
+      mode: '100644' as const,
+      type: 'blob' as const,
+      sha: blob.sha,
+    }));
+    const { data: shaTree } = await world.octokit.git.createTree({ ...repo, tree: bySha });
+    expect(await world.git(['ls-tree', '-r', '--name-only', shaTree.sha])).toHaveLength(bySha.map((e) => e.path).join('\n').length);
+
+    const inline = Array.from({ length: 5_000 }, (_, i) => ({
+      path: `pods/p${i}.yml`,
+      mode: '100644' as const,
+      type: 'blob' as const,
+      content: `pod ${i}\n`,
+    }));
+    const { data: inlineTree } = await world.octokit.git.createTree({ ...repo, base_tree: shaTree.sha, tree: inline });
+    expect(await world.git(['show', `${inlineTree.sha}:pods/p4321.yml`])).toBe('pod 4321');
+    expect(await world.git(['rev-parse', `${inlineTree.sha}:nodes`])).toBe(await world.git(['rev-parse', `${shaTree.sha}:nodes`]));
+    await world.git(['fsck', '--strict', '--no-dangling']);
+  });
+
+  it('creates a path 4,096 directories deep (a stack overflow: 500), edits it again over that base, and refuses one deeper', async () => {
+    const deep = (levels: number): string => Array.from({ length: levels }, () => 'd').join('/');
+    const { data: first } = await world.octokit.git.createTree({
+      ...repo,
+      tree: [{ path: `${deep(4095)}/a.txt`, mode: '100644', type: 'blob', content: 'a' }],
+    });
+    expect(await world.git(['ls-tree', '-r', '--name-only', first.sha])).toBe(`${deep(4095)}/a.txt`);
+    const { data: second } = await world.octokit.git.createTree({
+      ...repo,
+      base_tree: first.sha,
+      tree: [{ path: `${deep(4095)}/b.txt`, mode: '100644', type: 'blob', content: 'b' }],
+    });
+    expect(await world.git(['ls-tree', '--name-only', `${second.sha}:${deep(4095)}`])).toBe('a.txt\nb.txt');
+    const tooDeep = await call(world.sim, 'POST', `${R}/git/trees`, {
+      body: { tree: [{ path: `${deep(4096)}/c.txt`, mode: '100644', type: 'blob', content: 'c' }] },
+    });
+    expect(tooDeep).toMatchObject({ status: 422, body: { message: 'tree.path contains a malformed path component' } });
+  });
+
+  it('creates a commit naming its parent 10,000 times (git keeps one)', async () => {
+    const parent = await mainSha(world.octokit);
+    const { data: parentCommit } = await world.octokit.git.getCommit({ ...repo, commit_sha: parent });
+    const { data: commit } = await world.octokit.git.createCommit({
+      ...repo,
+      message: 'Many parents',
+      tree: parentCommit.tree.sha,
+      parents: Array.from({ length: 10_000 }, () => parent),
+    });
+    expect(commit.parents.map((p) => p.sha)).toEqual([parent]);
+  });
+
+  it('orders and names entries exactly as git does, so the tree passes git fsck --strict', async () => {
+    const { data: blob } = await world.octokit.git.createBlob({ ...repo, content: 'x' });
+    const names = ['a', 'a.b', 'a-b', 'a0', 'a/b', 'ab/c', 'é', '東京', 'Z', 'a b', 'a+b/c', '~', 'x/y/z/w'];
+    const { data: tree } = await world.octokit.git.createTree({
+      ...repo,
+      tree: names.map((name) => ({ path: name === 'a' ? 'a/x' : name, mode: '100644' as const, type: 'blob' as const, sha: blob.sha })),
+    });
+    const made = await world.git(['ls-tree', '-r', '--name-only', '-z', tree.sha]);
+    // git's own mktree, from the same entries, makes the same object.
+    const listing = await world.git(['ls-tree', tree.sha]);
+    expect(
+      await execa('git', ['mktree'], { input: `${listing}\n`, env: { ...ISOLATED_GIT_ENV, GIT_DIR: world.bare } }).then((r) => r.stdout),
+    ).toBe(tree.sha);
+    expect(made.split('\0').filter(Boolean).sort()).toEqual(names.map((name) => (name === 'a' ? 'a/x' : name)).sort());
+    await world.git(['fsck', '--strict', '--no-dangling']);
+  });
+
+  it('refuses a tree entry git would refuse on a push (.GIT and its disguises) with 422', async () => {
+    for (const path of ['.GIT/config', 'x/.Git/hooks/post-checkout', 'GIT~1/config']) {
+      const response = await call(world.sim, 'POST', `${R}/git/trees`, {
+        body: { tree: [{ path, mode: '100644', type: 'blob', content: 'x' }] },
+      });
+      expect(response).toMatchObject({ status: 422, body: { message: expect.stringContaining('git refuses this tree: ') } });
+    }
+    // With more than 100 new trees they are written as a pack, checked the same way.
+    const { data: blob } = await world.octokit.git.createBlob({ ...repo, content: 'x' });
+    const many = Array.from({ length: 150 }, (_, i) => ({ path: `d${i}/f${i}`, mode: '100644', type: 'blob', sha: blob.sha }));
+    const packed = await call(world.sim, 'POST', `${R}/git/trees`, {
+      body: { tree: [...many, { path: 'd7/.GIT/config', mode: '100644', type: 'blob', sha: blob.sha }] },
+    });
+    expect(packed).toMatchObject({ status: 422, body: { message: expect.stringContaining("hasDotgit: contains '.git'") } });
+    expect((await call(world.sim, 'POST', `${R}/git/trees`, { body: { tree: many } })).status).toBe(201);
+  });
+});
+
 describe('bytes as stored', () => {
   it('serves a file ending in a carriage return whole (its last byte was cut off)', async () => {
     const data = Buffer.from('count: 3\r\nname: shop\r');

@@ -5,7 +5,7 @@ import { isSafePath, type TreeEntry } from '../git-store.js';
 import { FILE_REQUEST_BODY_LIMIT } from '../limits.js';
 import type { Route } from '../router.js';
 import { apiRepoUrl, gitCommitShape, gitIdentity, htmlRepoUrl, type Schemas, urlPath } from '../shapes.js';
-import { checkGitText, decodeBase64, personFrom, wrappedBase64 } from './git-data.js';
+import { checkGitText, decodeBase64, personFrom, wrappedBase64, writeTree } from './git-data.js';
 
 /**
  * The contents API: read a file or list a directory at a ref, and create, update or delete one
@@ -131,7 +131,7 @@ async function putContents(ctx: RequestContext): Promise<Reply> {
     if (sha !== existing.sha) throw conflict(`${path} does not match ${sha}`);
   }
   const blob = await sim.store.writeBlob(content);
-  const tree = await sim.store.writeTree(tipTree, [{ path, mode: existing?.mode ?? '100644', type: 'blob', sha: blob }]);
+  const tree = await writeTree(sim, tipTree, [{ path, mode: existing?.mode ?? '100644', type: 'blob', sha: blob }]);
   const commit = await commitChange(ctx, body, target, tree, message);
   const entry = await sim.store.entryAt(commit.sha, path);
   if (!entry) throw new Error(`${path} is missing from the commit just written`);
@@ -152,7 +152,7 @@ async function deleteContents(ctx: RequestContext): Promise<Reply> {
   if (existing?.type !== 'blob') throw notFound();
   if (sha !== existing.sha) throw conflict(`${path} does not match ${sha}`);
   const tipTree = (await sim.store.readCommit(target.tip))?.tree;
-  const tree = await sim.store.writeTree(tipTree, [{ path, mode: existing.mode, type: 'blob', sha: null }]);
+  const tree = await writeTree(sim, tipTree, [{ path, mode: existing.mode, type: 'blob', sha: null }]);
   const commit = await commitChange(ctx, body, target, tree, message);
   const result: Schemas['file-commit'] = { content: null, commit };
   return json(200, result);
