@@ -71,23 +71,11 @@ function longerThan(text: string | null | undefined, max: number): boolean {
  * "body is too long (maximum is 65536 characters)"}`, for `POST /pulls` too.
  */
 export function checkIssueText(fields: { title?: string | undefined; body?: string | null | undefined }): void {
-  const errors: ValidationErrorEntry[] = [];
-  if (longerThan(fields.title, MAX_TITLE_CHARACTERS)) {
-    errors.push({
-      resource: 'Issue',
-      code: 'custom',
-      field: 'title',
-      message: `title is too long (maximum is ${MAX_TITLE_CHARACTERS} characters)`,
-    });
-  }
-  if (longerThan(fields.body, MAX_BODY_CHARACTERS)) {
-    errors.push({
-      resource: 'Issue',
-      code: 'custom',
-      field: 'body',
-      message: `body is too long (maximum is ${MAX_BODY_CHARACTERS} characters)`,
-    });
-  }
+  const tooLong = (field: 'title' | 'body', max: number): ValidationErrorEntry[] =>
+    longerThan(fields[field], max)
+      ? [{ resource: 'Issue', code: 'custom', field, message: `${field} is too long (maximum is ${max} characters)` }]
+      : [];
+  const errors = [...tooLong('title', MAX_TITLE_CHARACTERS), ...tooLong('body', MAX_BODY_CHARACTERS)];
   if (errors.length > 0) throw validationFailed(...errors);
 }
 

@@ -1,27 +1,17 @@
 import { execa } from 'execa';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isValidRefName } from '../../../src/sim/github/git-store.js';
 import { headerValue } from '../../../src/sim/github/server.js';
 import { ISOLATED_GIT_ENV } from '../../support/git.js';
-import { call, commitConfig, createBranch, mainSha, OWNER, REPO, rawExchange, rawHead, startWorld, type World } from './support.js';
+import { call, commitConfig, createBranch, mainSha, OWNER, REPO, rawExchange, rawHead, worldWithoutServerErrors } from './support.js';
 
 // Hostile but small input: each case once made the simulator answer 500 (or wait for minutes)
 // where GitHub answers 2xx or 4xx. Every 500 the server answers is collected, and there must be none.
 
 const repo = { owner: OWNER, repo: REPO };
 const R = '/repos/example/cluster-config';
-let world: World;
-const serverErrors: unknown[] = [];
-
-beforeAll(async () => {
-  world = await startWorld({ onError: (error) => serverErrors.push(error) });
-});
-
-afterAll(async () => {
-  await world?.close();
-  expect(serverErrors).toEqual([]);
-});
+const world = worldWithoutServerErrors();
 
 describe('user text in response headers', () => {
   it('creates a branch with a non-ASCII name: 201 with a percent-encoded Location that reads the ref back', async () => {

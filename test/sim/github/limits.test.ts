@@ -1,25 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { STATE_FILE } from '../../../src/sim/github/index.js';
-import { call, commitConfig, createBranch, mainSha, OWNER, REPO, rawExchange, rawHead, startWorld, type World } from './support.js';
+import { call, commitConfig, createBranch, mainSha, OWNER, REPO, rawExchange, rawHead, worldWithoutServerErrors } from './support.js';
 
 // GitHub's limits on what one request may carry: field lengths (422, in GitHub's own words) and
 // request body sizes (413, refused before the body is read).
 
 const repo = { owner: OWNER, repo: REPO };
 const R = '/repos/example/cluster-config';
-let world: World;
-const serverErrors: unknown[] = [];
-
-beforeAll(async () => {
-  world = await startWorld({ onError: (error) => serverErrors.push(error) });
-});
-
-afterAll(async () => {
-  await world?.close();
-  expect(serverErrors).toEqual([]);
-});
+const world = worldWithoutServerErrors();
 
 /** A branch one commit ahead of main, for a pull request. */
 async function branch(name: string, count: number): Promise<void> {

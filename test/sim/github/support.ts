@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { execa } from 'execa';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createGithubClient, type GithubClient, type WriteLimiter } from '../../../src/github/client.js';
 import { type GithubSim, type GithubSimOptions, startGithubSim } from '../../../src/sim/github/index.js';
 import { clusterConfig } from '../../support/config-text.js';
@@ -91,6 +92,24 @@ export async function startWorld(options: Partial<GithubSimOptions> = {}): Promi
     git: (args) => gitIn(bare, args),
     close: () => sim.close(),
   };
+}
+
+/**
+ * One world for a whole test file, started before its tests and closed after them, whose server
+ * must never answer 500: every error behind one fails the file. The object is filled in when the
+ * world has started.
+ */
+export function worldWithoutServerErrors(options: Partial<GithubSimOptions> = {}): World {
+  const world = {} as World;
+  const serverErrors: unknown[] = [];
+  beforeAll(async () => {
+    Object.assign(world, await startWorld({ ...options, onError: (error) => serverErrors.push(error) }));
+  });
+  afterAll(async () => {
+    await world.close?.();
+    expect(serverErrors).toEqual([]);
+  });
+  return world;
 }
 
 /** Commits a new version of `aws.yml` through the git data API (blob → tree → commit), as the watcher does. */
