@@ -9,9 +9,10 @@ import { ApiError, type ValidationErrorEntry, validationFailed } from './errors.
  * soon as a chunked body passes the limit; the connection is then closed):
  * - creating a blob and creating or updating a file (contents API): FILE_REQUEST_BODY_LIMIT, room
  *   for GitHub's largest file, 100 MiB, sent base64-encoded;
- * - everything else: REQUEST_BODY_LIMIT, 1 MiB, four times the largest text an endpoint takes (a
- *   65,536-character body, written as JSON `\u` escapes at worst). Create large files as blobs
- *   first and name them in a tree by sha, as the watcher does, rather than inline in a tree.
+ * - everything else: REQUEST_BODY_LIMIT, 1 MiB: room for the largest text an endpoint takes, a
+ *   65,536-character body, even sent entirely as JSON `\u` escapes (12 bytes a character at worst:
+ *   786,432 bytes). A create-tree request of 1 MiB names about 10,000 entries by sha: create large
+ *   files as blobs first and name them in the tree, as the watcher does, rather than inline.
  *
  * Fields (422 Validation Failed, in GitHub's words):
  * - issue and pull request titles: 256 characters; bodies: 65,536 characters;
@@ -20,8 +21,8 @@ import { ApiError, type ValidationErrorEntry, validationFailed } from './errors.
  * Characters are Unicode code points, as GitHub (Ruby) counts them: an emoji is one.
  *
  * Structure: JSON nested at most 100 deep (the default `max_nesting` of Ruby's JSON parser; deeper
- * is 400 Problems parsing JSON), and tree paths at most 4,096 directories deep (git's own
- * `core.maxTreeDepth` default).
+ * is 400 Problems parsing JSON), and tree paths of at most 4,096 parts (git's own
+ * `core.maxTreeDepth` default; longer is 422).
  */
 
 const MiB = 1024 * 1024;
