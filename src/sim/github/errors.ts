@@ -8,7 +8,7 @@
 /** One entry of a 422 `errors` array, in GitHub's own shapes. */
 export type ValidationErrorEntry =
   | { resource: string; code: 'missing_field' | 'invalid' | 'already_exists' | 'missing'; field: string; value?: unknown }
-  | { resource: string; code: 'custom'; field?: string; message: string };
+  | { resource: string; code: 'custom' | 'unprocessable'; field?: string; message: string };
 
 export interface ErrorBody {
   message: string;

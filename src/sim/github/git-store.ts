@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
 import { Git, type GitObject, type GitObjectType } from '../../git/git.js';
+import { MAX_TREE_DEPTH } from './limits.js';
 
 /**
  * The repository store: every object and ref the simulator serves lives in a real bare git
@@ -82,7 +85,7 @@ export function isFullSha(value: string): boolean {
  * so that a name from a URL can never become an option or a revision expression for git.
  */
 export function isValidRefName(ref: string): boolean {
-  if (!ref.startsWith('refs/') || ref.split('/').length < 3) return false;
+  if (!ref.startsWith('refs/') || ref.split('/').length < 3 || !ref.isWellFormed()) return false;
   if (ref.endsWith('/') || ref.endsWith('.') || ref.endsWith('.lock')) return false;
   if (ref.includes('..') || ref.includes('//') || ref.includes('@{') || ref === '@') return false;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what git forbids in ref names
@@ -95,9 +98,10 @@ export function isValidRefName(ref: string): boolean {
  * itself refuses those) and no control characters (a NUL would end a `mktree -z` record early).
  */
 export function isSafePath(path: string): boolean {
-  if (path === '') return false;
+  if (path === '' || !path.isWellFormed()) return false;
   for (const char of path) if ((char.codePointAt(0) ?? 0) < 0x20) return false;
-  return path.split('/').every((part) => part !== '' && part !== '.' && part !== '..' && part !== '.git');
+  const parts = path.split('/');
+  return parts.length <= MAX_TREE_DEPTH && parts.every((part) => part !== '' && part !== '.' && part !== '..' && part !== '.git');
 }
 
 /** `1700000000 +0100` (git's raw date) → `2023-11-14T22:13:20Z` (GitHub's). */
@@ -105,13 +109,17 @@ function isoFromRaw(epoch: string): string {
   return new Date(Number(epoch) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** An ISO 8601 date → git's raw `<epoch> <offset>`, keeping the offset the client gave. */
+/**
+ * An ISO 8601 date → git's raw `@<epoch> <offset>`, keeping the offset the client gave; undefined
+ * when git cannot store it. The `@` matters: without it git reads a bare number as a raw date only
+ * between 1973 and 2099, and refuses 1970-01-01 or 2100. Before 1970 git refuses either way.
+ */
 export function rawFromIso(iso: string): string | undefined {
   const millis = Date.parse(iso);
-  if (Number.isNaN(millis)) return undefined;
+  if (Number.isNaN(millis) || millis < 0) return undefined;
   const offset = /([+-])(\d{2}):?(\d{2})$/.exec(iso);
   const tz = offset ? `${offset[1]}${offset[2]}${offset[3]}` : '+0000';
-  return `${Math.floor(millis / 1000)} ${tz}`;
+  return `@${Math.floor(millis / 1000)} ${tz}`;
 }
 
 function parsePerson(value: string): GitPerson {
@@ -154,10 +162,103 @@ function parseCommit(sha: string, raw: string): CommitObject {
   return commit;
 }
 
-interface EditNode {
-  /** undefined: no edit at this name; null: remove it. */
-  entry?: { mode: string; type: EntryType; sha: string } | null;
-  children: Map<string, EditNode>;
+interface Entry {
+  mode: string;
+  type: EntryType;
+  sha: string;
+}
+
+/** A directory a tree edit passes through. Names are keys: UTF-8 bytes read as Latin-1, as git stores them. */
+interface DirNode {
+  /** What an edit put at this very name (null: removed); undefined when edits only pass through. */
+  entry?: Entry | null;
+  children: Map<string, DirNode>;
+  /** The tree this directory starts from, when there is one. */
+  source?: string;
+  /** Its entries, read from `source`, then edited. */
+  entries?: Map<string, Entry>;
+}
+
+/** A name as a key of DirNode and of a tree read from git: its UTF-8 bytes as Latin-1. */
+function nameKey(name: string): string {
+  return Buffer.from(name, 'utf8').toString('latin1');
+}
+
+function typeOfMode(mode: string): EntryType {
+  return mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob';
+}
+
+/** A raw tree object's entries (`<mode> SP <name> NUL <20-byte id>`, repeated). */
+function parseTree(data: Buffer): Map<string, Entry> {
+  const entries = new Map<string, Entry>();
+  for (let at = 0; at < data.length; ) {
+    const space = data.indexOf(0x20, at);
+    const nul = data.indexOf(0, space);
+    if (space < 0 || nul < 0) break;
+    const mode = data.toString('latin1', at, space);
+    entries.set(data.toString('latin1', space + 1, nul), { mode, type: typeOfMode(mode), sha: data.toString('hex', nul + 1, nul + 21) });
+    at = nul + 21;
+  }
+  return entries;
+}
+
+/**
+ * A tree object as git writes it: entries sorted by name bytes, a directory compared as if its
+ * name ended in `/`; modes without leading zeros (`40000`).
+ */
+function treeObject(entries: ReadonlyMap<string, Entry>): Buffer {
+  const sortKey = ([name, entry]: [string, Entry]): string => (entry.type === 'tree' ? `${name}/` : name);
+  const sorted = [...entries].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1));
+  return Buffer.concat(
+    sorted.flatMap(([name, entry]) => [Buffer.from(`${entry.mode.replace(/^0+/, '')} ${name}\0`, 'latin1'), Buffer.from(entry.sha, 'hex')]),
+  );
+}
+
+const PACK_TYPES = { commit: 1, tree: 2, blob: 3, tag: 4 } as const;
+
+/** git's `transfer.unpackLimit` default: more objects than this are kept as a pack. */
+const UNPACK_LIMIT = 100;
+
+/** git's id of an object: the SHA-1 of `<type> <size>\0<bytes>`. */
+function objectId(type: ObjectType, data: Buffer): string {
+  return createHash('sha1').update(`${type} ${data.length}\0`).update(data).digest('hex');
+}
+
+/** A version 2 pack of whole objects (no deltas), as `git unpack-objects` reads one. */
+function packOf(objects: readonly NewObject[]): Buffer {
+  const header = Buffer.alloc(12);
+  header.write('PACK', 0, 'latin1');
+  header.writeUInt32BE(2, 4);
+  header.writeUInt32BE(objects.length, 8);
+  const parts = [header];
+  for (const { type, data } of objects) {
+    // Type and size: 4 bits of size in the first byte, 7 in each following one.
+    const head: number[] = [];
+    let size = Math.floor(data.length / 16);
+    let byte = (PACK_TYPES[type] << 4) | (data.length & 0x0f);
+    while (size > 0) {
+      head.push(byte | 0x80);
+      byte = size & 0x7f;
+      size = Math.floor(size / 128);
+    }
+    head.push(byte);
+    parts.push(Buffer.from(head), deflateSync(data));
+  }
+  const body = Buffer.concat(parts);
+  return Buffer.concat([body, createHash('sha1').update(body).digest()]);
+}
+
+export interface NewObject {
+  type: 'blob' | 'tree';
+  data: Buffer;
+}
+
+/** git refused objects as its fsck would refuse them on a push (a tree entry named `.GIT`, say). */
+export class RejectedObjectError extends Error {
+  constructor(gitMessage: string) {
+    super(gitMessage);
+    this.name = 'RejectedObjectError';
+  }
 }
 
 export class GitStore {
@@ -219,9 +320,21 @@ export class GitStore {
 
   /** The type of an object, or undefined when the repository does not have it. */
   async objectType(sha: string): Promise<ObjectType | undefined> {
-    if (!isFullSha(sha)) return undefined;
-    const result = await this.git.call(['cat-file', '-t', sha]);
-    return result.exitCode === 0 ? (result.stdout.toString().trim() as ObjectType) : undefined;
+    return (await this.objectTypes([sha])).get(sha);
+  }
+
+  /** The types of many objects with one `cat-file --batch-check`; ids the repository lacks are left out. */
+  async objectTypes(shas: Iterable<string>): Promise<Map<string, ObjectType>> {
+    const wanted = [...new Set(shas)].filter(isFullSha);
+    const types = new Map<string, ObjectType>();
+    if (wanted.length === 0) return types;
+    const out = await this.git.run(['cat-file', '--batch-check'], `${wanted.join('\n')}\n`);
+    for (const line of out.split('\n')) {
+      // `<id> <type> <size>`, or `<id> missing`.
+      const [sha, type] = line.split(' ');
+      if (sha && isFullSha(sha) && type && type !== 'missing') types.set(sha, type as ObjectType);
+    }
+    return types;
   }
 
   /** Full object id of a commit-ish given by a client (a sha or a branch/tag name), or undefined. */
@@ -260,7 +373,12 @@ export class GitStore {
   }
 
   private async readObjects(shas: readonly string[]): Promise<Map<string, GitObject>> {
-    return this.git.readObjects(shas.filter(isFullSha));
+    const wanted = shas.filter(isFullSha);
+    if (wanted.length === 0) return new Map();
+    // Asked last, an id no repository has: git answers it with a line of its own, so no object's
+    // bytes end the output. Git.call lets execa strip a final "\n" or "\r\n" from the output, which
+    // took the last byte of any object ending in "\r" (a blob `line\r` was served as `line`).
+    return this.git.readObjects([...wanted, EMPTY_TREE]);
   }
 
   /** The entries of a tree (one level, or every level with trees included, as GitHub's `recursive=1`). */
@@ -282,6 +400,8 @@ export class GitStore {
 
   /** The entry at `path` in a commit's tree, or undefined when there is nothing there. */
   async entryAt(commit: string, path: string): Promise<TreeEntry | undefined> {
+    // No tree can hold a NUL in a name (and no process can take one as an argument).
+    if (path.includes('\0')) return undefined;
     if (path === '') {
       const tree = await this.resolveTreeish(commit);
       return tree ? { path: '', mode: '040000', type: 'tree', sha: tree } : undefined;
@@ -306,19 +426,42 @@ export class GitStore {
   }
 
   /**
-   * Builds a new tree from `base` (or from nothing) and a list of edits, bottom-up with `mktree`
-   * (which also checks that every referenced object exists). Intermediate directories are created
-   * as needed; a directory left empty disappears, as git cannot keep it.
+   * Writes many objects with one git process, as a push would bring them, and answers their ids:
+   * up to 100 as loose objects (`unpack-objects`), more kept as a pack (`index-pack`), git's own
+   * `transfer.unpackLimit` rule. Either way `--strict`: git checks each object as its fsck does on
+   * a push (a tree's order, modes and names, and that every object a tree names exists) and writes
+   * none if one fails: RejectedObjectError, with git's reason.
+   */
+  async writeObjects(objects: readonly NewObject[]): Promise<string[]> {
+    if (objects.length === 0) return [];
+    const ids = objects.map(({ type, data }) => objectId(type, data));
+    // Each object once: two equal subtrees are one object, and git refuses a pack that holds it twice.
+    const distinct = new Map(objects.map((object, at) => [ids[at] ?? '', object]));
+    const args = distinct.size > UNPACK_LIMIT ? ['index-pack', '--stdin', '--strict'] : ['unpack-objects', '-q', '--strict'];
+    const result = await this.git.call(args, { input: packOf([...distinct.values()]) });
+    if (result.exitCode !== 0) {
+      const reason = /^error: (.*)$/m.exec(result.stderr)?.[1] ?? result.stderr.trim();
+      throw new RejectedObjectError(`git refuses this tree: ${reason}`);
+    }
+    return ids;
+  }
+
+  /**
+   * Builds a new tree from `base` (or from nothing) and a list of edits. Intermediate directories
+   * are created as needed; a directory left empty disappears, as git cannot keep it. However many
+   * entries and directories, it costs three git processes: the trees the edits start from are read
+   * with two, the new trees are built here and written with one (see writeObjects).
    */
   async writeTree(base: string | undefined, edits: readonly TreeEdit[]): Promise<string> {
-    const root: EditNode = { children: new Map() };
+    const root: DirNode = { children: new Map(), ...(base ? { source: base } : {}) };
     for (const edit of edits) {
       let node = root;
       for (const part of edit.path.split('/')) {
-        let child = node.children.get(part);
+        const key = nameKey(part);
+        let child = node.children.get(key);
         if (!child) {
           child = { children: new Map() };
-          node.children.set(part, child);
+          node.children.set(key, child);
         }
         node = child;
       }
@@ -326,26 +469,73 @@ export class GitStore {
       // An explicit entry replaces what earlier edits built below it.
       node.children.clear();
     }
-    return this.applyEdits(base, root);
-  }
-
-  private async applyEdits(base: string | undefined, node: EditNode): Promise<string> {
-    const entries = new Map<string, { mode: string; type: EntryType; sha: string }>();
-    if (base) for (const entry of await this.readTree(base)) entries.set(entry.path, entry);
-    for (const [name, child] of node.children) {
-      if (child.entry === null) entries.delete(name);
-      else if (child.entry) entries.set(name, child.entry);
-      if (child.children.size > 0) {
-        const current = entries.get(name);
-        const sub = await this.applyEdits(current?.type === 'tree' ? current.sha : undefined, child);
-        if (sub === EMPTY_TREE) entries.delete(name);
-        else entries.set(name, { mode: '040000', type: 'tree', sha: sub });
+    // Top down: each directory's entries as they are now. Every tree the edits can start from is
+    // read first, with two git processes however deep the edits go.
+    const sources = new Set<string>(base ? [base] : []);
+    for (const stack = [root]; stack.length > 0; ) {
+      const node = stack.pop() as DirNode;
+      if (node.entry?.type === 'tree' && node.children.size > 0) sources.add(node.entry.sha);
+      for (const child of node.children.values()) stack.push(child);
+    }
+    const trees = await this.readTreesUnder([...sources]);
+    const levels: DirNode[][] = [];
+    for (let level = [root]; level.length > 0; ) {
+      levels.push(level);
+      const next: DirNode[] = [];
+      for (const node of level) {
+        node.entries = new Map(node.source ? trees.get(node.source) : undefined);
+        for (const [name, child] of node.children) {
+          if (child.children.size === 0) continue;
+          // A directory edits pass through starts from what the edit or the base has there.
+          const start = child.entry === undefined ? node.entries.get(name) : child.entry;
+          if (start?.type === 'tree') child.source = start.sha;
+          next.push(child);
+        }
+      }
+      level = next;
+    }
+    // Bottom up: apply the edits, and build each tree from its finished subtrees.
+    const built = new Map<DirNode, string | undefined>();
+    const objects: NewObject[] = [];
+    for (const level of levels.reverse()) {
+      for (const node of level) {
+        const entries = node.entries ?? new Map<string, Entry>();
+        for (const [name, child] of node.children) {
+          if (child.entry === null) entries.delete(name);
+          else if (child.entry) entries.set(name, child.entry);
+          if (child.children.size === 0) continue;
+          const sub = built.get(child);
+          if (sub === undefined) entries.delete(name);
+          else entries.set(name, { mode: '40000', type: 'tree', sha: sub });
+        }
+        if (entries.size === 0 && node !== root) {
+          built.set(node, undefined);
+          continue;
+        }
+        const data = treeObject(entries);
+        objects.push({ type: 'tree', data });
+        built.set(node, objectId('tree', data));
       }
     }
-    const input = [...entries].map(([name, entry]) => `${entry.mode} ${entry.type} ${entry.sha}\t${name}\0`).join('');
-    const result = await this.git.call(['mktree', '-z'], { input });
-    if (result.exitCode !== 0) throw new Error(`git mktree: ${result.stderr.trim()}`);
-    return result.stdout.toString().trim();
+    await this.writeObjects(objects);
+    return built.get(root) ?? EMPTY_TREE;
+  }
+
+  /**
+   * Every tree reachable from `roots`, parsed, by id: one `rev-list` names them, one `cat-file`
+   * reads them. As many as the repository has at most, and never a git process per directory.
+   */
+  private async readTreesUnder(roots: readonly string[]): Promise<Map<string, Map<string, Entry>>> {
+    const trees = new Map<string, Map<string, Entry>>();
+    if (roots.length === 0) return trees;
+    const listed = await this.git.run(
+      ['rev-list', '--objects', '--filter=blob:none', '--no-object-names', '--stdin'],
+      `${roots.join('\n')}\n`,
+    );
+    for (const [sha, object] of await this.readObjects(listed.split('\n'))) {
+      if (object.type === 'tree') trees.set(sha, parseTree(object.data));
+    }
+    return trees;
   }
 
   /** Writes a commit object; dates are ISO 8601 and keep the offset given. */

@@ -174,6 +174,8 @@ export async function mergePull(sim: Sim, issue: PullIssue, request: MergeReques
   if (request.sha !== undefined && request.sha !== pull.headSha)
     throw conflict('Head branch was modified. Review and try the merge again.');
   const base = pull.baseSha;
+  // The default messages quote the title, which may hold what git refuses in a commit message.
+  const prTitle = issue.title.replaceAll('\0', '');
   const now = sim.state.now();
   const merger = { ...gitIdentity(sim, request.by), date: now };
   const committer = { name: WEB_FLOW.name, email: WEB_FLOW.email, date: now };
@@ -185,7 +187,7 @@ export async function mergePull(sim: Sim, issue: PullIssue, request: MergeReques
     if (!merged.clean) throw methodNotAllowed('Pull Request is not mergeable');
     if (request.method === 'merge') {
       const title = request.title ?? `Merge pull request #${issue.number} from ${sim.owner}/${pull.head}`;
-      const message = request.message ?? issue.title;
+      const message = request.message ?? prTitle;
       sha = await sim.store.writeCommit({
         tree: merged.tree,
         parents: [base, pull.headSha],
@@ -197,7 +199,7 @@ export async function mergePull(sim: Sim, issue: PullIssue, request: MergeReques
       const commits = await sim.store.readCommits(await pullCommits(sim, pull));
       const messages = [...commits.values()].map((commit) => commit.message);
       const only = messages.length === 1 ? subjectAndBody(messages[0] ?? '') : undefined;
-      const title = request.title ?? `${only ? only.subject : issue.title} (#${issue.number})`;
+      const title = request.title ?? `${only ? only.subject : prTitle} (#${issue.number})`;
       const message = request.message ?? (only ? only.body : messages.map((m) => `* ${m}`).join('\n\n'));
       sha = await sim.store.writeCommit({
         tree: merged.tree,

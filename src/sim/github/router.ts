@@ -12,6 +12,8 @@ export interface Route {
   docs: string;
   /** Served without authentication and without spending rate limit (`GET /rate_limit`). */
   free?: boolean;
+  /** The largest request body taken (default REQUEST_BODY_LIMIT, see limits.ts). */
+  maxBodyBytes?: number;
   handle(ctx: RequestContext): Promise<Reply>;
 }
 

@@ -19,6 +19,15 @@ export function nodeId(type: string, id: number | string): string {
   return Buffer.from(`${String(type.length).padStart(2, '0')}:${type}${id}`).toString('base64');
 }
 
+/**
+ * A path of names (a ref such as `refs/heads/scale/東京`, a file path) as URL path segments: each
+ * name percent-encoded as UTF-8, the slashes kept. A name may hold anything git allows (`#`, `?`,
+ * `%`, non-ASCII), and the URL must still lead back to it (the router decodes each segment).
+ */
+export function urlPath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
 export function apiRepoUrl(sim: Sim): string {
   return `${sim.baseUrl}/repos/${sim.owner}/${sim.repo}`;
 }
@@ -241,7 +250,7 @@ export function gitRefShape(sim: Sim, ref: RefEntry): Schemas['git-ref'] {
   return {
     ref: ref.ref,
     node_id: nodeId('Ref', `${sim.repositoryId}:${ref.ref}`),
-    url: `${api}/git/${ref.ref}`,
+    url: `${api}/git/${urlPath(ref.ref)}`,
     object: { type: ref.type, sha: ref.sha, url: `${api}/git/${OBJECT_PATH[ref.type]}/${ref.sha}` },
   };
 }

@@ -1,4 +1,6 @@
+import { connect } from 'node:net';
 import { execa } from 'execa';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createGithubClient, type GithubClient, type WriteLimiter } from '../../../src/github/client.js';
 import { type GithubSim, type GithubSimOptions, startGithubSim } from '../../../src/sim/github/index.js';
 import { clusterConfig } from '../../support/config-text.js';
@@ -92,6 +94,24 @@ export async function startWorld(options: Partial<GithubSimOptions> = {}): Promi
   };
 }
 
+/**
+ * One world for a whole test file, started before its tests and closed after them, whose server
+ * must never answer 500: every error behind one fails the file. The object is filled in when the
+ * world has started.
+ */
+export function worldWithoutServerErrors(options: Partial<GithubSimOptions> = {}): World {
+  const world = {} as World;
+  const serverErrors: unknown[] = [];
+  beforeAll(async () => {
+    Object.assign(world, await startWorld({ ...options, onError: (error) => serverErrors.push(error) }));
+  });
+  afterAll(async () => {
+    await world.close?.();
+    expect(serverErrors).toEqual([]);
+  });
+  return world;
+}
+
 /** Commits a new version of `aws.yml` through the git data API (blob → tree → commit), as the watcher does. */
 export async function commitConfig(octokit: Client, parent: string, count: number, message: string): Promise<string> {
   const { data: parentCommit } = await octokit.git.getCommit({ owner: OWNER, repo: REPO, commit_sha: parent });
@@ -140,4 +160,29 @@ export async function call(
     body = text;
   }
   return { status: response.status, headers: response.headers, body, text };
+}
+
+/**
+ * A raw HTTP/1.1 exchange, for what fetch will not send (a malformed request line, a body that
+ * never ends, `Expect: 100-continue`): `send` writes to the connection; resolves with everything
+ * the server sent, once the server has closed its side.
+ */
+export function rawExchange(sim: GithubSim, send: (write: (data: string | Buffer) => void) => void): Promise<string> {
+  const { port } = new URL(sim.url);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(Number(port), '127.0.0.1', () => send((data) => socket.write(data)));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      socket.end();
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+}
+
+/** A request head for `rawExchange`, authenticated, with `headers` added. */
+export function rawHead(method: string, target: string, headers: Record<string, string | number> = {}): string {
+  const lines = Object.entries({ host: '127.0.0.1', authorization: 'token test', 'content-type': 'application/json', ...headers });
+  return `${method} ${target} HTTP/1.1\r\n${lines.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n`;
 }

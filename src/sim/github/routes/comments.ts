@@ -1,5 +1,6 @@
 import { bodyObject, json, noContent, pathNumber, type Reply, type RequestContext, requiredString } from '../context.js';
 import { notFound } from '../errors.js';
+import { checkCommentBody } from '../limits.js';
 import { paginate } from '../pagination.js';
 import type { Route } from '../router.js';
 import { commentShape } from '../shapes.js';
@@ -44,6 +45,7 @@ async function create(ctx: RequestContext): Promise<Reply> {
   const { sim } = ctx;
   const issue = await issueFromPath(ctx);
   const body = requiredString(bodyObject(ctx), 'body');
+  checkCommentBody(body);
   const now = sim.state.now();
   const comment: StoredComment = { id: sim.state.nextId(), issue: issue.number, body, author: sim.login, createdAt: now, updatedAt: now };
   sim.state.addComment(comment);
@@ -65,7 +67,9 @@ async function get(ctx: RequestContext): Promise<Reply> {
 
 async function update(ctx: RequestContext): Promise<Reply> {
   const comment = commentFromPath(ctx);
-  comment.body = requiredString(bodyObject(ctx), 'body');
+  const body = requiredString(bodyObject(ctx), 'body');
+  checkCommentBody(body);
+  comment.body = body;
   comment.updatedAt = ctx.sim.state.now();
   return json(200, commentShape(ctx.sim, comment));
 }

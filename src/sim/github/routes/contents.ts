@@ -2,9 +2,10 @@ import type { Sim } from '../context.js';
 import { bodyObject, json, optionalString, type Reply, type RequestContext, requiredString } from '../context.js';
 import { conflict, invalidRequest, missingField, notFound } from '../errors.js';
 import { isSafePath, type TreeEntry } from '../git-store.js';
+import { FILE_REQUEST_BODY_LIMIT } from '../limits.js';
 import type { Route } from '../router.js';
-import { apiRepoUrl, gitCommitShape, gitIdentity, htmlRepoUrl, type Schemas } from '../shapes.js';
-import { decodeBase64, personFrom, wrappedBase64 } from './git-data.js';
+import { apiRepoUrl, gitCommitShape, gitIdentity, htmlRepoUrl, type Schemas, urlPath } from '../shapes.js';
+import { checkGitText, decodeBase64, personFrom, wrappedBase64, writeTree } from './git-data.js';
 
 /**
  * The contents API: read a file or list a directory at a ref, and create, update or delete one
@@ -23,9 +24,10 @@ function contentType(entry: TreeEntry): ContentItem['type'] {
 function itemShape(sim: Sim, entry: TreeEntry, ref: string): ContentItem {
   const api = apiRepoUrl(sim);
   const type = contentType(entry);
-  const self = `${api}/contents/${entry.path}?ref=${encodeURIComponent(ref)}`;
+  const path = urlPath(entry.path);
+  const self = `${api}/contents/${path}?ref=${encodeURIComponent(ref)}`;
   const git = type === 'dir' ? `${api}/git/trees/${entry.sha}` : type === 'submodule' ? null : `${api}/git/blobs/${entry.sha}`;
-  const html = type === 'submodule' ? null : `${htmlRepoUrl(sim)}/${type === 'dir' ? 'tree' : 'blob'}/${ref}/${entry.path}`;
+  const html = type === 'submodule' ? null : `${htmlRepoUrl(sim)}/${type === 'dir' ? 'tree' : 'blob'}/${urlPath(ref)}/${path}`;
   return {
     type,
     size: entry.size ?? 0,
@@ -35,7 +37,7 @@ function itemShape(sim: Sim, entry: TreeEntry, ref: string): ContentItem {
     url: self,
     git_url: git,
     html_url: html,
-    download_url: type === 'file' || type === 'symlink' ? `${sim.baseUrl}/raw/${sim.owner}/${sim.repo}/${ref}/${entry.path}` : null,
+    download_url: type === 'file' || type === 'symlink' ? `${sim.baseUrl}/raw/${sim.owner}/${sim.repo}/${urlPath(ref)}/${path}` : null,
     _links: { self, git, html },
   };
 }
@@ -116,6 +118,7 @@ async function putContents(ctx: RequestContext): Promise<Reply> {
   const path = ctx.params.path ?? '';
   checkPath(path);
   const message = requiredString(body, 'message');
+  checkGitText(message, 'message');
   const content = decodeBase64(requiredString(body, 'content'), 'content');
   const sha = optionalString(body, 'sha');
   const target = await targetBranch(sim, body);
@@ -128,7 +131,7 @@ async function putContents(ctx: RequestContext): Promise<Reply> {
     if (sha !== existing.sha) throw conflict(`${path} does not match ${sha}`);
   }
   const blob = await sim.store.writeBlob(content);
-  const tree = await sim.store.writeTree(tipTree, [{ path, mode: existing?.mode ?? '100644', type: 'blob', sha: blob }]);
+  const tree = await writeTree(sim, tipTree, [{ path, mode: existing?.mode ?? '100644', type: 'blob', sha: blob }]);
   const commit = await commitChange(ctx, body, target, tree, message);
   const entry = await sim.store.entryAt(commit.sha, path);
   if (!entry) throw new Error(`${path} is missing from the commit just written`);
@@ -142,13 +145,14 @@ async function deleteContents(ctx: RequestContext): Promise<Reply> {
   const path = ctx.params.path ?? '';
   checkPath(path);
   const message = requiredString(body, 'message');
+  checkGitText(message, 'message');
   const sha = requiredString(body, 'sha');
   const target = await targetBranch(sim, body);
   const existing = await sim.store.entryAt(target.tip, path);
   if (existing?.type !== 'blob') throw notFound();
   if (sha !== existing.sha) throw conflict(`${path} does not match ${sha}`);
   const tipTree = (await sim.store.readCommit(target.tip))?.tree;
-  const tree = await sim.store.writeTree(tipTree, [{ path, mode: existing.mode, type: 'blob', sha: null }]);
+  const tree = await writeTree(sim, tipTree, [{ path, mode: existing.mode, type: 'blob', sha: null }]);
   const commit = await commitChange(ctx, body, target, tree, message);
   const result: Schemas['file-commit'] = { content: null, commit };
   return json(200, result);
@@ -177,6 +181,7 @@ export const contentsRoutes: Route[] = [
     method: 'PUT',
     path: '/repos/{owner}/{repo}/contents/{path+}',
     docs: 'repos/contents#create-or-update-file-contents',
+    maxBodyBytes: FILE_REQUEST_BODY_LIMIT,
     handle: putContents,
   },
   { method: 'DELETE', path: '/repos/{owner}/{repo}/contents/{path+}', docs: 'repos/contents#delete-a-file', handle: deleteContents },

@@ -1,7 +1,8 @@
 import type { Sim } from '../context.js';
 import { bodyObject, json, optionalString, type Reply, type RequestContext, requiredString } from '../context.js';
 import { invalidRequest, notFound, unprocessable } from '../errors.js';
-import { type EntryType, isFullSha, isSafePath, type TreeEdit, type TreeEntry } from '../git-store.js';
+import { type EntryType, isFullSha, isSafePath, RejectedObjectError, rawFromIso, type TreeEdit, type TreeEntry } from '../git-store.js';
+import { FILE_REQUEST_BODY_LIMIT } from '../limits.js';
 import type { Route } from '../router.js';
 import { apiRepoUrl, gitCommitShape, gitIdentity, nodeId, type Schemas } from '../shapes.js';
 
@@ -94,8 +95,8 @@ const MODE_TYPES: Record<string, EntryType> = {
   '160000': 'commit',
 };
 
-/** One `tree[]` entry of a create-tree body, checked as GitHub checks it, blobs for `content` written. */
-async function treeEdit(sim: Sim, value: unknown, index: number): Promise<TreeEdit> {
+/** One `tree[]` entry of a create-tree body, checked as GitHub checks its form; `content` is still to be written. */
+function treeEntry(value: unknown, index: number): TreeEdit & { content?: string } {
   if (typeof value !== 'object' || value === null) throw invalidRequest(`For 'items', ${JSON.stringify(value)} is not an object.`);
   const entry = value as Record<string, unknown>;
   const path = requiredString(entry, 'path');
@@ -114,19 +115,30 @@ async function treeEdit(sim: Sim, value: unknown, index: number): Promise<TreeEd
   if (hasSha && hasContent) throw unprocessable('Must supply either tree.sha or tree.content. Request had both.');
   if (hasContent) {
     if (type !== 'blob') throw unprocessable(`tree.content can only be used with a blob mode, not ${rawMode}`);
-    const content = requiredString(entry, 'content');
-    return { path, mode, type, sha: await sim.store.writeBlob(Buffer.from(content, 'utf8')) };
+    return { path, mode, type, sha: null, content: requiredString(entry, 'content') };
   }
   if (!hasSha) throw unprocessable('Must supply either tree.sha or tree.content.');
   // `sha: null` deletes the path from base_tree.
   if (entry.sha === null) return { path, mode, type, sha: null };
   const sha = requiredString(entry, 'sha');
-  // Submodule commits live in another repository; everything else must exist here, with its type.
-  if (type !== 'commit' && (await sim.store.objectType(sha)) !== type) throw unprocessable(`tree.sha ${sha} is not a valid ${type}`);
   if (type === 'commit' && !isFullSha(sha)) throw unprocessable(`tree.sha ${sha} is not a valid commit`);
   return { path, mode, type, sha };
 }
 
+/** Writes a tree; one that git refuses as its fsck would (an entry named `.GIT`, say) is 422. */
+export async function writeTree(sim: Sim, base: string | undefined, edits: readonly TreeEdit[]): Promise<string> {
+  try {
+    return await sim.store.writeTree(base, edits);
+  } catch (error) {
+    if (error instanceof RejectedObjectError) throw unprocessable(error.message);
+    throw error;
+  }
+}
+
+/**
+ * Every entry is checked before anything is written; the objects entries name are looked up, and
+ * the blobs for `content` written, all at once (once per entry, 7,000 entries took minutes).
+ */
 async function createTree(ctx: RequestContext): Promise<Reply> {
   const body = bodyObject(ctx);
   const { store } = ctx.sim;
@@ -138,9 +150,17 @@ async function createTree(ctx: RequestContext): Promise<Reply> {
     base = isFullSha(baseTree) ? await store.resolveTreeish(baseTree) : undefined;
     if (!base) throw unprocessable('base_tree is not a valid tree oid');
   }
-  const edits: TreeEdit[] = [];
-  for (const [index, entry] of body.tree.entries()) edits.push(await treeEdit(ctx.sim, entry, index));
-  const sha = await store.writeTree(base, edits);
+  const entries = body.tree.map(treeEntry);
+  // Submodule commits live in another repository; everything else must exist here, with its type.
+  const named = entries.filter((entry) => entry.sha !== null && entry.type !== 'commit');
+  const types = await store.objectTypes(named.map((entry) => entry.sha ?? ''));
+  for (const { sha, type } of named) if (types.get(sha ?? '') !== type) throw unprocessable(`tree.sha ${sha} is not a valid ${type}`);
+  const inline = entries.filter((entry) => entry.content !== undefined);
+  const blobs = await store.writeObjects(inline.map((entry) => ({ type: 'blob', data: Buffer.from(entry.content ?? '', 'utf8') })));
+  inline.forEach((entry, at) => {
+    entry.sha = blobs[at] ?? null;
+  });
+  const sha = await writeTree(ctx.sim, base, entries);
   const shape = treeShape(ctx.sim, sha, await store.readTree(sha));
   return json(201, shape, { location: shape.url ?? '' });
 }
@@ -152,6 +172,15 @@ async function getCommit(ctx: RequestContext): Promise<Reply> {
   return json(200, gitCommitShape(ctx.sim, commit));
 }
 
+/** Text git would refuse or cut short in a commit: git stops at a NUL (and refuses one in a message). */
+export function checkGitText(value: string | undefined, field: string): void {
+  if (value?.includes('\0')) throw invalidRequest(`For 'properties/${field}', the text holds a NUL character, which git cannot store.`);
+}
+
+/** git's "crud": what it strips from both ends of a name, refusing a name that is nothing else. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: git counts every byte up to space as crud
+const ONLY_CRUD = /^[\u0000-\u0020.,:;<>"\\']*$/;
+
 /** An `author` or `committer` object from a request body; its `date` defaults to now. */
 export function personFrom(value: unknown, field: string, now: string): { name: string; email: string; date: string } | undefined {
   if (value === undefined) return undefined;
@@ -161,7 +190,12 @@ export function personFrom(value: unknown, field: string, now: string): { name: 
   const name = requiredString(person, 'name');
   const email = requiredString(person, 'email');
   const date = optionalString(person, 'date') ?? now;
+  checkGitText(name, 'name');
+  checkGitText(email, 'email');
+  if (ONLY_CRUD.test(name)) throw invalidRequest(`For 'properties/name', ${JSON.stringify(name)} is not a name git can store.`);
   if (Number.isNaN(Date.parse(date))) throw invalidRequest(`For 'properties/date', ${JSON.stringify(date)} is not a date-time.`);
+  if (rawFromIso(date) === undefined)
+    throw invalidRequest(`For 'properties/date', ${JSON.stringify(date)} is before 1970, which git cannot store.`);
   return { name, email, date };
 }
 
@@ -169,14 +203,16 @@ async function createCommit(ctx: RequestContext): Promise<Reply> {
   const body = bodyObject(ctx);
   const { sim } = ctx;
   const message = requiredString(body, 'message');
+  checkGitText(message, 'message');
   const tree = requiredString(body, 'tree');
   const parents = body.parents ?? [];
   if (!Array.isArray(parents) || parents.some((p) => typeof p !== 'string')) {
     throw invalidRequest(`For 'properties/parents', ${JSON.stringify(parents)} is not an array of strings.`);
   }
-  if ((await sim.store.objectType(tree)) !== 'tree') throw unprocessable('Tree SHA does not exist');
+  const types = await sim.store.objectTypes([tree, ...(parents as string[])]);
+  if (types.get(tree) !== 'tree') throw unprocessable('Tree SHA does not exist');
   for (const parent of parents as string[]) {
-    if ((await sim.store.objectType(parent)) !== 'commit') throw unprocessable('Parent SHA does not exist or is not a commit object');
+    if (types.get(parent) !== 'commit') throw unprocessable('Parent SHA does not exist or is not a commit object');
   }
   const now = sim.state.now();
   // GitHub: the author defaults to the authenticated user, the committer to the author.
@@ -191,7 +227,13 @@ async function createCommit(ctx: RequestContext): Promise<Reply> {
 
 export const gitDataRoutes: Route[] = [
   { method: 'GET', path: '/repos/{owner}/{repo}/git/blobs/{sha}', docs: 'git/blobs#get-a-blob', handle: getBlob },
-  { method: 'POST', path: '/repos/{owner}/{repo}/git/blobs', docs: 'git/blobs#create-a-blob', handle: createBlob },
+  {
+    method: 'POST',
+    path: '/repos/{owner}/{repo}/git/blobs',
+    docs: 'git/blobs#create-a-blob',
+    maxBodyBytes: FILE_REQUEST_BODY_LIMIT,
+    handle: createBlob,
+  },
   { method: 'GET', path: '/repos/{owner}/{repo}/git/trees/{sha+}', docs: 'git/trees#get-a-tree', handle: getTree },
   { method: 'POST', path: '/repos/{owner}/{repo}/git/trees', docs: 'git/trees#create-a-tree', handle: createTree },
   { method: 'GET', path: '/repos/{owner}/{repo}/git/commits/{sha}', docs: 'git/commits#get-a-commit-object', handle: getCommit },

@@ -1,6 +1,7 @@
 import type { Sim } from '../context.js';
 import { bodyObject, json, nullableString, optionalString, type Reply, type RequestContext, requiredString } from '../context.js';
 import { invalidRequest } from '../errors.js';
+import { checkIssueText } from '../limits.js';
 import { paginate } from '../pagination.js';
 import { closeIssue, isPull, refreshPulls } from '../pull-requests.js';
 import type { Route } from '../router.js';
@@ -44,13 +45,15 @@ async function createIssue(ctx: RequestContext): Promise<Reply> {
   const { sim } = ctx;
   const body = bodyObject(ctx);
   const title = requiredString(body, 'title');
+  const text = nullableString(body, 'body') ?? null;
+  checkIssueText({ title, body: text });
   const labels = body.labels === undefined ? [] : labelNames(body.labels);
   const now = sim.state.now();
   const issue: StoredIssue = {
     number: sim.state.nextNumber(),
     id: sim.state.nextId(),
     title,
-    body: nullableString(body, 'body') ?? null,
+    body: text,
     state: 'open',
     stateReason: null,
     author: sim.login,
@@ -87,6 +90,7 @@ async function updateIssue(ctx: RequestContext): Promise<Reply> {
   const body = bodyObject(ctx);
   const title = optionalString(body, 'title');
   const text = nullableString(body, 'body');
+  checkIssueText({ title, body: text });
   applyState(sim, issue, optionalString(body, 'state'), nullableString(body, 'state_reason'));
   if (title !== undefined) issue.title = title;
   if (text !== undefined) issue.body = text;

@@ -9,7 +9,8 @@ import {
   type RequestContext,
   requiredString,
 } from '../context.js';
-import { invalidRequest, notFound, validationFailed } from '../errors.js';
+import { ApiError, invalidRequest, notFound, validationFailed } from '../errors.js';
+import { MAX_LABELS_PER_ISSUE } from '../limits.js';
 import { paginate } from '../pagination.js';
 import type { Route } from '../router.js';
 import { issueLabels, labelShape } from '../shapes.js';
@@ -45,19 +46,27 @@ function labelsInBody(ctx: RequestContext): string[] {
   return labelNames(body.labels);
 }
 
-/** The stored names for `names`, creating the labels that do not exist yet; duplicates dropped. */
+/**
+ * The stored names for `names`, creating the labels that do not exist yet; duplicates (in any
+ * case) dropped. More than 100 is refused before anything is created, in GitHub's words.
+ */
 export function ensureLabels(sim: Sim, names: readonly string[]): string[] {
-  const result: string[] = [];
+  const wanted = new Map<string, string>();
   for (const name of names) {
     if (name.trim() === '') throw validationFailed({ resource: 'Label', code: 'invalid', field: 'name' });
+    if (!wanted.has(name.toLowerCase())) wanted.set(name.toLowerCase(), name);
+  }
+  if (wanted.size > MAX_LABELS_PER_ISSUE) {
+    throw new ApiError(422, `Validation Failed. Issues cannot have more than ${MAX_LABELS_PER_ISSUE} labels`, []);
+  }
+  return [...wanted.values()].map((name) => {
     let label = sim.state.label(name);
     if (!label) {
       label = { id: sim.state.nextId(), name, color: DEFAULT_COLOR, description: null };
       sim.state.addLabel(label);
     }
-    if (!result.some((known) => known.toLowerCase() === label.name.toLowerCase())) result.push(label.name);
-  }
-  return result;
+    return label.name;
+  });
 }
 
 async function listIssueLabels(ctx: RequestContext): Promise<Reply> {

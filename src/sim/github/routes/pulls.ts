@@ -11,6 +11,7 @@ import {
   type RequestContext,
 } from '../context.js';
 import { invalidRequest, notFound, validationFailed } from '../errors.js';
+import { checkIssueText } from '../limits.js';
 import { paginate } from '../pagination.js';
 import {
   closeIssue,
@@ -27,7 +28,8 @@ import {
 } from '../pull-requests.js';
 import { pullShape, pullSimpleShape } from '../pull-shapes.js';
 import type { Route } from '../router.js';
-import { apiRepoUrl, commitShape, repositoryShape, type Schemas } from '../shapes.js';
+import { apiRepoUrl, commitShape, repositoryShape, type Schemas, urlPath } from '../shapes.js';
+import { checkGitText } from './git-data.js';
 
 /** The pulls endpoints: HTTP in and out; the git work is in pull-requests.ts. */
 
@@ -110,6 +112,7 @@ async function createPull(ctx: RequestContext): Promise<Reply> {
   if (missing.length > 0 || title === undefined || headParam === undefined || baseParam === undefined) {
     throw validationFailed(...missing.map((field) => ({ resource: 'PullRequest', code: 'missing_field' as const, field })));
   }
+  checkIssueText({ title, body: text });
   const head = parseHead(sim, headParam);
   const headSha = head === undefined ? undefined : await sim.store.branchSha(head);
   const baseSha = await sim.store.branchSha(baseParam);
@@ -172,6 +175,7 @@ async function updatePull(ctx: RequestContext): Promise<Reply> {
   const state = optionalString(body, 'state');
   const base = optionalString(body, 'base');
   const maintainerCanModify = optionalBoolean(body, 'maintainer_can_modify');
+  checkIssueText({ title, body: text });
   if (state !== undefined && state !== 'open' && state !== 'closed') {
     throw invalidRequest(`For 'properties/state', ${JSON.stringify(state)} is not one of ["open", "closed"].`);
   }
@@ -239,9 +243,9 @@ async function listFiles(ctx: RequestContext): Promise<Reply> {
     additions: file.additions,
     deletions: file.deletions,
     changes: file.additions + file.deletions,
-    blob_url: `${sim.baseUrl}/${sim.owner}/${sim.repo}/blob/${issue.pull.headSha}/${file.filename}`,
-    raw_url: `${sim.baseUrl}/raw/${sim.owner}/${sim.repo}/${issue.pull.headSha}/${file.filename}`,
-    contents_url: `${api}/contents/${file.filename}?ref=${issue.pull.headSha}`,
+    blob_url: `${sim.baseUrl}/${sim.owner}/${sim.repo}/blob/${issue.pull.headSha}/${urlPath(file.filename)}`,
+    raw_url: `${sim.baseUrl}/raw/${sim.owner}/${sim.repo}/${issue.pull.headSha}/${urlPath(file.filename)}`,
+    contents_url: `${api}/contents/${urlPath(file.filename)}?ref=${issue.pull.headSha}`,
     ...(file.patch !== undefined ? { patch: file.patch } : {}),
     ...(file.previousFilename !== undefined ? { previous_filename: file.previousFilename } : {}),
   }));
@@ -279,6 +283,8 @@ async function merge(ctx: RequestContext): Promise<Reply> {
   }
   const title = optionalString(body, 'commit_title');
   const message = optionalString(body, 'commit_message');
+  checkGitText(title, 'commit_title');
+  checkGitText(message, 'commit_message');
   const sha = optionalString(body, 'sha');
   const merged = await mergePull(sim, issue, {
     method: method as MergeMethod,

@@ -2,7 +2,7 @@ import { json, type RequestContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { paginate } from '../pagination.js';
 import type { Route } from '../router.js';
-import { apiRepoUrl, commitShape, fullRepositoryShape, htmlRepoUrl, privateUserShape, type Schemas } from '../shapes.js';
+import { apiRepoUrl, commitShape, fullRepositoryShape, htmlRepoUrl, privateUserShape, type Schemas, urlPath } from '../shapes.js';
 
 /** The repository itself, its branches, the authenticated user and the rate-limit status. */
 
@@ -21,7 +21,7 @@ async function getBranch(ctx: RequestContext): Promise<ReturnType<typeof json>> 
   const branch: Schemas['branch-with-protection'] = {
     name,
     commit: commitShape(sim, commit),
-    _links: { self, html: `${htmlRepoUrl(sim)}/tree/${name}` },
+    _links: { self, html: `${htmlRepoUrl(sim)}/tree/${urlPath(name)}` },
     protected: false,
     protection: { enabled: false, required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] } },
     protection_url: `${self}/protection`,
