@@ -26,33 +26,68 @@ export interface Strategy {
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
-function validateName(name: string, label: boolean): Cause[] {
-  if (!name) return [required('metadata.name', 'name or generateName is required')];
-  if (label) {
-    if (name.length > 63 || !DNS1123_LABEL.test(name)) {
-      return [
-        invalidValue(
-          'metadata.name',
-          name,
-          "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
-        ),
-      ];
-    }
-    return [];
+/**
+ * What a kind's names must be (apimachinery's name validators): a DNS-1123 subdomain (most kinds),
+ * a DNS-1123 label (namespaces), a DNS-1035 label (services), or only a path segment (events).
+ */
+export type NameRule = 'subdomain' | 'label' | 'dns1035' | 'segment';
+
+const NAME_FORMATS: Record<Exclude<NameRule, 'segment'>, { pattern: RegExp; max: number; message: string }> = {
+  subdomain: {
+    pattern: DNS1123_SUBDOMAIN,
+    max: 253,
+    message:
+      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+  },
+  label: {
+    pattern: DNS1123_LABEL,
+    max: 63,
+    message:
+      "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+  },
+  dns1035: {
+    pattern: DNS1035_LABEL,
+    max: 63,
+    message:
+      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+  },
+};
+
+/**
+ * `path.IsValidPathSegmentName`: every name is a segment of the object's URL, so it may not be
+ * `.` or `..` nor contain `/` or `%`. With `prefix` (a generateName) only the characters count.
+ */
+export function pathSegmentProblems(name: string, prefix = false): string[] {
+  if (!prefix && (name === '.' || name === '..')) return [`may not be '${name}'`];
+  return ['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
+}
+
+/** The problems of a name (or, with `prefix`, of a generateName) under a rule, each as the API server words it. */
+function nameProblems(name: string, rule: NameRule, prefix: boolean): string[] {
+  if (rule === 'segment') return pathSegmentProblems(name, prefix);
+  const format = NAME_FORMATS[rule];
+  // A generateName is checked as a name it could start: a trailing '-' is masked (apimachinery's maskTrailingDash).
+  const value = prefix && name.length > 1 && name.endsWith('-') ? `${name.slice(0, -2)}a` : name;
+  const problems: string[] = [];
+  if (value.length > format.max) problems.push(`must be no more than ${format.max} characters`);
+  if (!format.pattern.test(value)) problems.push(format.message);
+  // Every DNS name is also a valid path segment; checked all the same, as ValidateObjectMeta does after the kind's rule.
+  return problems.length > 0 ? problems : pathSegmentProblems(name, prefix);
+}
+
+function validateName(meta: KubeObject['metadata'], rule: NameRule): Cause[] {
+  const causes: Cause[] = [];
+  if (meta.generateName) {
+    for (const problem of nameProblems(meta.generateName, rule, true))
+      causes.push(invalidValue('metadata.generateName', meta.generateName, problem));
   }
-  if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    return [
-      invalidValue(
-        'metadata.name',
-        name,
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-      ),
-    ];
-  }
-  return [];
+  if (!meta.name) return [...causes, required('metadata.name', 'name or generateName is required')];
+  for (const problem of nameProblems(meta.name, rule, false)) causes.push(invalidValue('metadata.name', meta.name, problem));
+  return causes;
 }
 
 function validateLabels(labels: unknown, field: string): Cause[] {
@@ -82,8 +117,8 @@ function validateLabels(labels: unknown, field: string): Cause[] {
   return causes;
 }
 
-function validateMeta(object: KubeObject, nameIsLabel = false): Cause[] {
-  return [...validateName(object.metadata.name, nameIsLabel), ...validateLabels(object.metadata.labels, 'metadata.labels')];
+function validateMeta(object: KubeObject, rule: NameRule = 'subdomain'): Cause[] {
+  return [...validateName(object.metadata, rule), ...validateLabels(object.metadata.labels, 'metadata.labels')];
 }
 
 function validateContainers(containers: unknown, field: string): Cause[] {
@@ -190,7 +225,7 @@ const namespaceStrategy: Strategy = {
     object.metadata.labels = { ...(object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': object.metadata.name };
   },
   validate(object) {
-    return validateMeta(object, true);
+    return validateMeta(object, 'label');
   },
 };
 
@@ -199,7 +234,8 @@ const eventStrategy: Strategy = {
   generation: false,
   prepareForCreate() {},
   validate(object) {
-    return validateMeta(object);
+    // Event names are free-form apart from being a path segment (the recorder's `<object>.<hex time>`, but any will do).
+    return validateMeta(object, 'segment');
   },
 };
 
@@ -358,7 +394,7 @@ const serviceStrategy: Strategy = {
     object.status = { loadBalancer: {} };
   },
   validate(object) {
-    const causes = validateMeta(object, true);
+    const causes = validateMeta(object, 'dns1035');
     const spec = (object.spec ?? {}) as { type?: string; ports?: unknown };
     if (!['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'].includes(String(spec.type))) {
       causes.push({
