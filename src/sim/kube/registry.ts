@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { SimClock } from './clock.js';
 import { apiVersionOf, R, RESOURCES, type ResourceInfo, storeKey } from './resources.js';
 import { type FieldRequirement, type LabelMatcher, labelQueryMatcher, parseFieldSelector } from './selectors.js';
+import { checkShape } from './shapes.js';
 import {
   alreadyExists,
   badRequest,
@@ -361,9 +362,10 @@ export class Registry {
       throw badRequest(`the kind in the data (${String(input.kind)}) does not match the expected kind (${info.kind}) for ${info.resource}`);
     }
     const object = clone(input) as KubeObject;
+    // Wrong JSON types are the decoder's 400, before any code reads the fields.
+    checkShape(info.kind, object, apiVersion);
     object.apiVersion = apiVersion;
     object.kind = info.kind;
-    if (object.metadata !== undefined && !isRecord(object.metadata)) throw badRequest('metadata must be a JSON object');
     object.metadata = { ...(object.metadata ?? {}) } as KubeObject['metadata'];
     object.metadata.name ??= '';
     // Reorder so apiVersion and kind come first, as the API server writes objects.

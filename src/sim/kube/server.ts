@@ -7,16 +7,17 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import YAML from 'yaml';
 import { formatLabelSelector } from '../../kube/label-selector.js';
+import { readBody } from './body.js';
 import type { SimCluster } from './cluster.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { evict } from './eviction.js';
 import { negotiate, type Output } from './negotiation.js';
 import type { OpenApiDocs } from './openapi.js';
 import { applyPatch } from './patch.js';
-import { decodeProtobuf, isProtobuf } from './protobuf.js';
 import { compileFilter, type DeleteOptions, matchesFilter } from './registry.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
 import { findRoute, type KubeRoute, type ResourceTarget, resolveTarget, splitRequestTarget, type Target } from './routing.js';
+import { checkShape } from './shapes.js';
 import {
   badRequest,
   internalError,
@@ -33,9 +34,6 @@ import {
 import { toTable } from './table.js';
 import { clone, isRecord, type KubeObject } from './types.js';
 import { serveWatch } from './watch.js';
-
-/** The API server refuses bodies over 3 MiB. */
-const MAX_BODY = 3 * 1024 * 1024;
 
 export interface KubeServerOptions {
   cluster: SimCluster;
@@ -87,25 +85,6 @@ function stripTypeMeta(object: KubeObject): Record<string, unknown> {
   return rest;
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new KubeError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY}`);
-    chunks.push(chunk as Buffer);
-  }
-  const type = (req.headers['content-type'] ?? '').toLowerCase();
-  if (isProtobuf(type)) return chunks.length === 0 ? undefined : decodeProtobuf(Buffer.concat(chunks));
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return undefined;
-  try {
-    return type.includes('yaml') ? YAML.parse(text) : JSON.parse(text);
-  } catch (error) {
-    throw badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`);
-  }
-}
-
 function queryInt(query: URLSearchParams, name: string): number | undefined {
   const value = query.get(name);
   if (value === null || value === '') return undefined;
@@ -122,7 +101,8 @@ function isDryRun(query: URLSearchParams): boolean {
 
 function deleteOptions(query: URLSearchParams, body: unknown): DeleteOptions {
   const options: DeleteOptions = {};
-  const from = isRecord(body) ? body : {};
+  const from = isRecord(body) ? clone(body) : {};
+  checkShape('DeleteOptions', from, 'meta/v1');
   const grace = typeof from.gracePeriodSeconds === 'number' ? from.gracePeriodSeconds : queryInt(query, 'gracePeriodSeconds');
   if (grace !== undefined) options.gracePeriodSeconds = grace;
   const policy = (from.propagationPolicy as string | undefined) ?? query.get('propagationPolicy') ?? undefined;
@@ -208,8 +188,9 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
   };
 
   const writeScale = (info: ResourceInfo, namespace: string | undefined, name: string, scale: unknown, dryRun: boolean): Reply => {
-    if (!isRecord(scale) || !isRecord(scale.spec))
-      throw badRequest('the body must be an autoscaling/v1 Scale, e.g. {"spec":{"replicas":3}}');
+    if (!isRecord(scale)) throw badRequest('the body must be an autoscaling/v1 Scale, e.g. {"spec":{"replicas":3}}');
+    checkShape('Scale', clone(scale), 'autoscaling/v1');
+    if (!isRecord(scale.spec)) throw badRequest('the body must be an autoscaling/v1 Scale, e.g. {"spec":{"replicas":3}}');
     const replicas = scale.spec.replicas;
     if (!Number.isInteger(replicas) || (replicas as number) < 0) {
       throw invalid('autoscaling', 'Scale', name, [invalidValue('spec.replicas', replicas, 'must be greater than or equal to 0')]);

@@ -132,21 +132,26 @@ function validateContainers(containers: unknown, field: string): Cause[] {
       causes.push({ field: `${at}.name`, reason: 'FieldValueDuplicate', message: `Duplicate value: ${JSON.stringify(c.name)}` });
     else names.add(c.name);
     if (!c?.image) causes.push(required(`${at}.image`));
-    for (const kind of ['requests', 'limits'] as const) {
-      for (const [resource, value] of Object.entries(c?.resources?.[kind] ?? {})) {
-        const parsed = parseQuantity(String(value));
-        if (parsed === undefined || parsed.negative) {
-          causes.push(
-            invalidValue(
-              `${at}.resources.${kind}[${resource}]`,
-              value,
-              "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
-            ),
-          );
-        }
-      }
-    }
+    for (const kind of ['requests', 'limits'] as const) causes.push(...validateQuantities(c?.resources?.[kind], `${at}.resources.${kind}`));
   });
+  return causes;
+}
+
+/** Every value of a resource list is a quantity of 0 or more (the field shown as `resources.requests[cpu]`). */
+function validateQuantities(list: Record<string, unknown> | undefined, field: string): Cause[] {
+  const causes: Cause[] = [];
+  for (const [resource, value] of Object.entries(list ?? {})) {
+    const parsed = parseQuantity(String(value));
+    if (parsed === undefined || parsed.negative) {
+      causes.push(
+        invalidValue(
+          `${field}[${resource}]`,
+          value,
+          "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        ),
+      );
+    }
+  }
   return causes;
 }
 
@@ -198,7 +203,12 @@ const nodeStrategy: Strategy = {
     object.status ??= {};
   },
   validate(object) {
-    const causes = validateMeta(object);
+    const status = (object.status ?? {}) as { capacity?: Record<string, unknown>; allocatable?: Record<string, unknown> };
+    const causes = [
+      ...validateMeta(object),
+      ...validateQuantities(status.capacity, 'status.capacity'),
+      ...validateQuantities(status.allocatable, 'status.allocatable'),
+    ];
     const taints = (object.spec as { taints?: unknown } | undefined)?.taints;
     if (Array.isArray(taints)) {
       taints.forEach((taint, i) => {
@@ -239,6 +249,42 @@ const eventStrategy: Strategy = {
   },
 };
 
+/** `ValidateLabelSelector`: label-shaped keys and values, and an operator with the values it needs (the matchers rely on it). */
+function validateSelector(selector: LabelSelector | undefined, field: string): Cause[] {
+  if (!selector) return [];
+  const causes = validateLabels(selector.matchLabels, `${field}.matchLabels`);
+  (selector.matchExpressions ?? []).forEach((expression, i) => {
+    const at = `${field}.matchExpressions[${i}]`;
+    if (!QUALIFIED_NAME.test(expression.key ?? ''))
+      causes.push(
+        invalidValue(
+          `${at}.key`,
+          expression.key ?? '',
+          "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        ),
+      );
+    const values = expression.values ?? [];
+    switch (expression.operator) {
+      case 'In':
+      case 'NotIn':
+        if (values.length === 0) causes.push(required(`${at}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+        break;
+      case 'Exists':
+      case 'DoesNotExist':
+        if (values.length > 0)
+          causes.push({
+            field: `${at}.values`,
+            reason: 'FieldValueForbidden',
+            message: "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+          });
+        break;
+      default:
+        causes.push(invalidValue(`${at}.operator`, expression.operator, 'not a valid selector operator'));
+    }
+  });
+  return causes;
+}
+
 function validateTemplate(spec: { selector?: LabelSelector; template?: PodTemplateSpec } | undefined, requireSelector: boolean): Cause[] {
   const causes: Cause[] = [];
   if (!spec?.selector) {
@@ -246,9 +292,11 @@ function validateTemplate(spec: { selector?: LabelSelector; template?: PodTempla
   } else if (Object.keys(spec.selector.matchLabels ?? {}).length === 0 && (spec.selector.matchExpressions ?? []).length === 0) {
     causes.push(invalidValue('spec.selector', spec.selector, 'empty selector is invalid for deployment'));
   }
+  const selectorCauses = validateSelector(spec?.selector, 'spec.selector');
+  causes.push(...selectorCauses);
   const labels = spec?.template?.metadata?.labels;
   causes.push(...validateLabels(labels, 'spec.template.metadata.labels'));
-  if (spec?.selector && !labelSelectorMatcher(spec.selector)(labels)) {
+  if (spec?.selector && selectorCauses.length === 0 && !labelSelectorMatcher(spec.selector)(labels)) {
     causes.push(invalidValue('spec.template.metadata.labels', labels ?? {}, '`selector` does not match template `labels`'));
   }
   causes.push(...validateContainers(spec?.template?.spec?.containers, 'spec.template.spec.containers'));
@@ -339,8 +387,8 @@ const pdbStrategy: Strategy = {
     object.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
   },
   validate(object) {
-    const causes = validateMeta(object);
-    const spec = object.spec as { minAvailable?: unknown; maxUnavailable?: unknown };
+    const spec = object.spec as { minAvailable?: unknown; maxUnavailable?: unknown; selector?: LabelSelector };
+    const causes = [...validateMeta(object), ...validateSelector(spec.selector, 'spec.selector')];
     if (spec.minAvailable !== undefined && spec.maxUnavailable !== undefined) {
       causes.push(invalidValue('spec', spec, 'minAvailable and maxUnavailable cannot be both set'));
     }

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KubeSim, startKubeSim } from '../../../src/sim/kube/index.js';
 import { rawRequest } from './support.js';
@@ -121,5 +122,48 @@ describe('names that are not valid for their kind are refused on create (422 nam
     });
     expect(created.status).toBe(201);
     expect((await send('GET', '/api/v1/namespaces/default/events/web.Abc:1')).body.metadata?.name).toBe('web.Abc:1');
+  });
+});
+
+describe('the HTTP front', () => {
+  it('answers an exception in a handler with a 500 Status and keeps serving', async () => {
+    const original = sim.cluster.nodeMetrics;
+    sim.cluster.nodeMetrics = () => {
+      throw new Error('a bug in the metrics model');
+    };
+    try {
+      const res = await send('GET', '/apis/metrics.k8s.io/v1beta1/nodes');
+      expect(res.status).toBe(500);
+      expect(res.body).toMatchObject({
+        kind: 'Status',
+        reason: 'InternalError',
+        message: 'Internal error occurred: a bug in the metrics model',
+      });
+    } finally {
+      sim.cluster.nodeMetrics = original;
+    }
+    expect((await send('GET', '/apis/metrics.k8s.io/v1beta1/nodes')).status).toBe(200);
+  });
+
+  it('keeps a watch open for a timeoutSeconds longer than a timer can hold (it used to end at once)', async () => {
+    const { hostname, port } = new URL(sim.url);
+    const ended = await new Promise<boolean>((resolve, reject) => {
+      const req = request({ host: hostname, port, path: '/api/v1/namespaces?watch=1&timeoutSeconds=100000000000' }, (res) => {
+        let first = true;
+        res.on('data', () => {
+          if (!first) return;
+          first = false;
+          // Past the 1 ms an overflowing timer fires after, and many event-loop turns later.
+          setTimeout(() => {
+            resolve(res.readableEnded);
+            req.destroy();
+          }, 200);
+        });
+        res.on('end', () => resolve(true));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(ended).toBe(false);
   });
 });
