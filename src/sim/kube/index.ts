@@ -18,6 +18,7 @@ export { nodeResources, VM_SIZES, vmSize } from '../../kube/vm-sizes.js';
 export { SimClock } from './clock.js';
 export { type DeploymentInput, type NodeOptions, type PdbInput, SimCluster, type SimClusterOptions } from './cluster.js';
 export { parseScenario, type Scenario, scenarioSchema } from './scenario.js';
+export { MAX_REPLICAS } from './strategies.js';
 export { type Topology, topologyFromConfig } from './topology.js';
 
 export interface KubeSimOptions {

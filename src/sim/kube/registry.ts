@@ -54,6 +54,9 @@ export interface ListResult {
 /** Random name suffixes use the API server's alphabet: no vowels (no words), no look-alikes. */
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
+/** A generateName is cut to this many characters before the 5 random ones are added. */
+const MAX_GENERATED_PREFIX = 58;
+
 export function randomSuffix(length = 5): string {
   let out = '';
   for (let i = 0; i < length; i++) out += NAME_ALPHABET[Math.floor(Math.random() * NAME_ALPHABET.length)];
@@ -160,9 +163,10 @@ export class Registry {
     if (info.namespaced) this.requireLiveNamespace(info, meta.namespace as string, meta.name || meta.generateName || '');
     const strategy = strategyFor(info);
     if (!meta.name && meta.generateName) {
-      // Retry on the (unlikely) collision, as the API server's name generator effectively does.
+      // The prefix is cut to 58 characters so the name fits 63 (names.SimpleNameGenerator); a collision is retried.
+      const prefix = meta.generateName.slice(0, MAX_GENERATED_PREFIX);
       for (let i = 0; i < 8; i++) {
-        meta.name = `${meta.generateName}${randomSuffix()}`;
+        meta.name = `${prefix}${randomSuffix()}`;
         if (!this.store.get(storeKey(info), meta.namespace, meta.name)) break;
       }
     }

@@ -22,7 +22,6 @@ import {
   badRequest,
   internalError,
   invalid,
-  invalidValue,
   KubeError,
   methodNotAllowed,
   notAcceptable,
@@ -31,6 +30,7 @@ import {
   serviceUnavailable,
   staleConflict,
 } from './status.js';
+import { validateReplicas } from './strategies.js';
 import { toTable } from './table.js';
 import { clone, isRecord, type KubeObject } from './types.js';
 import { serveWatch } from './watch.js';
@@ -192,9 +192,8 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
     checkShape('Scale', clone(scale), 'autoscaling/v1');
     if (!isRecord(scale.spec)) throw badRequest('the body must be an autoscaling/v1 Scale, e.g. {"spec":{"replicas":3}}');
     const replicas = scale.spec.replicas;
-    if (!Number.isInteger(replicas) || (replicas as number) < 0) {
-      throw invalid('autoscaling', 'Scale', name, [invalidValue('spec.replicas', replicas, 'must be greater than or equal to 0')]);
-    }
+    const causes = validateReplicas(replicas);
+    if (causes.length > 0) throw invalid('autoscaling', 'Scale', name, causes);
     const current = cluster.registry.get(info, namespace, name);
     const rv = isRecord(scale.metadata) ? scale.metadata.resourceVersion : undefined;
     if (rv && rv !== current.metadata.resourceVersion) throw staleConflict(info.group, info.resource, name);

@@ -312,14 +312,36 @@ function templateDefaults(object: KubeObject): void {
   defaultPodSpec(spec.template.spec);
 }
 
+/**
+ * The most replicas one Deployment or ReplicaSet may ask for in the simulator (Kubernetes allows
+ * any int32). The test world it stands in for is 5,000 nodes and 150,000 pods (design.md's
+ * targets), built of many workloads; 10,000 pods take the controllers 20 syncs and about 50 MB.
+ * Beyond it a typo (10^9) would exhaust the process's memory.
+ */
+export const MAX_REPLICAS = 10_000;
+
 /** Deployments and replica sets validate alike: metadata, the pod template, and a replica count. */
 function validateReplicated(object: Parameters<Strategy['validate']>[0]): ReturnType<Strategy['validate']> {
   const spec = object.spec as { replicas?: unknown; selector?: LabelSelector; template?: PodTemplateSpec };
   const causes = [...validateMeta(object), ...validateTemplate(spec, true)];
-  if (!Number.isInteger(spec.replicas) || (spec.replicas as number) < 0) {
-    causes.push(invalidValue('spec.replicas', spec.replicas, 'must be greater than or equal to 0'));
-  }
+  causes.push(...validateReplicas(spec.replicas));
   return causes;
+}
+
+/** A replica count: 0 up to MAX_REPLICAS (the simulator's limit), for Deployments, ReplicaSets and their Scale. */
+export function validateReplicas(replicas: unknown): Cause[] {
+  if (!Number.isInteger(replicas) || (replicas as number) < 0)
+    return [invalidValue('spec.replicas', replicas, 'must be greater than or equal to 0')];
+  if ((replicas as number) > MAX_REPLICAS) {
+    return [
+      invalidValue(
+        'spec.replicas',
+        replicas,
+        `must be less than or equal to ${MAX_REPLICAS} (the simulator's limit on replicas per workload; spread larger worlds over several workloads)`,
+      ),
+    ];
+  }
+  return [];
 }
 
 const deploymentStrategy: Strategy = {
