@@ -34,7 +34,7 @@ const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-
  * What a kind's names must be (apimachinery's name validators): a DNS-1123 subdomain (most kinds),
  * a DNS-1123 label (namespaces), a DNS-1035 label (services), or only a path segment (events).
  */
-export type NameRule = 'subdomain' | 'label' | 'dns1035' | 'segment';
+type NameRule = 'subdomain' | 'label' | 'dns1035' | 'segment';
 
 const NAME_FORMATS: Record<Exclude<NameRule, 'segment'>, { pattern: RegExp; max: number; message: string }> = {
   subdomain: {

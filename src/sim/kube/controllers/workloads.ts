@@ -32,16 +32,16 @@ import type { ControllerContext } from './context.js';
 import { canonicalJson, controllerRef, isActive, isReady, omitEmpty, ownerRefTo, setCondition, templateHash } from './util.js';
 
 /** The ReplicaSet controller's burstReplicas: the most pods one sync creates or deletes. */
-export const REPLICA_SET_BURST = 500;
+const REPLICA_SET_BURST = 500;
 /** The DaemonSet controller's burstReplicas. */
-export const DAEMON_SET_BURST = 250;
+const DAEMON_SET_BURST = 250;
 
 /**
  * `controller.slowStartBatch`: runs `create` up to `count` times in batches of 1, 2, 4, …, and
  * stops after the first batch in which one failed, so a controller that cannot create (a namespace
  * being deleted) tries a few times, not hundreds. The successes, and the first failure.
  */
-export function slowStart(count: number, create: () => void): { done: number; error?: unknown } {
+function slowStart(count: number, create: () => void): { done: number; error?: unknown } {
   let done = 0;
   for (let batch = 1; done < count; batch *= 2) {
     let error: unknown;
@@ -61,11 +61,12 @@ export function slowStart(count: number, create: () => void): { done: number; er
 /** Owners (as stored: every change stores a new object) whose last failure has been reported, so a retry that fails alike writes nothing. */
 const reported = new WeakSet<KubeObject>();
 
-/** A Warning event on the owner for a failed create, once per version of the owner. */
-function reportFailure(ctx: ControllerContext, owner: KubeObject, reason: string, message: string, component: string): void {
+/** A Warning event on the owner for a failed create (`what: why`), once per version of the owner. */
+function reportFailure(ctx: ControllerContext, owner: KubeObject, reason: string, what: string, error: unknown, component: string): void {
   if (reported.has(owner)) return;
   reported.add(owner);
-  ctx.recordEvent({ involved: owner, type: 'Warning', reason, message, component });
+  const why = error instanceof Error ? error.message : String(error);
+  ctx.recordEvent({ involved: owner, type: 'Warning', reason, message: `${what}: ${why}`, component });
 }
 
 const HASH_LABEL = 'pod-template-hash';
@@ -151,8 +152,7 @@ export function deploymentController(ctx: ControllerContext): void {
           }) as ReplicaSet;
         } catch (error) {
           // A name too long with the hash, a namespace being deleted: the API server refused the ReplicaSet.
-          const why = error instanceof Error ? error.message : String(error);
-          reportFailure(ctx, d, 'ReplicaSetCreateError', `Failed to create new replica set "${name}": ${why}`, 'deployment-controller');
+          reportFailure(ctx, d, 'ReplicaSetCreateError', `Failed to create new replica set "${name}"`, error, 'deployment-controller');
           continue;
         }
         current = rs;
@@ -337,10 +337,8 @@ export function replicaSetController(ctx: ControllerContext): void {
           component: 'replicaset-controller',
         });
       });
-      if (error !== undefined) {
-        const why = error instanceof Error ? error.message : String(error);
-        reportFailure(ctx, rs, 'FailedCreate', `Error creating: ${why}`, 'replicaset-controller');
-      } else if (active.length < desired) ctx.more();
+      if (error !== undefined) reportFailure(ctx, rs, 'FailedCreate', 'Error creating', error, 'replicaset-controller');
+      else if (active.length < desired) ctx.more();
     } else if (active.length > desired) {
       const victims = deletionOrder(active).slice(0, Math.min(active.length - desired, REPLICA_SET_BURST));
       if (active.length - victims.length > desired) ctx.more();
@@ -432,10 +430,8 @@ export function daemonSetController(ctx: ControllerContext): void {
         }),
       );
     });
-    if (error !== undefined) {
-      const why = error instanceof Error ? error.message : String(error);
-      reportFailure(ctx, ds, 'FailedCreate', `Error creating: ${why}`, 'daemonset-controller');
-    } else if (missing.length > 0) ctx.more();
+    if (error !== undefined) reportFailure(ctx, ds, 'FailedCreate', 'Error creating', error, 'daemonset-controller');
+    else if (missing.length > 0) ctx.more();
     for (const pod of surplus.slice(0, DAEMON_SET_BURST)) ctx.registry.delete(R.pods, pod.metadata.namespace, pod.metadata.name);
     if (surplus.length > DAEMON_SET_BURST) ctx.more();
     const current = (ctx.store.list<Pod>(storeKey(R.pods), ds.metadata.namespace) ?? []).filter(
