@@ -372,8 +372,9 @@ export class SimCluster {
         `the simulated controllers did not settle after ${MAX_PASSES} passes: a controller keeps rewriting an object (a bug in src/sim/kube/controllers)`,
       );
     } finally {
+      // `scheduled` stays as it is: a background turn already queued still runs (and finds the work
+      // done); clearing it here let a second one be queued beside it, two batches a turn from then on.
       this.reconciling = false;
-      this.scheduled = false;
     }
   }
 
