@@ -1,3 +1,5 @@
+import { TransientError } from '../errors.js';
+
 /**
  * Where the apply pipeline keeps what it records beside the terraform state: the applied cluster
  * config, the plan summary, the packer image manifest. The same bucket or container as the state
@@ -29,8 +31,11 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array | string, condition: PutCondition): Promise<string>;
 }
 
-/** A conditional write lost: someone else wrote the object since it was read (or created it first). */
-export class WriteConflictError extends Error {
+/**
+ * A conditional write lost: someone else wrote the object since it was read (or created it first).
+ * Transient in the taxonomy: the run stops, and a rerun reads the new version and decides again.
+ */
+export class WriteConflictError extends TransientError {
   constructor(
     readonly location: string,
     readonly key: string,
