@@ -71,6 +71,8 @@ export interface CycleReport {
   /** GitHub calls the cycle made (conditional reads answered 304 included). */
   githubCalls: number;
   durationMs: number;
+  /** Milliseconds spent reading the config (and the default branch), taking the snapshot, deciding, and on the PR. */
+  stages: { config: number; snapshot: number; decide: number; github: number };
 }
 
 export interface Readiness {
@@ -118,6 +120,11 @@ export class Watcher {
     return this.state;
   }
 
+  /** The snapshot reader, once the first cycle has started it (tests wait on its caches). */
+  get snapshotReader(): SnapshotReader | undefined {
+    return this.reader?.reader;
+  }
+
   /** The snapshot reader's health, once it runs. */
   health(): ReaderHealth | undefined {
     return this.reader?.reader.health();
@@ -147,6 +154,7 @@ export class Watcher {
         ...(report.result ? { pr: report.result.action, number: report.result.number, detail: report.result.detail } : {}),
         githubCalls: report.githubCalls,
         ms: Math.round(report.durationMs),
+        stages: report.stages,
       });
       for (const warning of report.result?.warnings ?? []) log.warn(warning, { cluster: report.cluster });
       return report;
@@ -159,14 +167,23 @@ export class Watcher {
   }
 
   private async run(started: number, callsBefore: number): Promise<CycleReport> {
+    let mark = started;
+    const stages: CycleReport['stages'] = { config: 0, snapshot: 0, decide: 0, github: 0 };
+    const lap = (stage: keyof CycleReport['stages']): void => {
+      const now = performance.now();
+      stages[stage] = Math.round(now - mark);
+      mark = now;
+    };
     const base = await this.defaultBranchName();
     const cluster = await this.readConfig(base);
+    lap('config');
     const reader = await this.readerFor(cluster);
     const refused = reader.health().informers.find((informer) => informer.error instanceof UserError)?.error;
     if (refused) throw refused;
     const snapshot = await reader.snapshot();
     if (!snapshot.stale) this.synced = true;
     this.checkMetrics(reader.health().metricsError);
+    lap('snapshot');
 
     const { decision, state } = decide({
       snapshot,
@@ -178,7 +195,9 @@ export class Watcher {
     this.state = state;
     this.deps.metrics.decided(cluster.name, decision);
     const action = chooseAction({ decision, count: cluster.count, prMayBeOpen: this.prMayBeOpen, autoMerge: this.settings.autoMerge });
+    lap('decide');
     const done = await this.act(action, cluster, decision, base);
+    lap('github');
     return {
       cluster: cluster.name,
       count: cluster.count,
@@ -188,6 +207,7 @@ export class Watcher {
       preview: done.preview,
       githubCalls: this.calls.calls() - callsBefore,
       durationMs: performance.now() - started,
+      stages,
     };
   }
 
