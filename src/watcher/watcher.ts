@@ -310,10 +310,12 @@ export class Watcher {
     }
     this.deps.metrics.apiError('kube', errorKind(error));
     if (isRbacRefusal(error)) throw error;
-    if (error.message !== this.lastMetricsError) {
+    // Said once per kind of failure, not every cycle (the message carries a request id that changes).
+    const failure = `${errorKind(error)} ${statusOf(error.cause) ?? error.message}`;
+    if (failure !== this.lastMetricsError) {
       this.deps.log.warn('no node metrics: no scale-down until metrics.k8s.io answers', errorFields(error));
     }
-    this.lastMetricsError = error.message;
+    this.lastMetricsError = failure;
   }
 
   private async act(
