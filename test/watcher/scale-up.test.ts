@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { SnapshotReader } from '../../src/kube/snapshot-reader.js';
 import { until } from '../kube/snapshot-support.js';
 import {
   BRANCH,
+  bigPods,
   branchDiff,
   demoConfig,
   githubCalls,
@@ -10,33 +10,13 @@ import {
   OWNER,
   pullRequests,
   REPO,
+  readerOf,
   startWorlds,
-  type Worlds,
+  unschedulableSeen,
 } from './support.js';
 
 // Pending pods against both simulators: the watcher opens one PR for them, never a second, waits
 // for the nodes a merged PR asked for, and is quiet once they have joined.
-
-/** A Deployment whose pods take 1200m CPU each: a t3.medium worker (1930m allocatable) runs one, so 3 of 6 stay pending. */
-function bigPods(w: Worlds, replicas = 6): void {
-  w.kube.cluster.createDeployment({ name: 'big', replicas, requests: { cpu: '1200m', memory: '512Mi' } });
-}
-
-function readerOf(w: Worlds): SnapshotReader {
-  const reader = w.watcher.snapshotReader;
-  if (!reader) throw new Error('the watcher has not run a cycle yet');
-  return reader;
-}
-
-/** Resolves once the watcher's caches hold `n` Unschedulable pods (the informers' events have arrived). */
-async function unschedulableSeen(w: Worlds, n: number): Promise<void> {
-  const reader = readerOf(w);
-  await until(
-    reader,
-    `${n} unschedulable pods in the cache`,
-    () => reader.caches.pods.list().filter((e) => e.view.unschedulable).length === n,
-  );
-}
 
 describe('pending pods', () => {
   it('opens one PR with the count they need (one line, the reason in its body); the next cycle writes nothing', async () => {

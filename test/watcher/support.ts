@@ -6,12 +6,15 @@ import { afterEach } from 'vitest';
 import { parseClusterConfig } from '../../src/config/index.js';
 import type { GithubClient } from '../../src/github/client.js';
 import { systemTimer, type Timer } from '../../src/kube/backoff.js';
-import type { GithubSim, RequestRecord } from '../../src/sim/github/index.js';
+import type { SnapshotReader } from '../../src/kube/snapshot-reader.js';
+import type { RequestRecord } from '../../src/sim/github/index.js';
 import { type KubeSim, type Scenario, startKubeSim } from '../../src/sim/kube/index.js';
 import { createLogger } from '../../src/watcher/log.js';
 import { WatcherMetrics } from '../../src/watcher/metrics.js';
 import { type CycleReport, Watcher, type WatcherSettings } from '../../src/watcher/watcher.js';
 import { callName, isWrite, withoutRetries } from '../github/autoscale-support.js';
+import { type FaultProxy, startFaultProxy } from '../github/fault-proxy.js';
+import { until } from '../kube/snapshot-support.js';
 import { client, gitIn, NAME, OWNER, REPO, startWorld, type World } from '../sim/github/support.js';
 import { alice, ISOLATED_GIT_ENV, newRepository } from '../support/git.js';
 import { tempDir } from '../support/temp.js';
@@ -58,6 +61,8 @@ export function simTimer(kube: KubeSim): Timer {
 export interface Worlds {
   kube: KubeSim;
   github: World;
+  /** The fault proxy the watcher talks to GitHub through, when asked for. */
+  proxy: FaultProxy | undefined;
   watcher: Watcher;
   metrics: WatcherMetrics;
   /** Every log line the watcher wrote, parsed. */
@@ -72,8 +77,8 @@ export interface WorldOptions {
   config?: string;
   scenario?: Scenario;
   watcher?: Partial<WatcherSettings>;
-  /** The watcher's GitHub base URL (a fault proxy in front of the simulator); default the simulator's. */
-  githubUrl?: (sim: GithubSim) => string;
+  /** Put a fault proxy (test/github/fault-proxy.ts) between the watcher and the GitHub simulator. */
+  faults?: boolean;
 }
 
 const open: Worlds[] = [];
@@ -92,7 +97,8 @@ export async function startWorlds(options: WorldOptions = {}): Promise<Worlds> {
   const kc = new KubeConfig();
   kc.loadFromString(kube.kubeConfigYaml);
   // Fails at the first 5xx rather than waiting out the retry plugin: the next cycle is the retry here.
-  const watcherGithub = withoutRetries(client({ ...github.sim, url: options.githubUrl?.(github.sim) ?? github.sim.url }));
+  const proxy = options.faults ? await startFaultProxy(github.sim.url) : undefined;
+  const watcherGithub = withoutRetries(client({ ...github.sim, url: proxy?.url ?? github.sim.url }));
   const stop = new AbortController();
   const watcher = new Watcher(
     { owner: OWNER, repo: REPO, configPath: FILE, dryRun: false, autoMerge: false, ...options.watcher },
@@ -110,6 +116,7 @@ export async function startWorlds(options: WorldOptions = {}): Promise<Worlds> {
   const worlds: Worlds = {
     kube,
     github,
+    proxy,
     watcher,
     metrics,
     logs,
@@ -119,6 +126,7 @@ export async function startWorlds(options: WorldOptions = {}): Promise<Worlds> {
       stop.abort();
       await watcher.stop();
       await kube.close();
+      await proxy?.close();
       await github.close();
     },
   };
@@ -161,6 +169,27 @@ export async function pullRequests(
 export async function branchDiff(bare: string): Promise<string[]> {
   const diff = await gitIn(bare, ['diff', '-U0', 'main', BRANCH]);
   return diff.split('\n').filter((line) => /^[-+](?![-+])/.test(line));
+}
+
+/** A Deployment whose pods take 1200m CPU each: a t3.medium worker (1930m allocatable) runs one, so 3 of 6 stay pending. */
+export function bigPods(w: Worlds, replicas = 6): void {
+  w.kube.cluster.createDeployment({ name: 'big', replicas, requests: { cpu: '1200m', memory: '512Mi' } });
+}
+
+export function readerOf(w: Worlds): SnapshotReader {
+  const reader = w.watcher.snapshotReader;
+  if (!reader) throw new Error('the watcher has not run a cycle yet');
+  return reader;
+}
+
+/** Resolves once the watcher's caches hold `n` Unschedulable pods (the informers' events have arrived). */
+export async function unschedulableSeen(w: Worlds, n: number): Promise<void> {
+  const reader = readerOf(w);
+  await until(
+    reader,
+    `${n} unschedulable pods in the cache`,
+    () => reader.caches.pods.list().filter((e) => e.view.unschedulable).length === n,
+  );
 }
 
 export { NAME, OWNER, REPO };
