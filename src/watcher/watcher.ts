@@ -397,11 +397,13 @@ export class Watcher {
     const failed =
       failure !== undefined && !(failure instanceof TransientError) ? `the last cycle failed: ${errorFields(failure).error}` : undefined;
     if (!this.synced) {
-      return {
-        ready: false,
-        reason: `the cluster snapshot has not synced yet${failure ? ` (last cycle: ${errorFields(failure).error})` : ''}`,
-        ...base,
-      };
+      const errors = (health?.informers ?? []).flatMap((i) => (i.error ? [i.error] : []));
+      const why = [
+        ...errors.map((error) => error.message),
+        // The cycle failed for another reason than an informer's (which it would repeat).
+        ...(failure !== undefined && !errors.includes(failure as Error) ? [`last cycle: ${errorFields(failure).error}`] : []),
+      ];
+      return { ready: false, reason: `the cluster snapshot has not synced yet${why.length > 0 ? ` (${why.join('; ')})` : ''}`, ...base };
     }
     if (failed) return { ready: false, reason: failed, ...base };
     return { ready: true, ...base };

@@ -69,6 +69,8 @@ export interface Worlds {
   logs: Array<Record<string, unknown>>;
   /** The client the test checks GitHub with (not the watcher's). */
   octokit: GithubClient;
+  /** The kube simulator's kubeconfig, loaded. */
+  kubeConfig: KubeConfig;
   cycle(): Promise<CycleReport>;
   close(): Promise<void>;
 }
@@ -121,6 +123,7 @@ export async function startWorlds(options: WorldOptions = {}): Promise<Worlds> {
     metrics,
     logs,
     octokit: github.octokit,
+    kubeConfig: kc,
     cycle: () => watcher.cycle(),
     close: async () => {
       stop.abort();
