@@ -129,4 +129,24 @@ for (const [name, fn, runs] of asyncCases) {
   console.log(`| ${name} | ${ms(r.median)} | ${ms(r.p95)} | ${ms(r.min)} | ${r.runs} |`);
 }
 rmSync(repo, { recursive: true, force: true });
+
+// One decision at 500 and 5,000 nodes × 30 pods, each in a process of its own so RSS is its own.
+console.log('\n| one decision (bench/decision.js) | pods | rule | CPU (median of 15) | RSS with the snapshot | RSS after | target |');
+console.log('| --- | ---: | --- | ---: | ---: | ---: | --- |');
+for (const [nodes, pending] of [
+  [500, 0],
+  [500, 2000],
+  [5000, 0],
+  [5000, 2000],
+]) {
+  const out = execFileSync(process.execPath, ['--expose-gc', join(import.meta.dirname, 'decision.js'), String(nodes), String(pending)], {
+    encoding: 'utf8',
+  });
+  const r = JSON.parse(out);
+  const what = `${nodes.toLocaleString('en')} nodes${pending ? `, ${pending.toLocaleString('en')} pending` : ', quiet'}`;
+  const target = nodes === 5000 ? '≤ 250 ms, ≤ 256 MiB' : '—';
+  console.log(
+    `| ${what} | ${r.pods.toLocaleString('en')} | ${r.rule} | ${r.cpuMs.toFixed(1)} ms | ${r.rssWithSnapshotMiB} MiB | ${r.rssAfterMiB} MiB | ${target} |`,
+  );
+}
 console.log(`\nRSS after the run: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);

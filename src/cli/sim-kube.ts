@@ -12,6 +12,8 @@ export interface SimKubeOptions {
   scenario?: string;
   port: number;
   kubeconfig?: string;
+  /** Replace the --kubeconfig file when it exists (default: refuse). */
+  force?: boolean;
   timeScale: number;
 }
 
@@ -40,7 +42,7 @@ async function defaultConfig(cwd: string): Promise<string> {
 
 /**
  * `sim kube`: serves a simulated cluster until SIGINT/SIGTERM. With --kubeconfig the kubeconfig
- * goes to that file; without, it is printed on stdout (so it can be redirected) and the
+ * goes to that file (mode 0600; an existing file only with --force); without, it is printed on stdout (so it can be redirected) and the
  * messages go to stderr.
  */
 export async function simKubeCommand(options: SimKubeOptions, io: Io): Promise<void> {
@@ -52,7 +54,7 @@ export async function simKubeCommand(options: SimKubeOptions, io: Io): Promise<v
     ...(scenario ? { scenario } : {}),
     port: options.port,
     timeScale: options.timeScale,
-    ...(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}),
+    ...(options.kubeconfig ? { kubeconfigPath: options.kubeconfig, overwriteKubeconfig: options.force ?? false } : {}),
   });
   const say = (text: string): void => (options.kubeconfig ? io.out(text) : io.err(text));
   const nodes = sim.cluster.nodes();

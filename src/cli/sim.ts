@@ -29,15 +29,17 @@ export function registerSimCommands(program: Command, io: Io): void {
     .option('--config <file>', 'a cluster config: nodes, sizes and names come from it (default: the first cluster in cluster-config/)')
     .option('--scenario <file>', 'a scenario (YAML or JSON): workloads, PDBs and load over time')
     .option('--port <port>', 'the port to listen on (0: any free port)', port, 0)
-    .option('--kubeconfig <file>', 'write a kubeconfig for the server to this file (default: print it)')
+    .option('--kubeconfig <file>', 'write a kubeconfig for the server to this file, mode 0600, in a folder that exists (default: print it)')
+    .option('--force', 'replace the --kubeconfig file when it exists (default: refuse, so no contexts or credentials are lost)')
     .option('--time-scale <factor>', 'simulated seconds per real second (grace periods, load changes)', positive, 1)
     .addHelpText(
       'after',
-      '\nServes until Ctrl-C (SIGINT) or SIGTERM. Example:\n' +
+      '\nServes until Ctrl-C (SIGINT) or SIGTERM. An existing --kubeconfig file is refused unless --force is given\n' +
+        '(it may hold other contexts and tokens); the file is written atomically with mode 0600. Example:\n' +
         '  lambdastack-autoscaler sim kube --config cluster-config/aws-demo.yml --kubeconfig /tmp/sim.kubeconfig &\n' +
         '  kubectl --kubeconfig /tmp/sim.kubeconfig get nodes',
     )
-    .action(async (opts: { config?: string; scenario?: string; port: number; kubeconfig?: string; timeScale: number }) => {
+    .action(async (opts: { config?: string; scenario?: string; port: number; kubeconfig?: string; force?: boolean; timeScale: number }) => {
       await (await import('./sim-kube.js')).simKubeCommand(opts, io);
     });
 

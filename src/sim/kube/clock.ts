@@ -14,6 +14,9 @@ export interface ClockOptions {
   timeScale?: number;
 }
 
+/** 9999-12-31T23:59:59Z, the last second RFC 3339 (and Go's time marshalling) can write. */
+const LAST_TIMESTAMP = Date.UTC(9999, 11, 31, 23, 59, 59);
+
 interface Timer {
   due: number;
   seq: number;
@@ -46,9 +49,13 @@ export class SimClock {
     return this.base + (performance.now() - this.realAnchor) * this.timeScale;
   }
 
-  /** Simulated now as the RFC 3339 timestamp the API uses (second precision, as metav1.Time). */
+  /**
+   * Simulated now (or `at`) as the RFC 3339 timestamp the API uses (second precision, as
+   * metav1.Time). Times past year 9999, which RFC 3339 cannot write (a grace period of 10^15 s),
+   * are written as its last second.
+   */
   timestamp(at = this.now()): string {
-    return new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    return new Date(Math.min(Math.floor(at / 1000) * 1000, LAST_TIMESTAMP)).toISOString().replace('.000Z', 'Z');
   }
 
   /** Moves simulated time forward and runs every timer that falls due, in order. */

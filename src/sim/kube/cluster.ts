@@ -4,7 +4,10 @@
  * one as a VM destroyed, scale a deployment, change load, switch metrics off).
  *
  * Controllers run in one reconcile pass soon after any change (coalescing a burst of API writes)
- * and after every timer; `settle()` runs a pass synchronously, for tests that step time by hand.
+ * and after every timer, passes after passes until nothing changes; a pass in which a controller
+ * stopped at its batch limit (500 pods a sync) ends the turn, and the next batch runs on the next
+ * turn of the event loop, so the server answers and stops during a scale of thousands of pods.
+ * `settle()` runs the passes synchronously, every batch included, for tests that step time by hand.
  */
 import { cpuMillis, memoryBytes } from '../../kube/quantity.js';
 import { vmSize } from '../../kube/vm-sizes.js';
@@ -97,6 +100,8 @@ export class SimCluster {
   private bootstrapping = false;
   private scheduled = false;
   private reconciling = false;
+  /** Set during a pass when a controller stopped at its batch limit with work left. */
+  private unfinished = false;
   private closed = false;
   private metricsUp = true;
   private nodeCount = 0;
@@ -124,6 +129,9 @@ export class SimCluster {
       },
       recordEvent: (event: EventInput) => this.events.record(event),
       wake: () => this.requestReconcile(),
+      more: () => {
+        this.unfinished = true;
+      },
     };
     this.controllers = [
       (ctx) => this.gc.run(ctx),
@@ -334,22 +342,39 @@ export class SimCluster {
     this.settle();
   }
 
-  /** Runs controllers until nothing changes. */
+  /** Runs controllers until nothing changes (a big scale included: every batch runs now). */
   settle(): void {
-    if (this.reconciling || this.closed) return;
+    this.reconcile(false);
+  }
+
+  /**
+   * Controller passes until nothing changes. Passes that only worked through batches (a scale of
+   * thousands of pods, 500 a sync) do not count towards MAX_PASSES: each makes progress. With
+   * `yieldBetweenBatches`, it returns true after the first pass that left work for the next, so
+   * the caller can let the event loop run (requests, signals) before going on.
+   */
+  private reconcile(yieldBetweenBatches: boolean): boolean {
+    if (this.reconciling || this.closed) return false;
     this.reconciling = true;
     try {
-      for (let pass = 0; pass < MAX_PASSES; pass++) {
+      for (let pass = 0; pass < MAX_PASSES; ) {
         const before = this.store.revision;
+        this.unfinished = false;
         for (const controller of this.controllers) controller(this.context);
-        if (this.store.revision === before) return;
+        if (this.unfinished) {
+          if (yieldBetweenBatches) return true;
+          continue;
+        }
+        if (this.store.revision === before) return false;
+        pass++;
       }
       throw new Error(
         `the simulated controllers did not settle after ${MAX_PASSES} passes: a controller keeps rewriting an object (a bug in src/sim/kube/controllers)`,
       );
     } finally {
+      // `scheduled` stays as it is: a background turn already queued still runs (and finds the work
+      // done); clearing it here let a second one be queued beside it, two batches a turn from then on.
       this.reconciling = false;
-      this.scheduled = false;
     }
   }
 
@@ -367,7 +392,8 @@ export class SimCluster {
     setImmediate(() => {
       this.scheduled = false;
       try {
-        this.settle();
+        // One batch a turn of the event loop: requests and signals are answered between batches.
+        if (this.reconcile(true)) this.requestReconcile();
       } catch (error) {
         // A controller bug must not take the API server down with it: report it and keep serving.
         (this.options.onError ?? ((e: Error) => console.error(`sim kube: ${e.stack ?? e.message}`)))(error as Error);

@@ -14,6 +14,7 @@ import { budgetNumbers } from './disruption.js';
 import type { DeleteOptions, Registry } from './registry.js';
 import { R, storeKey } from './resources.js';
 import { labelSelectorMatcher } from './selectors.js';
+import { checkShape } from './shapes.js';
 import { badRequest, forbidden, KubeError, tooManyRequests } from './status.js';
 import { clone, isRecord, type Pod, type PodDisruptionBudget } from './types.js';
 
@@ -46,6 +47,7 @@ export function evict(
       `the body must be a policy/v1 Eviction, e.g. {"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"${name}","namespace":"${namespace}"}}`,
     );
   }
+  checkShape('Eviction', clone(body), 'policy/v1');
   const meta = isRecord(body.metadata) ? body.metadata : {};
   if (meta.name !== undefined && meta.name !== name) throw badRequest(`name in URL does not match name in Eviction object`);
   const options = deleteOptionsOf(body);

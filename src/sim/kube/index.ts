@@ -4,14 +4,12 @@
  * (nodes named and sized as LambdaStack makes them) and/or a scenario (workloads, PDBs, load
  * over time); `cluster` is the state API for tests.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
 import { type ClusterConfig, MASTER_COMPONENT, readConfigs, WORKER_COMPONENT, WorkingTreeSource } from '../../config/index.js';
 import { ConfigError, UserError } from '../../errors.js';
 import { vmName } from '../../plan/naming.js';
 import { SimCluster, type SimClusterOptions } from './cluster.js';
-import { kubeconfigYaml } from './kubeconfig.js';
+import { checkKubeconfigPath, kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
 import { applyWorkloads, loadScenarioFile, type ParsedScenario, parseScenario, type Scenario, scheduleTimeline } from './scenario.js';
 import { createKubeServer } from './server.js';
 import { type Topology, topologyFromConfig } from './topology.js';
@@ -20,6 +18,7 @@ export { nodeResources, VM_SIZES, vmSize } from '../../kube/vm-sizes.js';
 export { SimClock } from './clock.js';
 export { type DeploymentInput, type NodeOptions, type PdbInput, SimCluster, type SimClusterOptions } from './cluster.js';
 export { parseScenario, type Scenario, scenarioSchema } from './scenario.js';
+export { MAX_REPLICAS } from './strategies.js';
 export { type Topology, topologyFromConfig } from './topology.js';
 
 export interface KubeSimOptions {
@@ -31,8 +30,13 @@ export interface KubeSimOptions {
   port?: number;
   /** Simulated seconds per real second (default 1; 0 stops the clock: only `cluster.advance()` moves it). */
   timeScale?: number;
-  /** Also write the kubeconfig to this file. */
+  /**
+   * Also write the kubeconfig to this file (mode 0600, atomically). Its folder must exist, and a
+   * file that is there already is refused unless `overwriteKubeconfig` (the CLI's `--force`).
+   */
   kubeconfigPath?: string;
+  /** Replace a file at `kubeconfigPath` (default false: refuse it, so no kubeconfig is lost). */
+  overwriteKubeconfig?: boolean;
   /** One line per request (method, path, status, time): for debugging a client. */
   log?: (line: string) => void;
   /** Cluster settings beyond the config and scenario (timing, system workloads, sizes). */
@@ -80,6 +84,8 @@ async function loadConfig(path: string): Promise<ClusterConfig> {
 }
 
 export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSim> {
+  // Refused before anything starts; the write itself (it needs the port) checks again.
+  if (options.kubeconfigPath) await checkKubeconfigPath(options.kubeconfigPath, options.overwriteKubeconfig ?? false);
   const scenario: ParsedScenario =
     typeof options.scenario === 'string' ? await loadScenarioFile(options.scenario) : parseScenario(options.scenario ?? {}, 'scenario');
   const configSource = options.config ?? scenario.cluster?.config;
@@ -152,26 +158,31 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   const kubeConfigYaml = kubeconfigYaml(url, topology.name);
-  if (options.kubeconfigPath) {
-    await mkdir(dirname(options.kubeconfigPath), { recursive: true });
-    await writeFile(options.kubeconfigPath, kubeConfigYaml, { mode: 0o600 });
-  }
   let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= new Promise<void>((resolve) => {
+      cancelTimeline();
+      endWatches();
+      cluster.close();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    return closed;
+  };
+  if (options.kubeconfigPath) {
+    try {
+      await writeKubeconfig(options.kubeconfigPath, kubeConfigYaml, options.overwriteKubeconfig ?? false);
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  }
   return {
     url,
     ...(options.kubeconfigPath ? { kubeconfigPath: options.kubeconfigPath } : {}),
     kubeConfigYaml,
     cluster,
     nextWorkerName,
-    close: () => {
-      closed ??= new Promise<void>((resolve) => {
-        cancelTimeline();
-        endWatches();
-        cluster.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closed;
-    },
+    close,
   };
 }

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { SimClock } from './clock.js';
 import { apiVersionOf, R, RESOURCES, type ResourceInfo, storeKey } from './resources.js';
 import { type FieldRequirement, type LabelMatcher, labelQueryMatcher, parseFieldSelector } from './selectors.js';
+import { checkShape } from './shapes.js';
 import {
   alreadyExists,
   badRequest,
@@ -52,6 +53,9 @@ export interface ListResult {
 
 /** Random name suffixes use the API server's alphabet: no vowels (no words), no look-alikes. */
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** A generateName is cut to this many characters before the 5 random ones are added. */
+const MAX_GENERATED_PREFIX = 58;
 
 export function randomSuffix(length = 5): string {
   let out = '';
@@ -159,9 +163,10 @@ export class Registry {
     if (info.namespaced) this.requireLiveNamespace(info, meta.namespace as string, meta.name || meta.generateName || '');
     const strategy = strategyFor(info);
     if (!meta.name && meta.generateName) {
-      // Retry on the (unlikely) collision, as the API server's name generator effectively does.
+      // The prefix is cut to 58 characters so the name fits 63 (names.SimpleNameGenerator); a collision is retried.
+      const prefix = meta.generateName.slice(0, MAX_GENERATED_PREFIX);
       for (let i = 0; i < 8; i++) {
-        meta.name = `${meta.generateName}${randomSuffix()}`;
+        meta.name = `${prefix}${randomSuffix()}`;
         if (!this.store.get(storeKey(info), meta.namespace, meta.name)) break;
       }
     }
@@ -361,9 +366,10 @@ export class Registry {
       throw badRequest(`the kind in the data (${String(input.kind)}) does not match the expected kind (${info.kind}) for ${info.resource}`);
     }
     const object = clone(input) as KubeObject;
+    // Wrong JSON types are the decoder's 400, before any code reads the fields.
+    checkShape(info.kind, object, apiVersion);
     object.apiVersion = apiVersion;
     object.kind = info.kind;
-    if (object.metadata !== undefined && !isRecord(object.metadata)) throw badRequest('metadata must be a JSON object');
     object.metadata = { ...(object.metadata ?? {}) } as KubeObject['metadata'];
     object.metadata.name ??= '';
     // Reorder so apiVersion and kind come first, as the API server writes objects.

@@ -9,9 +9,14 @@
  * `namespaces/{namespace}/`), so the table in server.ts reads like the API:
  * `{ method: 'PATCH', path: '{resource}/{name}/{subresource*}', verb: 'patch', handle: … }`.
  * `{subresource*}` may be empty: one route serves an object and its status and scale subresources.
+ *
+ * Paths are never resolved: a `.` or `..` segment, plain or percent-encoded, is a segment like any
+ * other (so `namespaces/../nodes` names nothing, a 404), and a name that could not be a path
+ * segment (`..`, or with `/` or `%`) is refused with the API server's 400 before any handler runs.
  */
 import { findResource, GROUP_VERSIONS, type ResourceInfo } from './resources.js';
-import { KubeError, methodNotAllowed } from './status.js';
+import { badRequest, KubeError, methodNotAllowed } from './status.js';
+import { pathSegmentProblems } from './strategies.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -74,6 +79,33 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 function pathTarget(path: PathPattern, params: Record<string, string> = {}): Target {
   return { kind: 'path', path, params };
+}
+
+/** A request target split as the API server's Go HTTP server splits it: the path as sent (never resolved) and the query. */
+export interface RequestTarget {
+  path: string;
+  query: URLSearchParams;
+}
+
+/**
+ * Splits a request target (`req.url`: origin form `/path?query`, or absolute form
+ * `http://host/path?query`) without resolving it: WHATWG URL parsing would turn
+ * `/api/v1/namespaces/default/pods/%2e%2e` into `/api/v1/namespaces/default`, a path the client
+ * never asked for, where Go's server (and so the API server) keeps every segment. Undefined for a
+ * target that is neither form (Go answers those with a plain 400).
+ */
+export function splitRequestTarget(raw: string): RequestTarget | undefined {
+  let rest = raw;
+  if (!rest.startsWith('/')) {
+    const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(rest);
+    if (!absolute || !URL.canParse(rest)) return undefined;
+    rest = rest.slice(absolute[0].length);
+    if (!rest.startsWith('/')) rest = `/${rest}`;
+  }
+  const at = rest.indexOf('?');
+  return at < 0
+    ? { path: rest, query: new URLSearchParams() }
+    : { path: rest.slice(0, at), query: new URLSearchParams(rest.slice(at + 1)) };
 }
 
 /** What a request's path names. `watch` says the request asks to watch (a GET with `?watch=true` or `1`). */
@@ -186,5 +218,11 @@ export function findRoute<C, R>(routes: readonly KubeRoute<C, R>[], method: stri
   }
   const verbs = subresource === undefined ? info.verbs : (info.subresources.find((s) => s.name === subresource)?.verbs ?? []);
   if (!verbs.includes(route.verb)) throw methodNotAllowed(info.group, info.resource);
+  const name = target.resource.name;
+  if (name !== undefined) {
+    // The storage's key function refuses such a name (registry.NamespaceKeyFunc / NoNamespaceKeyFunc).
+    const problems = pathSegmentProblems(name);
+    if (problems.length > 0) throw badRequest(`Name parameter invalid: ${JSON.stringify(name)}: ${problems.join(';')}`);
+  }
   return (ctx) => route.handle(ctx, target.resource);
 }

@@ -26,6 +26,7 @@ import { UserError } from '../../errors.js';
 import { cpuMillis, memoryBytes, parseQuantity } from '../../kube/quantity.js';
 import { knownSize, VM_SIZES } from '../../kube/vm-sizes.js';
 import type { SimCluster } from './cluster.js';
+import { MAX_REPLICAS } from './strategies.js';
 
 /** "90s", "2m", "1h30m", "500ms" or a number of seconds → seconds. */
 export function parseDuration(value: string | number): number | undefined {
@@ -49,6 +50,7 @@ const size = z
   .refine((v) => knownSize(v) !== undefined, { message: `must be a known VM size: ${Object.keys(VM_SIZES).join(', ')}` });
 const name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label: lower-case letters, digits and '-'");
 const labels = z.record(z.string(), z.string());
+const replicas = z.int().min(0).max(MAX_REPLICAS, `must be at most ${MAX_REPLICAS}, the simulator's limit on replicas per workload`);
 const intOrPercent = z.union([z.int().min(0), z.string().regex(/^\d+%$/, 'must be a whole number or a percentage such as 50%')]);
 const resources = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
 const taint = z.strictObject({
@@ -68,7 +70,7 @@ const nodeSchema = z.strictObject({
 const workloadSchema = z.strictObject({
   name,
   namespace: name.default('default'),
-  replicas: z.int().min(0),
+  replicas,
   image: z.string().optional(),
   labels: labels.optional(),
   requests: resources.optional(),
@@ -96,7 +98,7 @@ const pdbSchema = z
 
 const at = { at: duration };
 const eventSchema = z.union([
-  z.strictObject({ ...at, scale: z.strictObject({ deployment: name, namespace: name.default('default'), replicas: z.int().min(0) }) }),
+  z.strictObject({ ...at, scale: z.strictObject({ deployment: name, namespace: name.default('default'), replicas }) }),
   z.strictObject({
     ...at,
     usage: z.strictObject({

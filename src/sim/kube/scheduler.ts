@@ -67,6 +67,23 @@ function scoringRequests(pod: Pod): { cpu: number; memory: number } {
   return { cpu, memory };
 }
 
+const keyCache = new WeakMap<Pod, string>();
+
+/**
+ * What the filters read of a pod (requests, node name, selector, affinity, tolerations), as one
+ * string: pods with the same key fit the same nodes. Cached per stored object.
+ */
+export function schedulingKey(pod: Pod): string {
+  let key = keyCache.get(pod);
+  if (key === undefined) {
+    const req = requestsOf(pod);
+    const { nodeName, nodeSelector, affinity, tolerations } = pod.spec;
+    key = JSON.stringify([req.cpu, req.memory, nodeName, nodeSelector, affinity, tolerations]);
+    keyCache.set(pod, key);
+  }
+  return key;
+}
+
 function ownerUid(pod: Pod): string | undefined {
   return pod.metadata.ownerReferences?.find((r) => r.controller)?.uid;
 }

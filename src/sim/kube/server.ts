@@ -7,21 +7,21 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import YAML from 'yaml';
 import { formatLabelSelector } from '../../kube/label-selector.js';
+import { readBody } from './body.js';
 import type { SimCluster } from './cluster.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { evict } from './eviction.js';
 import { negotiate, type Output } from './negotiation.js';
 import type { OpenApiDocs } from './openapi.js';
 import { applyPatch } from './patch.js';
-import { decodeProtobuf, isProtobuf } from './protobuf.js';
 import { compileFilter, type DeleteOptions, matchesFilter } from './registry.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
-import { findRoute, type KubeRoute, type ResourceTarget, resolveTarget, type Target } from './routing.js';
+import { findRoute, type KubeRoute, type ResourceTarget, resolveTarget, splitRequestTarget, type Target } from './routing.js';
+import { checkShape } from './shapes.js';
 import {
   badRequest,
   internalError,
   invalid,
-  invalidValue,
   KubeError,
   methodNotAllowed,
   notAcceptable,
@@ -30,12 +30,10 @@ import {
   serviceUnavailable,
   staleConflict,
 } from './status.js';
+import { validateReplicas } from './strategies.js';
 import { toTable } from './table.js';
 import { clone, isRecord, type KubeObject } from './types.js';
 import { serveWatch } from './watch.js';
-
-/** The API server refuses bodies over 3 MiB. */
-const MAX_BODY = 3 * 1024 * 1024;
 
 export interface KubeServerOptions {
   cluster: SimCluster;
@@ -54,7 +52,8 @@ export interface KubeServer {
 interface Ctx {
   req: IncomingMessage;
   res: ServerResponse;
-  url: URL;
+  /** The query of the request target. */
+  query: URLSearchParams;
   output: () => Output;
   pretty: boolean;
 }
@@ -73,8 +72,8 @@ interface View {
   write(body: unknown): Reply;
 }
 
-function isPretty(req: IncomingMessage, url: URL): boolean {
-  const flag = url.searchParams.get('pretty');
+function isPretty(req: IncomingMessage, query: URLSearchParams): boolean {
+  const flag = query.get('pretty');
   if (flag !== null) return flag === 'true' || flag === '1';
   // The API server pretty-prints for humans: curl, wget and browsers.
   return /curl|Wget|Mozilla\//.test(req.headers['user-agent'] ?? '');
@@ -86,47 +85,28 @@ function stripTypeMeta(object: KubeObject): Record<string, unknown> {
   return rest;
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new KubeError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY}`);
-    chunks.push(chunk as Buffer);
-  }
-  const type = (req.headers['content-type'] ?? '').toLowerCase();
-  if (isProtobuf(type)) return chunks.length === 0 ? undefined : decodeProtobuf(Buffer.concat(chunks));
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return undefined;
-  try {
-    return type.includes('yaml') ? YAML.parse(text) : JSON.parse(text);
-  } catch (error) {
-    throw badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`);
-  }
-}
-
-function queryInt(url: URL, name: string): number | undefined {
-  const value = url.searchParams.get(name);
+function queryInt(query: URLSearchParams, name: string): number | undefined {
+  const value = query.get(name);
   if (value === null || value === '') return undefined;
   const n = Number(value);
   if (!Number.isInteger(n)) throw badRequest(`${name}: ${JSON.stringify(value)} is not an integer`);
   return n;
 }
 
-function isDryRun(url: URL): boolean {
-  const values = url.searchParams.getAll('dryRun');
+function isDryRun(query: URLSearchParams): boolean {
+  const values = query.getAll('dryRun');
   for (const v of values) if (v !== 'All' && v !== '') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
   return values.includes('All');
 }
 
-function deleteOptions(url: URL, body: unknown): DeleteOptions {
+function deleteOptions(query: URLSearchParams, body: unknown): DeleteOptions {
   const options: DeleteOptions = {};
-  const from = isRecord(body) ? body : {};
-  const grace = typeof from.gracePeriodSeconds === 'number' ? from.gracePeriodSeconds : queryInt(url, 'gracePeriodSeconds');
+  const from = isRecord(body) ? clone(body) : {};
+  checkShape('DeleteOptions', from, 'meta/v1');
+  const grace = typeof from.gracePeriodSeconds === 'number' ? from.gracePeriodSeconds : queryInt(query, 'gracePeriodSeconds');
   if (grace !== undefined) options.gracePeriodSeconds = grace;
-  const policy = (from.propagationPolicy as string | undefined) ?? url.searchParams.get('propagationPolicy') ?? undefined;
-  const orphan =
-    from.orphanDependents ?? (url.searchParams.has('orphanDependents') ? url.searchParams.get('orphanDependents') === 'true' : undefined);
+  const policy = (from.propagationPolicy as string | undefined) ?? query.get('propagationPolicy') ?? undefined;
+  const orphan = from.orphanDependents ?? (query.has('orphanDependents') ? query.get('orphanDependents') === 'true' : undefined);
   if (policy !== undefined) {
     if (!['Orphan', 'Background', 'Foreground'].includes(policy)) {
       throw badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
@@ -134,7 +114,7 @@ function deleteOptions(url: URL, body: unknown): DeleteOptions {
     options.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
   } else if (orphan === true) options.propagationPolicy = 'Orphan';
   if (isRecord(from.preconditions)) options.preconditions = from.preconditions as DeleteOptions['preconditions'];
-  if ((Array.isArray(from.dryRun) && from.dryRun.includes('All')) || isDryRun(url)) options.dryRun = true;
+  if ((Array.isArray(from.dryRun) && from.dryRun.includes('All')) || isDryRun(query)) options.dryRun = true;
   return options;
 }
 
@@ -155,8 +135,8 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
     return object;
   };
 
-  const includeObject = (url: URL): 'None' | 'Metadata' | 'Object' => {
-    const value = url.searchParams.get('includeObject') ?? 'Metadata';
+  const includeObject = (query: URLSearchParams): 'None' | 'Metadata' | 'Object' => {
+    const value = query.get('includeObject') ?? 'Metadata';
     if (value !== 'None' && value !== 'Metadata' && value !== 'Object')
       throw badRequest(`includeObject: Unsupported value: "${value}": supported values: "Metadata", "None", "Object"`);
     return value;
@@ -169,7 +149,7 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
         200,
         toTable(info.kind, items, {
           apiVersion: output.apiVersion,
-          includeObject: includeObject(ctx.url),
+          includeObject: includeObject(ctx.query),
           now: cluster.clock.now(),
           listMeta,
         }),
@@ -208,12 +188,12 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
   };
 
   const writeScale = (info: ResourceInfo, namespace: string | undefined, name: string, scale: unknown, dryRun: boolean): Reply => {
-    if (!isRecord(scale) || !isRecord(scale.spec))
-      throw badRequest('the body must be an autoscaling/v1 Scale, e.g. {"spec":{"replicas":3}}');
+    if (!isRecord(scale)) throw badRequest('the body must be an autoscaling/v1 Scale, e.g. {"spec":{"replicas":3}}');
+    checkShape('Scale', clone(scale), 'autoscaling/v1');
+    if (!isRecord(scale.spec)) throw badRequest('the body must be an autoscaling/v1 Scale, e.g. {"spec":{"replicas":3}}');
     const replicas = scale.spec.replicas;
-    if (!Number.isInteger(replicas) || (replicas as number) < 0) {
-      throw invalid('autoscaling', 'Scale', name, [invalidValue('spec.replicas', replicas, 'must be greater than or equal to 0')]);
-    }
+    const causes = validateReplicas(replicas);
+    if (causes.length > 0) throw invalid('autoscaling', 'Scale', name, causes);
     const current = cluster.registry.get(info, namespace, name);
     const rv = isRecord(scale.metadata) ? scale.metadata.resourceVersion : undefined;
     if (rv && rv !== current.metadata.resourceVersion) throw staleConflict(info.group, info.resource, name);
@@ -224,25 +204,25 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
   };
 
   /** `?labelSelector=` and `?fieldSelector=` as list options. */
-  const selectors = (url: URL): { labelSelector?: string; fieldSelector?: string } => ({
-    ...(url.searchParams.get('labelSelector') ? { labelSelector: url.searchParams.get('labelSelector') as string } : {}),
-    ...(url.searchParams.get('fieldSelector') ? { fieldSelector: url.searchParams.get('fieldSelector') as string } : {}),
+  const selectors = (query: URLSearchParams): { labelSelector?: string; fieldSelector?: string } => ({
+    ...(query.get('labelSelector') ? { labelSelector: query.get('labelSelector') as string } : {}),
+    ...(query.get('fieldSelector') ? { fieldSelector: query.get('fieldSelector') as string } : {}),
   });
 
   const watch = async (ctx: Ctx, { info, namespace, name }: ResourceTarget): Promise<undefined> => {
-    const url = ctx.url;
-    const fieldSelector = [url.searchParams.get('fieldSelector'), name ? `metadata.name=${name}` : undefined].filter(Boolean).join(',');
-    const filter = compileFilter(info, url.searchParams.get('labelSelector') ?? undefined, fieldSelector);
+    const query = ctx.query;
+    const fieldSelector = [query.get('fieldSelector'), name ? `metadata.name=${name}` : undefined].filter(Boolean).join(',');
+    const filter = compileFilter(info, query.get('labelSelector') ?? undefined, fieldSelector);
     const output = ctx.output();
     const stop = serveWatch(ctx.res, {
       store: cluster.store,
       info,
       namespace,
       filter,
-      resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
-      timeoutSeconds: queryInt(url, 'timeoutSeconds'),
-      allowBookmarks: url.searchParams.get('allowWatchBookmarks') === 'true',
-      sendInitialEvents: url.searchParams.has('sendInitialEvents') ? url.searchParams.get('sendInitialEvents') === 'true' : undefined,
+      resourceVersion: query.get('resourceVersion') ?? undefined,
+      timeoutSeconds: queryInt(query, 'timeoutSeconds'),
+      allowBookmarks: query.get('allowWatchBookmarks') === 'true',
+      sendInitialEvents: query.has('sendInitialEvents') ? query.get('sendInitialEvents') === 'true' : undefined,
       encode: (type, object) => (type === 'ERROR' || type === 'BOOKMARK' ? object : asOutput(info, output, object as KubeObject)),
       ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
     });
@@ -252,9 +232,9 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
   };
 
   const list = async (ctx: Ctx, { info, namespace }: ResourceTarget): Promise<Reply> => {
-    const url = ctx.url;
+    const query = ctx.query;
     if (info.aggregated) {
-      const { labelSelector, fieldSelector } = selectors(url);
+      const { labelSelector, fieldSelector } = selectors(query);
       const filter = compileFilter(info, labelSelector, fieldSelector);
       return listReply(
         info,
@@ -263,11 +243,11 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
         {},
       );
     }
-    const limit = queryInt(url, 'limit');
+    const limit = queryInt(query, 'limit');
     const result = cluster.registry.list(info, namespace, {
-      ...selectors(url),
+      ...selectors(query),
       ...(limit !== undefined ? { limit } : {}),
-      ...(url.searchParams.get('continue') ? { continue: url.searchParams.get('continue') as string } : {}),
+      ...(query.get('continue') ? { continue: query.get('continue') as string } : {}),
     });
     const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
     if (result.continue) meta.continue = result.continue;
@@ -277,7 +257,7 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
 
   const create = async (ctx: Ctx, { info, namespace }: ResourceTarget): Promise<Reply> => {
     const body = await readBody(ctx.req);
-    return new Reply(201, cluster.registry.create(info, namespace, body, { dryRun: isDryRun(ctx.url) }));
+    return new Reply(201, cluster.registry.create(info, namespace, body, { dryRun: isDryRun(ctx.query) }));
   };
 
   /**
@@ -318,12 +298,12 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
 
   const replace = async (ctx: Ctx, target: ResourceTarget): Promise<Reply> => {
     const body = await readBody(ctx.req);
-    return viewOf(target, isDryRun(ctx.url)).write(body);
+    return viewOf(target, isDryRun(ctx.query)).write(body);
   };
 
   const patch = async (ctx: Ctx, target: ResourceTarget): Promise<Reply> => {
     const body = await readBody(ctx.req);
-    const view = viewOf(target, isDryRun(ctx.url));
+    const view = viewOf(target, isDryRun(ctx.query));
     const patched = applyPatch(ctx.req.headers['content-type'], view.read(), body);
     if (!isRecord(patched) || !isRecord(patched.metadata)) {
       throw badRequest('the patch left no object with metadata: patches must keep metadata');
@@ -333,14 +313,14 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
   };
 
   const remove = async (ctx: Ctx, { info, namespace, name = '' }: ResourceTarget): Promise<Reply> => {
-    const opts = deleteOptions(ctx.url, await readBody(ctx.req));
+    const opts = deleteOptions(ctx.query, await readBody(ctx.req));
     return new Reply(200, cluster.registry.delete(info, namespace, name, opts).body);
   };
 
   const deleteCollection = async (ctx: Ctx, { info, namespace }: ResourceTarget): Promise<Reply> => {
-    const opts = deleteOptions(ctx.url, await readBody(ctx.req));
+    const opts = deleteOptions(ctx.query, await readBody(ctx.req));
     // Every object the selectors match, each deleted as by a single DELETE.
-    const matched = cluster.registry.list(info, namespace, selectors(ctx.url));
+    const matched = cluster.registry.list(info, namespace, selectors(ctx.query));
     const deleted = matched.items.map((o) => cluster.registry.delete(info, o.metadata.namespace, o.metadata.name, opts).object);
     return new Reply(200, {
       kind: info.listKind,
@@ -353,7 +333,7 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
   const eviction = async (ctx: Ctx, { namespace = 'default', name = '' }: ResourceTarget): Promise<Reply> => {
     const body = await readBody(ctx.req);
     const now = cluster.clock.now();
-    return new Reply(201, evict(cluster.registry, namespace, name, body, now, cluster.clock.timestamp(now), isDryRun(ctx.url)));
+    return new Reply(201, evict(cluster.registry, namespace, name, body, now, cluster.clock.timestamp(now), isDryRun(ctx.query)));
   };
 
   const openapiDocument = async (_ctx: Ctx, { path }: Readonly<Record<string, string>>): Promise<Reply> => {
@@ -431,35 +411,64 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
     } catch {
       // A Status for a client that accepts nothing we produce still goes out as JSON, as the API server does.
     }
-    if (output.format === 'yaml') {
-      res.writeHead(reply.code, { ...headers, 'Content-Type': 'application/yaml' });
-      res.end(YAML.stringify(reply.body));
-      return;
-    }
-    res.writeHead(reply.code, { ...headers, 'Content-Type': 'application/json' });
-    res.end(`${JSON.stringify(reply.body, null, ctx.pretty ? 2 : undefined)}\n`);
+    // The body is encoded before the head goes out, so an encoding failure can still be answered with a Status.
+    const body =
+      output.format === 'yaml' ? YAML.stringify(reply.body) : `${JSON.stringify(reply.body, null, ctx.pretty ? 2 : undefined)}\n`;
+    res.writeHead(reply.code, { ...headers, 'Content-Type': output.format === 'yaml' ? 'application/yaml' : 'application/json' });
+    res.end(body);
   };
 
-  const server = createServer((req, res) => {
+  /** Answers a request that failed: its Status (a 500 InternalError for anything that is not a KubeError), logged. */
+  const fail = (req: IncomingMessage, ctx: Ctx, error: unknown, auditId: string, finish: (code: number) => void): void => {
+    const failure = error instanceof KubeError ? error : internalError(error instanceof Error ? error.message : String(error));
+    if (!(error instanceof KubeError))
+      options.log?.(`internal error on ${req.method} ${req.url}: ${error instanceof Error ? error.stack : String(error)}`);
+    if (ctx.res.headersSent) {
+      ctx.res.end();
+      return;
+    }
+    const status = { ...failure.status };
+    // Status bodies are JSON (or YAML), never a Table.
+    ctx.output = () => {
+      const o = negotiate(req.headers.accept, false);
+      return o.format === 'yaml' ? o : { format: 'json' };
+    };
+    try {
+      send(ctx, new Reply(status.code, status), auditId);
+    } catch {
+      ctx.res.destroy();
+    }
+    finish(status.code);
+  };
+
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     const auditId = randomUUID();
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const finish = (code: number): void => {
+      options.log?.(`${req.method} ${req.url} ${code} ${(performance.now() - started).toFixed(1)}ms`);
+    };
+    const split = splitRequestTarget(req.url ?? '/');
+    if (!split) {
+      // What Go's server answers a request target it cannot parse, before any handler sees it.
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+      res.end('400 Bad Request: malformed request target');
+      finish(400);
+      return;
+    }
+    const { path, query } = split;
     let negotiated: Output | undefined;
-    const watching = req.method === 'GET' && ['true', '1'].includes(url.searchParams.get('watch') ?? '');
-    const target = resolveTarget(url.pathname, watching);
+    const watching = req.method === 'GET' && ['true', '1'].includes(query.get('watch') ?? '');
+    const target = resolveTarget(path, watching);
     const transformable = target.kind === 'resource';
     const ctx: Ctx = {
       req,
       res,
-      url,
-      pretty: isPretty(req, url),
+      query,
+      pretty: isPretty(req, query),
       output: () => {
         negotiated ??= negotiate(req.headers.accept, transformable);
         return negotiated;
       },
-    };
-    const finish = (code: number): void => {
-      options.log?.(`${req.method} ${req.url} ${code} ${(performance.now() - started).toFixed(1)}ms`);
     };
     dispatch(ctx, target)
       .then((reply) => {
@@ -470,23 +479,22 @@ export function createKubeServer(options: KubeServerOptions): KubeServer {
         send(ctx, reply, auditId);
         finish(reply.code);
       })
-      .catch((error: unknown) => {
-        const failure = error instanceof KubeError ? error : internalError(error instanceof Error ? error.message : String(error));
-        if (!(error instanceof KubeError))
-          options.log?.(`internal error on ${req.method} ${req.url}: ${error instanceof Error ? error.stack : String(error)}`);
-        if (res.headersSent) {
-          res.end();
-          return;
-        }
-        const status = { ...failure.status };
-        // Status bodies are JSON (or YAML), never a Table.
-        ctx.output = () => {
-          const o = negotiate(req.headers.accept, false);
-          return o.format === 'yaml' ? o : { format: 'json' };
-        };
-        send(ctx, new Reply(status.code, status), auditId);
-        finish(status.code);
-      });
+      .catch((error: unknown) => fail(req, ctx, error, auditId, finish));
+  };
+
+  // Every failure, thrown at once or later, becomes an answer: nothing a client sends can stop the server.
+  const server = createServer((req, res) => {
+    try {
+      serve(req, res);
+    } catch (error) {
+      options.log?.(`internal error on ${req.method} ${req.url}: ${error instanceof Error ? error.stack : String(error)}`);
+      if (res.headersSent) res.destroy();
+      else {
+        const status = internalError(error instanceof Error ? error.message : String(error)).status;
+        res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end(`${JSON.stringify(status)}\n`);
+      }
+    }
   });
   // Watches stay open for a long time; keep-alive sockets are ended by close().
   server.keepAliveTimeout = 5_000;

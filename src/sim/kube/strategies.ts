@@ -26,33 +26,68 @@ export interface Strategy {
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
-function validateName(name: string, label: boolean): Cause[] {
-  if (!name) return [required('metadata.name', 'name or generateName is required')];
-  if (label) {
-    if (name.length > 63 || !DNS1123_LABEL.test(name)) {
-      return [
-        invalidValue(
-          'metadata.name',
-          name,
-          "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
-        ),
-      ];
-    }
-    return [];
+/**
+ * What a kind's names must be (apimachinery's name validators): a DNS-1123 subdomain (most kinds),
+ * a DNS-1123 label (namespaces), a DNS-1035 label (services), or only a path segment (events).
+ */
+type NameRule = 'subdomain' | 'label' | 'dns1035' | 'segment';
+
+const NAME_FORMATS: Record<Exclude<NameRule, 'segment'>, { pattern: RegExp; max: number; message: string }> = {
+  subdomain: {
+    pattern: DNS1123_SUBDOMAIN,
+    max: 253,
+    message:
+      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+  },
+  label: {
+    pattern: DNS1123_LABEL,
+    max: 63,
+    message:
+      "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+  },
+  dns1035: {
+    pattern: DNS1035_LABEL,
+    max: 63,
+    message:
+      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+  },
+};
+
+/**
+ * `path.IsValidPathSegmentName`: every name is a segment of the object's URL, so it may not be
+ * `.` or `..` nor contain `/` or `%`. With `prefix` (a generateName) only the characters count.
+ */
+export function pathSegmentProblems(name: string, prefix = false): string[] {
+  if (!prefix && (name === '.' || name === '..')) return [`may not be '${name}'`];
+  return ['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
+}
+
+/** The problems of a name (or, with `prefix`, of a generateName) under a rule, each as the API server words it. */
+function nameProblems(name: string, rule: NameRule, prefix: boolean): string[] {
+  if (rule === 'segment') return pathSegmentProblems(name, prefix);
+  const format = NAME_FORMATS[rule];
+  // A generateName is checked as a name it could start: a trailing '-' is masked (apimachinery's maskTrailingDash).
+  const value = prefix && name.length > 1 && name.endsWith('-') ? `${name.slice(0, -2)}a` : name;
+  const problems: string[] = [];
+  if (value.length > format.max) problems.push(`must be no more than ${format.max} characters`);
+  if (!format.pattern.test(value)) problems.push(format.message);
+  // Every DNS name is also a valid path segment; checked all the same, as ValidateObjectMeta does after the kind's rule.
+  return problems.length > 0 ? problems : pathSegmentProblems(name, prefix);
+}
+
+function validateName(meta: KubeObject['metadata'], rule: NameRule): Cause[] {
+  const causes: Cause[] = [];
+  if (meta.generateName) {
+    for (const problem of nameProblems(meta.generateName, rule, true))
+      causes.push(invalidValue('metadata.generateName', meta.generateName, problem));
   }
-  if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    return [
-      invalidValue(
-        'metadata.name',
-        name,
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-      ),
-    ];
-  }
-  return [];
+  if (!meta.name) return [...causes, required('metadata.name', 'name or generateName is required')];
+  for (const problem of nameProblems(meta.name, rule, false)) causes.push(invalidValue('metadata.name', meta.name, problem));
+  return causes;
 }
 
 function validateLabels(labels: unknown, field: string): Cause[] {
@@ -82,8 +117,8 @@ function validateLabels(labels: unknown, field: string): Cause[] {
   return causes;
 }
 
-function validateMeta(object: KubeObject, nameIsLabel = false): Cause[] {
-  return [...validateName(object.metadata.name, nameIsLabel), ...validateLabels(object.metadata.labels, 'metadata.labels')];
+function validateMeta(object: KubeObject, rule: NameRule = 'subdomain'): Cause[] {
+  return [...validateName(object.metadata, rule), ...validateLabels(object.metadata.labels, 'metadata.labels')];
 }
 
 function validateContainers(containers: unknown, field: string): Cause[] {
@@ -97,21 +132,26 @@ function validateContainers(containers: unknown, field: string): Cause[] {
       causes.push({ field: `${at}.name`, reason: 'FieldValueDuplicate', message: `Duplicate value: ${JSON.stringify(c.name)}` });
     else names.add(c.name);
     if (!c?.image) causes.push(required(`${at}.image`));
-    for (const kind of ['requests', 'limits'] as const) {
-      for (const [resource, value] of Object.entries(c?.resources?.[kind] ?? {})) {
-        const parsed = parseQuantity(String(value));
-        if (parsed === undefined || parsed.negative) {
-          causes.push(
-            invalidValue(
-              `${at}.resources.${kind}[${resource}]`,
-              value,
-              "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
-            ),
-          );
-        }
-      }
-    }
+    for (const kind of ['requests', 'limits'] as const) causes.push(...validateQuantities(c?.resources?.[kind], `${at}.resources.${kind}`));
   });
+  return causes;
+}
+
+/** Every value of a resource list is a quantity of 0 or more (the field shown as `resources.requests[cpu]`). */
+function validateQuantities(list: Record<string, unknown> | undefined, field: string): Cause[] {
+  const causes: Cause[] = [];
+  for (const [resource, value] of Object.entries(list ?? {})) {
+    const parsed = parseQuantity(String(value));
+    if (parsed === undefined || parsed.negative) {
+      causes.push(
+        invalidValue(
+          `${field}[${resource}]`,
+          value,
+          "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        ),
+      );
+    }
+  }
   return causes;
 }
 
@@ -163,7 +203,12 @@ const nodeStrategy: Strategy = {
     object.status ??= {};
   },
   validate(object) {
-    const causes = validateMeta(object);
+    const status = (object.status ?? {}) as { capacity?: Record<string, unknown>; allocatable?: Record<string, unknown> };
+    const causes = [
+      ...validateMeta(object),
+      ...validateQuantities(status.capacity, 'status.capacity'),
+      ...validateQuantities(status.allocatable, 'status.allocatable'),
+    ];
     const taints = (object.spec as { taints?: unknown } | undefined)?.taints;
     if (Array.isArray(taints)) {
       taints.forEach((taint, i) => {
@@ -190,7 +235,7 @@ const namespaceStrategy: Strategy = {
     object.metadata.labels = { ...(object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': object.metadata.name };
   },
   validate(object) {
-    return validateMeta(object, true);
+    return validateMeta(object, 'label');
   },
 };
 
@@ -199,9 +244,46 @@ const eventStrategy: Strategy = {
   generation: false,
   prepareForCreate() {},
   validate(object) {
-    return validateMeta(object);
+    // Event names are free-form apart from being a path segment (the recorder's `<object>.<hex time>`, but any will do).
+    return validateMeta(object, 'segment');
   },
 };
+
+/** `ValidateLabelSelector`: label-shaped keys and values, and an operator with the values it needs (the matchers rely on it). */
+function validateSelector(selector: LabelSelector | undefined, field: string): Cause[] {
+  if (!selector) return [];
+  const causes = validateLabels(selector.matchLabels, `${field}.matchLabels`);
+  (selector.matchExpressions ?? []).forEach((expression, i) => {
+    const at = `${field}.matchExpressions[${i}]`;
+    if (!QUALIFIED_NAME.test(expression.key ?? ''))
+      causes.push(
+        invalidValue(
+          `${at}.key`,
+          expression.key ?? '',
+          "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        ),
+      );
+    const values = expression.values ?? [];
+    switch (expression.operator) {
+      case 'In':
+      case 'NotIn':
+        if (values.length === 0) causes.push(required(`${at}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+        break;
+      case 'Exists':
+      case 'DoesNotExist':
+        if (values.length > 0)
+          causes.push({
+            field: `${at}.values`,
+            reason: 'FieldValueForbidden',
+            message: "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+          });
+        break;
+      default:
+        causes.push(invalidValue(`${at}.operator`, expression.operator, 'not a valid selector operator'));
+    }
+  });
+  return causes;
+}
 
 function validateTemplate(spec: { selector?: LabelSelector; template?: PodTemplateSpec } | undefined, requireSelector: boolean): Cause[] {
   const causes: Cause[] = [];
@@ -210,9 +292,11 @@ function validateTemplate(spec: { selector?: LabelSelector; template?: PodTempla
   } else if (Object.keys(spec.selector.matchLabels ?? {}).length === 0 && (spec.selector.matchExpressions ?? []).length === 0) {
     causes.push(invalidValue('spec.selector', spec.selector, 'empty selector is invalid for deployment'));
   }
+  const selectorCauses = validateSelector(spec?.selector, 'spec.selector');
+  causes.push(...selectorCauses);
   const labels = spec?.template?.metadata?.labels;
   causes.push(...validateLabels(labels, 'spec.template.metadata.labels'));
-  if (spec?.selector && !labelSelectorMatcher(spec.selector)(labels)) {
+  if (spec?.selector && selectorCauses.length === 0 && !labelSelectorMatcher(spec.selector)(labels)) {
     causes.push(invalidValue('spec.template.metadata.labels', labels ?? {}, '`selector` does not match template `labels`'));
   }
   causes.push(...validateContainers(spec?.template?.spec?.containers, 'spec.template.spec.containers'));
@@ -228,14 +312,36 @@ function templateDefaults(object: KubeObject): void {
   defaultPodSpec(spec.template.spec);
 }
 
+/**
+ * The most replicas one Deployment or ReplicaSet may ask for in the simulator (Kubernetes allows
+ * any int32). The test world it stands in for is 5,000 nodes and 150,000 pods (design.md's
+ * targets), built of many workloads; 10,000 pods take the controllers 20 syncs and about 50 MB.
+ * Beyond it a typo (10^9) would exhaust the process's memory.
+ */
+export const MAX_REPLICAS = 10_000;
+
 /** Deployments and replica sets validate alike: metadata, the pod template, and a replica count. */
 function validateReplicated(object: Parameters<Strategy['validate']>[0]): ReturnType<Strategy['validate']> {
   const spec = object.spec as { replicas?: unknown; selector?: LabelSelector; template?: PodTemplateSpec };
   const causes = [...validateMeta(object), ...validateTemplate(spec, true)];
-  if (!Number.isInteger(spec.replicas) || (spec.replicas as number) < 0) {
-    causes.push(invalidValue('spec.replicas', spec.replicas, 'must be greater than or equal to 0'));
-  }
+  causes.push(...validateReplicas(spec.replicas));
   return causes;
+}
+
+/** A replica count: 0 up to MAX_REPLICAS (the simulator's limit), for Deployments, ReplicaSets and their Scale. */
+export function validateReplicas(replicas: unknown): Cause[] {
+  if (!Number.isInteger(replicas) || (replicas as number) < 0)
+    return [invalidValue('spec.replicas', replicas, 'must be greater than or equal to 0')];
+  if ((replicas as number) > MAX_REPLICAS) {
+    return [
+      invalidValue(
+        'spec.replicas',
+        replicas,
+        `must be less than or equal to ${MAX_REPLICAS} (the simulator's limit on replicas per workload; spread larger worlds over several workloads)`,
+      ),
+    ];
+  }
+  return [];
 }
 
 const deploymentStrategy: Strategy = {
@@ -303,8 +409,8 @@ const pdbStrategy: Strategy = {
     object.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
   },
   validate(object) {
-    const causes = validateMeta(object);
-    const spec = object.spec as { minAvailable?: unknown; maxUnavailable?: unknown };
+    const spec = object.spec as { minAvailable?: unknown; maxUnavailable?: unknown; selector?: LabelSelector };
+    const causes = [...validateMeta(object), ...validateSelector(spec.selector, 'spec.selector')];
     if (spec.minAvailable !== undefined && spec.maxUnavailable !== undefined) {
       causes.push(invalidValue('spec', spec, 'minAvailable and maxUnavailable cannot be both set'));
     }
@@ -358,7 +464,7 @@ const serviceStrategy: Strategy = {
     object.status = { loadBalancer: {} };
   },
   validate(object) {
-    const causes = validateMeta(object, true);
+    const causes = validateMeta(object, 'dns1035');
     const spec = (object.spec ?? {}) as { type?: string; ports?: unknown };
     if (!['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'].includes(String(spec.type))) {
       causes.push({

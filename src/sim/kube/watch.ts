@@ -99,7 +99,8 @@ export function serveWatch(res: ServerResponse, options: WatchOptions): () => vo
     clearTimeout(bookmarkTimer);
     res.end();
   };
-  const deadline = setTimeout(stop, (options.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000);
+  // A timeout longer than a timer can hold (about 24.8 days) would fire at once (Node's TimeoutOverflowWarning): it is that long instead.
+  const deadline = setTimeout(stop, Math.min((options.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000, 2 ** 31 - 1));
   if (options.allowBookmarks) {
     const every = options.bookmarkIntervalMs ?? 15_000;
     const tick = (): void => {

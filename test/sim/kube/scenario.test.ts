@@ -130,7 +130,7 @@ timeline:
 describe('lambdastack-autoscaler sim kube', () => {
   it('serves the first cluster under cluster-config/, writes the kubeconfig, and stops cleanly on SIGTERM', async () => {
     const dir = await tempDir('sim-cli-');
-    const kubeconfig = join(dir, 'kube', 'config');
+    const kubeconfig = join(dir, 'config');
     const out: string[] = [];
     const err: string[] = [];
     const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t) };

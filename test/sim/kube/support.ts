@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
@@ -75,4 +76,67 @@ export async function eventually<T>(what: string, check: () => T | undefined | P
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** What tests read from an answer: a Status's fields, or an object's or a list's. */
+export interface Answer {
+  kind?: string;
+  code?: number;
+  reason?: string;
+  message?: string;
+  details?: { name?: string; kind?: string; causes?: Array<{ reason?: string; message?: string; field?: string }> };
+  metadata?: { name?: string; [key: string]: unknown };
+  items?: unknown[];
+  [key: string]: unknown;
+}
+
+export interface RawResponse {
+  status: number;
+  /** The body parsed as JSON ({} when it is not JSON: see `text`). */
+  body: Answer;
+  text: string;
+}
+
+/**
+ * One HTTP request with the path sent exactly as given (fetch and URL would resolve `..` and
+ * `%2e%2e` on the client side, so a server's own path handling could not be tested with them).
+ */
+export function rawRequest(
+  serverUrl: string,
+  method: string,
+  path: string,
+  body?: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
+  const { hostname, port } = new URL(serverUrl);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: hostname,
+        port,
+        method,
+        path,
+        // A length always: Node sends the body of a DELETE without one (neither length nor chunks) otherwise.
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}),
+          ...headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: Answer = {};
+          try {
+            parsed = JSON.parse(text) as Answer;
+          } catch {}
+          resolve({ status: res.statusCode ?? 0, body: parsed, text });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

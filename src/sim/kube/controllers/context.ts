@@ -2,7 +2,8 @@
  * What every controller works with. Controllers read and write through the store (so every change
  * they make reaches watches with a new resourceVersion), create objects through the registry (so
  * they get the same defaults as objects clients create), and run in one reconcile pass after any
- * change or timer, until nothing changes.
+ * change or timer, until nothing changes. A controller does a bounded amount of work per pass (as
+ * the real ones do per sync) and says when it left some for the next (`more`).
  */
 import type { SimClock } from '../clock.js';
 import type { Registry } from '../registry.js';
@@ -37,6 +38,12 @@ export interface ControllerContext {
   recordEvent(event: EventInput): void;
   /** Runs a reconcile pass soon (after a timer changes something time-dependent). */
   wake(): void;
+  /**
+   * Says that a controller stopped at its batch limit with work left (pods to create or delete
+   * beyond the 500 a sync creates): another pass is needed. Running in the background, the
+   * cluster yields to the event loop before it, so the API keeps answering during a big scale.
+   */
+  more(): void;
 }
 
 export type Controller = (ctx: ControllerContext) => void;

@@ -30,13 +30,25 @@ export class GarbageCollector {
 
   private collectDependents(ctx: ControllerContext): void {
     const uids = new Set<string>();
-    const dependents = new Map<string, KubeObject[]>();
-    for (const info of LIVE) {
-      for (const object of ctx.store.values(storeKey(info))) {
-        uids.add(object.metadata.uid);
-        for (const ref of object.metadata.ownerReferences ?? []) dependents.set(ref.uid, [...(dependents.get(ref.uid) ?? []), object]);
+    for (const info of LIVE) for (const object of ctx.store.values(storeKey(info))) uids.add(object.metadata.uid);
+    // Who owns what is needed only while a foreground deletion waits, so it is gathered then.
+    let dependents: Map<string, KubeObject[]> | undefined;
+    const dependentsOf = (uid: string): KubeObject[] => {
+      if (!dependents) {
+        const found = new Map<string, KubeObject[]>();
+        for (const info of LIVE) {
+          for (const object of ctx.store.values(storeKey(info))) {
+            for (const ref of object.metadata.ownerReferences ?? []) {
+              const list = found.get(ref.uid);
+              if (list) list.push(object);
+              else found.set(ref.uid, [object]);
+            }
+          }
+        }
+        dependents = found;
       }
-    }
+      return dependents.get(uid) ?? [];
+    };
     for (const info of LIVE) {
       for (const object of [...ctx.store.values(storeKey(info))]) {
         const refs = object.metadata.ownerReferences ?? [];
@@ -47,7 +59,7 @@ export class GarbageCollector {
           continue;
         }
         if (object.metadata.deletionTimestamp && object.metadata.finalizers?.includes('foregroundDeletion')) {
-          const waiting = (dependents.get(object.metadata.uid) ?? []).filter((d) =>
+          const waiting = dependentsOf(object.metadata.uid).filter((d) =>
             ctx.store.get(storeKey(infoOf(d)), d.metadata.namespace, d.metadata.name),
           );
           for (const d of waiting) {

@@ -5,7 +5,7 @@
  * as the real scheduler requeues unschedulable pods on cluster events.
  */
 import { R, storeKey } from '../resources.js';
-import { addToLoad, candidatesOf, emptyLoad, type NodeLoad, placePod, type SearchState } from '../scheduler.js';
+import { addToLoad, candidatesOf, emptyLoad, type NodeLoad, placePod, type SearchState, schedulingKey } from '../scheduler.js';
 import type { Node, Pod } from '../types.js';
 import type { ControllerContext } from './context.js';
 import { setCondition } from './util.js';
@@ -36,16 +36,23 @@ function schedule(ctx: ControllerContext, search: SearchState): void {
     }
   }
   if (pending.length === 0) return;
+  // creationTimestamps are RFC 3339 UTC of one length, so their text sorts as their time.
   pending.sort(
     (a, b) =>
       (b.spec.priority ?? 0) - (a.spec.priority ?? 0) ||
-      Date.parse(a.metadata.creationTimestamp) - Date.parse(b.metadata.creationTimestamp) ||
-      (a.metadata.name < b.metadata.name ? -1 : 1),
+      compareText(a.metadata.creationTimestamp, b.metadata.creationTimestamp) ||
+      compareText(a.metadata.name, b.metadata.name),
   );
   const now = ctx.clock.timestamp();
   const candidates = candidatesOf(nodes, loads);
+  // Within a pass the nodes stay and their loads only grow: a pod that fits nowhere tells that every
+  // pod asking for the same (thousands of replicas of one template) fits nowhere either this pass.
+  const fitsNowhere = new Map<string, string>();
   for (const pod of pending) {
-    const placement = placePod(pod, candidates, search);
+    const key = schedulingKey(pod);
+    const known = fitsNowhere.get(key);
+    const placement = known !== undefined ? { unschedulable: known } : placePod(pod, candidates, search);
+    if ('unschedulable' in placement) fitsNowhere.set(key, placement.unschedulable);
     // A shallow copy of what changes: pods are many, and stored objects are never changed in place.
     const next: Pod = { ...pod, spec: { ...pod.spec }, status: { ...pod.status } };
     if ('node' in placement) {
@@ -94,4 +101,8 @@ function schedule(ctx: ControllerContext, search: SearchState): void {
       component: 'default-scheduler',
     });
   }
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -4,6 +4,12 @@
  * pods (an evicted or deleted pod is replaced at once and the scheduler places the new one), and a
  * DaemonSet keeps one pod on every node it tolerates, pinned with node affinity.
  *
+ * Like the real controllers, a sync creates or deletes at most a burst of pods (500 for a
+ * ReplicaSet, 250 for a DaemonSet), creating in slow-start batches of 1, 2, 4, … that stop at the
+ * first failure, and says when it left work for the next sync (`ctx.more()`): the cluster runs that
+ * sync on the next turn of the event loop, so a scale to thousands of pods never blocks the API.
+ * A create that fails is reported once as a Warning event on the owner, and retried when anything changes.
+ *
  * Simplified: a template change moves all replicas to the new ReplicaSet at once (no surge or
  * unavailability budget), and minReadySeconds is treated as 0.
  */
@@ -24,6 +30,44 @@ import {
 } from '../types.js';
 import type { ControllerContext } from './context.js';
 import { canonicalJson, controllerRef, isActive, isReady, omitEmpty, ownerRefTo, setCondition, templateHash } from './util.js';
+
+/** The ReplicaSet controller's burstReplicas: the most pods one sync creates or deletes. */
+const REPLICA_SET_BURST = 500;
+/** The DaemonSet controller's burstReplicas. */
+const DAEMON_SET_BURST = 250;
+
+/**
+ * `controller.slowStartBatch`: runs `create` up to `count` times in batches of 1, 2, 4, …, and
+ * stops after the first batch in which one failed, so a controller that cannot create (a namespace
+ * being deleted) tries a few times, not hundreds. The successes, and the first failure.
+ */
+function slowStart(count: number, create: () => void): { done: number; error?: unknown } {
+  let done = 0;
+  for (let batch = 1; done < count; batch *= 2) {
+    let error: unknown;
+    for (let i = Math.min(batch, count - done); i > 0; i--) {
+      try {
+        create();
+        done++;
+      } catch (failure) {
+        error ??= failure;
+      }
+    }
+    if (error !== undefined) return { done, error };
+  }
+  return { done };
+}
+
+/** Owners (as stored: every change stores a new object) whose last failure has been reported, so a retry that fails alike writes nothing. */
+const reported = new WeakSet<KubeObject>();
+
+/** A Warning event on the owner for a failed create (`what: why`), once per version of the owner. */
+function reportFailure(ctx: ControllerContext, owner: KubeObject, reason: string, what: string, error: unknown, component: string): void {
+  if (reported.has(owner)) return;
+  reported.add(owner);
+  const why = error instanceof Error ? error.message : String(error);
+  ctx.recordEvent({ involved: owner, type: 'Warning', reason, message: `${what}: ${why}`, component });
+}
 
 const HASH_LABEL = 'pod-template-hash';
 const REVISION = 'deployment.kubernetes.io/revision';
@@ -85,24 +129,32 @@ export function deploymentController(ctx: ControllerContext): void {
       if (!current) {
         const hash = templateHash(d.spec.template);
         const labels = { ...(d.spec.template.metadata?.labels ?? {}), [HASH_LABEL]: hash };
-        const rs = ctx.registry.create(R.replicasets, d.metadata.namespace, {
-          metadata: {
-            name: `${d.metadata.name}-${hash}`,
-            namespace: d.metadata.namespace,
-            labels,
-            annotations: {
-              'deployment.kubernetes.io/desired-replicas': String(desired),
-              'deployment.kubernetes.io/max-replicas': String(surge),
-              [REVISION]: String(revision),
+        const name = `${d.metadata.name}-${hash}`;
+        let rs: ReplicaSet;
+        try {
+          rs = ctx.registry.create(R.replicasets, d.metadata.namespace, {
+            metadata: {
+              name,
+              namespace: d.metadata.namespace,
+              labels,
+              annotations: {
+                'deployment.kubernetes.io/desired-replicas': String(desired),
+                'deployment.kubernetes.io/max-replicas': String(surge),
+                [REVISION]: String(revision),
+              },
+              ownerReferences: [ownerRefTo(d)],
             },
-            ownerReferences: [ownerRefTo(d)],
-          },
-          spec: {
-            replicas: desired,
-            selector: { ...d.spec.selector, matchLabels: { ...(d.spec.selector.matchLabels ?? {}), [HASH_LABEL]: hash } },
-            template: { ...clone(d.spec.template), metadata: { ...clone(d.spec.template.metadata ?? {}), labels } },
-          },
-        }) as ReplicaSet;
+            spec: {
+              replicas: desired,
+              selector: { ...d.spec.selector, matchLabels: { ...(d.spec.selector.matchLabels ?? {}), [HASH_LABEL]: hash } },
+              template: { ...clone(d.spec.template), metadata: { ...clone(d.spec.template.metadata ?? {}), labels } },
+            },
+          }) as ReplicaSet;
+        } catch (error) {
+          // A name too long with the hash, a namespace being deleted: the API server refused the ReplicaSet.
+          reportFailure(ctx, d, 'ReplicaSetCreateError', `Failed to create new replica set "${name}"`, error, 'deployment-controller');
+          continue;
+        }
         current = rs;
         ctx.recordEvent({
           involved: d,
@@ -223,7 +275,12 @@ function deletionOrder(pods: Pod[]): Pod[] {
       phaseRank(a) - phaseRank(b) ||
       Number(isReady(a)) - Number(isReady(b)) ||
       (perNode.get(b.spec.nodeName ?? '') ?? 0) - (perNode.get(a.spec.nodeName ?? '') ?? 0) ||
-      Date.parse(b.metadata.creationTimestamp) - Date.parse(a.metadata.creationTimestamp),
+      // Newest first; RFC 3339 UTC timestamps of one length sort as text.
+      (b.metadata.creationTimestamp > a.metadata.creationTimestamp
+        ? 1
+        : b.metadata.creationTimestamp < a.metadata.creationTimestamp
+          ? -1
+          : 0),
   );
 }
 
@@ -269,8 +326,7 @@ export function replicaSetController(ctx: ControllerContext): void {
     let active = pods.filter(isActive);
     const desired = rs.spec.replicas ?? 1;
     if (active.length < desired) {
-      // The real controller creates in slow-start batches (1, 2, 4, …); every batch succeeds here, so all at once.
-      for (let i = active.length; i < desired; i++) {
+      const { error } = slowStart(Math.min(desired - active.length, REPLICA_SET_BURST), () => {
         const pod = ctx.registry.create(R.pods, rs.metadata.namespace, podFromTemplate(rs, rs.spec.template)) as Pod;
         active.push(pod);
         ctx.recordEvent({
@@ -280,9 +336,12 @@ export function replicaSetController(ctx: ControllerContext): void {
           message: `Created pod: ${pod.metadata.name}`,
           component: 'replicaset-controller',
         });
-      }
+      });
+      if (error !== undefined) reportFailure(ctx, rs, 'FailedCreate', 'Error creating', error, 'replicaset-controller');
+      else if (active.length < desired) ctx.more();
     } else if (active.length > desired) {
-      const victims = deletionOrder(active).slice(0, active.length - desired);
+      const victims = deletionOrder(active).slice(0, Math.min(active.length - desired, REPLICA_SET_BURST));
+      if (active.length - victims.length > desired) ctx.more();
       for (const pod of victims) {
         ctx.registry.delete(R.pods, pod.metadata.namespace, pod.metadata.name);
         ctx.recordEvent({
@@ -349,23 +408,32 @@ export function daemonSetController(ctx: ControllerContext): void {
     }
     const hash = templateHash(ds.spec.template).slice(0, 10);
     let desired = 0;
+    const missing: Node[] = [];
+    const surplus: Pod[] = [];
     for (const node of nodes) {
       const pods = byNode.get(node.metadata.name) ?? [];
       if (daemonShouldRun(ds, node)) {
         desired++;
-        if (pods.length === 0) {
-          ctx.registry.create(
-            R.pods,
-            ds.metadata.namespace,
-            podFromTemplate(ds, ds.spec.template, {
-              labels: { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) },
-              tolerations: DAEMON_TOLERATIONS,
-              node: node.metadata.name,
-            }),
-          );
-        } else for (const extra of pods.slice(1)) ctx.registry.delete(R.pods, extra.metadata.namespace, extra.metadata.name);
-      } else for (const pod of pods) ctx.registry.delete(R.pods, pod.metadata.namespace, pod.metadata.name);
+        if (pods.length === 0) missing.push(node);
+        else surplus.push(...pods.slice(1));
+      } else surplus.push(...pods);
     }
+    const { error } = slowStart(Math.min(missing.length, DAEMON_SET_BURST), () => {
+      const node = missing.shift() as Node;
+      ctx.registry.create(
+        R.pods,
+        ds.metadata.namespace,
+        podFromTemplate(ds, ds.spec.template, {
+          labels: { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) },
+          tolerations: DAEMON_TOLERATIONS,
+          node: node.metadata.name,
+        }),
+      );
+    });
+    if (error !== undefined) reportFailure(ctx, ds, 'FailedCreate', 'Error creating', error, 'daemonset-controller');
+    else if (missing.length > 0) ctx.more();
+    for (const pod of surplus.slice(0, DAEMON_SET_BURST)) ctx.registry.delete(R.pods, pod.metadata.namespace, pod.metadata.name);
+    if (surplus.length > DAEMON_SET_BURST) ctx.more();
     const current = (ctx.store.list<Pod>(storeKey(R.pods), ds.metadata.namespace) ?? []).filter(
       (p) => controllerRef(p)?.uid === ds.metadata.uid && isActive(p),
     );
