@@ -107,9 +107,11 @@ describe('pending pods', () => {
     w.kube.cluster.advance(10);
     w.kube.cluster.advance(2);
     const reader = readerOf(w);
-    await until(reader, 'every big pod running on the new nodes', () => {
+    // Nodes and pods come by separate watches: both must have arrived.
+    await until(reader, 'six Ready workers, and every big pod running', () => {
+      const ready = reader.caches.nodes.list().filter((e) => e.view.ready && e.view.name.includes('-kubernetes-node-vm-')).length;
       const pods = reader.caches.pods.list().map((e) => e.view);
-      return pods.filter((p) => p.key.startsWith('default/big-') && p.phase === 'Running').length === 6;
+      return ready === 6 && pods.filter((p) => p.key.startsWith('default/big-') && p.phase === 'Running').length === 6;
     });
     const settled = await w.cycle();
     expect(settled.decision).toMatchObject({ current: 6, desired: 6, direction: 'hold', rule: { kind: 'no-change' } });
