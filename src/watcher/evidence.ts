@@ -88,7 +88,7 @@ function distinct(labels: readonly string[]): string[] {
 function chartOf(samples: readonly Sample[], decision: Decision): string | undefined {
   if (samples.length < 2) return undefined;
   const now = decision.evidence?.now ?? samples.at(-1)?.at ?? 0;
-  const labels = distinct(samples.map((s) => `-${formatDuration(Math.max(0, now - s.at))}`));
+  const labels = distinct(samples.map((s) => (now - s.at > 0 ? `-${formatDuration(now - s.at)}` : 'now')));
   const pct = (share: number | undefined): number => Math.round((share ?? 0) * 100);
   const withUsage = samples.every((s) => s.cpuUsage !== undefined);
   const top = Math.max(

@@ -157,6 +157,21 @@ describe('runWatch', () => {
     await run.done;
   });
 
+  it('stopped during a GitHub call that hangs: aborts it after the grace period, and stops', async () => {
+    const w = await startWorlds({ faults: true });
+    w.proxy?.before('GET', /\/contents\//, () => new Promise(() => {}));
+    const run = watch(w, { shutdownGraceMs: 200 }, { github: withoutRetries(client({ ...w.github.sim, url: w.proxy?.url ?? '' })) });
+    await run.server;
+    await eventually('the config read hanging', () => (w.proxy?.unused().length === 0 ? true : undefined));
+    const stopped = performance.now();
+    run.stop.abort();
+    await run.done;
+    expect(performance.now() - stopped).toBeLessThan(2_000);
+    expect(run.logs.map((line) => line.msg)).toEqual(
+      expect.arrayContaining(['stopping', 'the cycle under way did not finish in time: its GitHub calls are aborted', 'stopped']),
+    );
+  });
+
   it('with --once, fails with that refusal', async () => {
     const w = await startWorlds();
     const once = watch(w, { once: true }, { kubeConfig: await forbidPods(w.kube.url) });

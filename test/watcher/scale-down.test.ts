@@ -50,6 +50,11 @@ describe('a quiet cluster', () => {
     expect(others).toEqual([]);
     expect(pr).toMatchObject({ title: 'Scale shop kubernetes_node 3 → 2', labels: ['autoscaler', 'scale-down'] });
     expect(pr?.body).toContain(`- ${HIGHEST}`);
+    // The chart of the window: the three cycles' samples, labelled by their age at the decision.
+    expect(pr?.body).toContain(
+      '```mermaid\nxychart-beta\n  title "Pending pods (bars), CPU requested and used in % of allocatable (lines)"',
+    );
+    expect(pr?.body).toContain('  x-axis ["-1m1s", "-31s", "now"]');
     expect(pr?.body).toMatch(new RegExp(`\\| ${HIGHEST} \\| \\d+% \\| \\d+% \\| \\d+% \\| \\d+% \\| [^|]+ \\| removable \\|`));
     expect(await branchDiff(w.github.bare)).toEqual([
       '-      count: 3  # managed by lambdastack-autoscaler within the bounds below',
