@@ -1,7 +1,6 @@
 import { createGithubClient } from '../github/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { createLogger, loadPolicyFile, runWatch, watcherEnvironment } from '../watcher/index.js';
-import { redactError } from '../watcher/log.js';
+import { createLogger, loadPolicyFile, redactError, runWatch, watcherEnvironment } from '../watcher/index.js';
 import type { Io } from './io.js';
 import { stopRequested } from './signals.js';
 

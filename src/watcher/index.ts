@@ -14,14 +14,9 @@ import { WatcherMetrics } from './metrics.js';
 import { type HealthServer, startHealthServer } from './server.js';
 import { type CycleReport, Watcher, type WatcherDeps, type WatcherSettings } from './watcher.js';
 
-export { type CycleAction, chooseAction, prMayBeOpenAfter } from './action.js';
-export { type WatchedCluster, watchedCluster } from './cluster.js';
 export { watcherEnvironment } from './env.js';
-export { prEvidence } from './evidence.js';
-export { createLogger, type Logger, type LogLevel, maskSecrets } from './log.js';
-export { WatcherMetrics } from './metrics.js';
-export { loadPolicyFile, parsePolicyFile } from './policy-file.js';
-export { type CycleReport, type Readiness, Watcher, type WatcherSettings } from './watcher.js';
+export { createLogger, redactError } from './log.js';
+export { loadPolicyFile } from './policy-file.js';
 
 export interface WatchOptions extends WatcherSettings {
   once: boolean;

@@ -115,11 +115,6 @@ export class Watcher {
     this.calls = instrumentGithub(deps.github, deps.metrics, deps.abort);
   }
 
-  /** The remembered decision state (for tests and the log). */
-  get policyState(): PolicyState {
-    return this.state;
-  }
-
   /** The snapshot reader, once the first cycle has started it (tests wait on its caches). */
   get snapshotReader(): SnapshotReader | undefined {
     return this.reader?.reader;
