@@ -17,7 +17,13 @@ import { FILE, OWNER, REPO, simTimer, startWorlds, WATCHER_TOKEN, type Worlds } 
 // watcher runs, a cluster whose API refuses the watcher (no RBAC grant for pods), and the stop.
 
 let forbidding: { url: string; close(): Promise<void> } | undefined;
+const running: Running[] = [];
+// A watcher a failed test left running is stopped too (before the servers it talks to).
 afterEach(async () => {
+  for (const run of running.splice(0)) {
+    run.stop.abort();
+    await run.done.catch(() => {});
+  }
   await forbidding?.close();
   forbidding = undefined;
 });
@@ -99,7 +105,9 @@ function watch(w: Worlds, options: Partial<WatchOptions> = {}, deps: Partial<Wat
       ...deps,
     },
   );
-  return { logs, server, stop, done };
+  const run = { logs, server, stop, done };
+  running.push(run);
+  return run;
 }
 
 async function get(url: string): Promise<{ status: number; type: string | null; text: string }> {
