@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type Io, processIo } from './cli/io.js';
 import { registerSimCommands } from './cli/sim.js';
 import { DEFAULT_CONFIG_DIR } from './config/layout.js';
@@ -115,6 +115,40 @@ function buildProgram(io: Io): Command {
       const format = opts.json ? 'json' : opts.markdown ? 'markdown' : opts.mermaid ? 'mermaid' : 'text';
       await (await import('./cli/history.js')).historyCommand({ ...opts, format }, io);
     });
+
+  program
+    .command('watch')
+    .description('Watch the cluster and keep its autoscale pull request in line with what it needs (the in-cluster watcher).')
+    .option('--once', 'run one cycle and exit (0: done; 75: try again)', false)
+    .option('--dry-run', 'decide and print the pull request it would open; write nothing', false)
+    .option(
+      '--config <path>',
+      "the cluster's config file in the repository (default: the one in cluster-config/ naming this cluster's nodes)",
+    )
+    .addOption(
+      new Option('--interval <seconds>', 'seconds between cycles').default(60).argParser((value) => {
+        const n = Number(value);
+        if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('give a number of seconds greater than 0');
+        return n;
+      }),
+    )
+    .addOption(
+      new Option('--port <port>', 'the port of /healthz, /readyz and /metrics (0: any free port)').default(8080).argParser((value) => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+        return n;
+      }),
+    )
+    .option('--worker-selector <selector>', "a node label selector for the workers, instead of LambdaStack's naming rule")
+    .option('--policy-file <file>', 'YAML policy settings used where the autoscaling document sets none')
+    .option('--auto-merge', 'ask GitHub to merge scale-up pull requests once their checks pass (scale-downs always wait)', false)
+    .addHelpText(
+      'after',
+      '\nEnvironment: GITHUB_TOKEN, GITHUB_REPOSITORY (owner/name), GITHUB_API_URL (default https://api.github.com),\n' +
+        "LOG_LEVEL (debug, info, warn, error), and KUBECONFIG or the pod's service account. Logs are JSON lines on stdout.\n\n" +
+        'Example:\n  GITHUB_REPOSITORY=example/cluster-config GITHUB_TOKEN=... lambdastack-autoscaler watch --once --dry-run',
+    )
+    .action(async (opts: import('./cli/watch.js').WatchCommandOptions) => (await import('./cli/watch.js')).watchCommand(opts, io));
 
   registerSimCommands(program, io);
 

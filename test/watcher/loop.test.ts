@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, TransientError } from '../../src/errors.js';
+import { loopBackoff, runLoop } from '../../src/watcher/loop.js';
+import { ManualTimer } from '../kube/snapshot-support.js';
+
+// The loop on a manual timer: every wait is a pending timer the test fires, so the delays are
+// exact and nothing sleeps.
+
+/** Lets the loop run up to its next wait (its cycle is a resolved promise or two away). */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+interface Run {
+  timer: ManualTimer;
+  stop: AbortController;
+  cycles: number;
+  failures: Array<{ error: unknown; retryInMs: number }>;
+  done: Promise<void>;
+}
+
+/** Runs the loop with cycles that fail as `outcomes` says (undefined: succeed), the last repeating. */
+function loop(intervalMs: number, outcomes: Array<Error | undefined>): Run {
+  const run = { timer: new ManualTimer(), stop: new AbortController(), cycles: 0, failures: [] } as unknown as Run;
+  run.done = runLoop({
+    intervalMs,
+    timer: run.timer,
+    random: () => 0.5,
+    signal: run.stop.signal,
+    cycle: async () => {
+      const outcome = outcomes[Math.min(run.cycles, outcomes.length - 1)];
+      run.cycles++;
+      if (outcome) throw outcome;
+    },
+    onFailure: (error, retryInMs) => run.failures.push({ error, retryInMs }),
+  });
+  return run;
+}
+
+describe('the watcher loop', () => {
+  it('waits the interval after a cycle', async () => {
+    const run = loop(60_000, [undefined]);
+    await turn();
+    expect(run.cycles).toBe(1);
+    expect(run.timer.delays).toEqual([60_000]);
+    run.timer.fireNext();
+    await turn();
+    expect(run.cycles).toBe(2);
+    run.stop.abort();
+    await run.done;
+  });
+
+  it('backs off after temporary failures: 5 s doubling, capped, jittered; a success starts again from the interval', async () => {
+    const transient = new TransientError('GitHub down');
+    const run = loop(60_000, [transient, transient, transient, transient, transient, transient, undefined, transient]);
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      await turn();
+      delays.push(...run.timer.delays);
+      run.timer.fireNext();
+    }
+    // Jitter 20 %, random 0.5: each delay is 90 % of 5, 10, 20, 40, 80, 120 (the cap), 120 s.
+    expect(delays).toEqual([4_500, 9_000, 18_000, 36_000, 72_000, 108_000, 60_000, 4_500]);
+    expect(run.failures.map((f) => f.retryInMs)).toEqual([4_500, 9_000, 18_000, 36_000, 72_000, 108_000, 4_500]);
+    run.stop.abort();
+    await run.done;
+  });
+
+  it('retries a failure that will not pass by itself at the interval, and never stops for one', async () => {
+    const run = loop(30_000, [new ConfigError([{ file: 'c.yml', line: 1, column: 1, message: 'bad' }]), new TypeError('a bug')]);
+    for (let i = 0; i < 3; i++) {
+      await turn();
+      expect(run.timer.delays).toEqual([30_000]);
+      run.timer.fireNext();
+    }
+    expect(run.failures.map((f) => (f.error as Error).name)).toEqual(['ConfigError', 'TypeError', 'TypeError']);
+    run.stop.abort();
+    await run.done;
+  });
+
+  it('ends at once when stopped during a wait', async () => {
+    const run = loop(60_000, [undefined]);
+    await turn();
+    run.stop.abort();
+    await run.done;
+    expect(run.timer.delays).toEqual([]);
+    expect(run.cycles).toBe(1);
+  });
+
+  it('retries within 5 s at first (the interval, when shorter), and at least every two minutes (or the interval, when longer)', () => {
+    expect(loopBackoff(60_000)).toMatchObject({ initialMs: 5_000, maxMs: 120_000 });
+    expect(loopBackoff(1_000)).toMatchObject({ initialMs: 1_000, maxMs: 120_000 });
+    expect(loopBackoff(600_000)).toMatchObject({ initialMs: 5_000, maxMs: 600_000 });
+  });
+});
