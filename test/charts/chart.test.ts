@@ -98,8 +98,8 @@ describe('the Helm chart', () => {
   });
 
   it('mounts the policy values as a file the watcher reads', async () => {
-    const { manifests } = await render([], 'policy:\n  scale_down:\n    unneeded_time: 20m\n');
-    expect((byKind(manifests, 'ConfigMap')[0] as Any).data['policy.yaml']).toBe('scale_down:\n  unneeded_time: 20m\n');
+    const { manifests } = await render([], 'policy:\n  scale_down_unneeded_time: 20m\n');
+    expect((byKind(manifests, 'ConfigMap')[0] as Any).data['policy.yaml']).toBe('scale_down_unneeded_time: 20m\n');
     const container = (byKind(manifests, 'Deployment')[0] as Any).spec.template.spec.containers[0];
     expect(container.args).toContain('--policy-file=/etc/lambdastack-autoscaler/policy.yaml');
   });
