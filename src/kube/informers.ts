@@ -47,8 +47,8 @@ export interface InformerListener {
   synced(): void;
   /** The informer failed and stopped; it restarts after `retryInMs`. */
   failed(error: TransientError | UserError, retryInMs: number): void;
-  /** An object was added, changed or removed. */
-  changed(): void;
+  /** An object was added, changed or removed (`removed`), with its cache entry when there is one. */
+  changed(entry?: CacheEntry<unknown>, removed?: boolean): void;
 }
 
 export interface InformerOptions {
@@ -167,7 +167,7 @@ export class SupervisedInformer<K extends KubernetesObject, V> implements EntryC
       delayFn: (ms) => delay(options.timer, ms),
     });
     this.informer.on(ADD, (entry) => this.count(entry, 1));
-    this.informer.on(UPDATE, () => options.listener.changed());
+    this.informer.on(UPDATE, (entry) => options.listener.changed(entry));
     this.informer.on(DELETE, (entry) => this.count(entry, -1));
     // CONNECT comes before every (re-)list and re-watch; a re-list empties the resourceVersion first.
     this.informer.on(CONNECT, () => this.checkSynced());
@@ -222,7 +222,7 @@ export class SupervisedInformer<K extends KubernetesObject, V> implements EntryC
     const count = (this.namespaces.get(namespace) ?? 0) + delta;
     if (count > 0) this.namespaces.set(namespace, count);
     else this.namespaces.delete(namespace);
-    this.options.listener.changed();
+    this.options.listener.changed(entry, delta < 0);
   }
 
   /** The informer's list function: all pages, as cache entries, with the list's resourceVersion. */

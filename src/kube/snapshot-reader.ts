@@ -45,7 +45,12 @@ export interface SnapshotReaderOptions {
 export type ReaderEvent =
   | { type: 'synced'; resource: string }
   | { type: 'failed'; resource: string; error: TransientError | UserError; retryInMs: number }
-  | { type: 'changed'; resource: string };
+  | {
+      type: 'changed';
+      resource: string;
+      /** For a pod: its key, and whether it is now waiting for a node the scheduler could not find (gone: false). */
+      pod?: { key: string; unschedulable: boolean };
+    };
 
 export interface ReaderHealth {
   /** Some cache is not complete and current: snapshots say `stale: true`. */
@@ -167,7 +172,14 @@ export class SnapshotReader {
     return {
       synced: () => this.emit({ type: 'synced', resource }),
       failed: (error, retryInMs) => this.emit({ type: 'failed', resource, error, retryInMs }),
-      changed: () => this.emit({ type: 'changed', resource }),
+      changed: (entry, removed) => {
+        const facts = resource === 'pods' ? (entry?.view as PodFacts | undefined) : undefined;
+        this.emit(
+          facts
+            ? { type: 'changed', resource, pod: { key: facts.key, unschedulable: !removed && facts.unschedulable } }
+            : { type: 'changed', resource },
+        );
+      },
     };
   }
 

@@ -114,6 +114,7 @@ export async function runWatch(options: WatchOptions, deps: WatchDeps): Promise<
     random: deps.random ?? Math.random,
     signal: deps.stop,
     cycle: () => watcher.cycle(),
+    wake: (request) => watcher.onUrgent(request),
     onFailure: (error, retryInMs) => {
       const fields = { ...errorFields(error), retryInMs };
       if (error instanceof TransientError) log.warn('cycle failed; retrying', fields);

@@ -20,6 +20,14 @@ export interface LoopOptions {
   cycle(): Promise<unknown>;
   /** Told of each failed cycle and how long until the next. */
   onFailure?(error: unknown, retryInMs: number): void;
+  /**
+   * Registers the callback that asks for a cycle now rather than at the interval (a pod the
+   * scheduler cannot place appeared). A wait in progress ends, at the earliest `minGapMs` after
+   * the last cycle began; a request during a cycle makes the next one follow it the same way.
+   */
+  wake?(request: () => void): () => void;
+  /** The least time between the starts of two cycles a wake-up brings forward. Default 1 s. */
+  minGapMs?: number;
 }
 
 /**
@@ -49,16 +57,49 @@ export function sleep(timer: Timer, ms: number, signal: AbortSignal): Promise<vo
 
 export async function runLoop(options: LoopOptions): Promise<void> {
   const backoff = options.backoff ?? loopBackoff(options.intervalMs);
+  const minGapMs = options.minGapMs ?? 1_000;
   let transientFailures = 0;
-  while (!options.signal.aborted) {
-    let wait = options.intervalMs;
-    try {
-      await options.cycle();
-      transientFailures = 0;
-    } catch (error) {
-      if (error instanceof TransientError) wait = backoffDelay(backoff, transientFailures++, options.random);
-      options.onFailure?.(error, wait);
+  let woken = false;
+  let endWait: (() => void) | undefined;
+  const unsubscribe = options.wake?.(() => {
+    woken = true;
+    endWait?.();
+  });
+  try {
+    while (!options.signal.aborted) {
+      const started = options.timer.now();
+      woken = false;
+      let wait = options.intervalMs;
+      let failed = false;
+      try {
+        await options.cycle();
+        transientFailures = 0;
+      } catch (error) {
+        failed = true;
+        if (error instanceof TransientError) wait = backoffDelay(backoff, transientFailures++, options.random);
+        options.onFailure?.(error, wait);
+      }
+      // A failing cycle keeps its backoff: a wake-up must not turn retries into a storm.
+      if (!failed) {
+        const waited = new AbortController();
+        const abortWait = (): void => waited.abort();
+        options.signal.addEventListener('abort', abortWait, { once: true });
+        let gapTimer: ReturnType<Timer['setTimeout']> | undefined;
+        endWait = (): void => {
+          const gap = minGapMs - (options.timer.now() - started);
+          if (gap <= 0) waited.abort();
+          else gapTimer ??= options.timer.setTimeout(() => waited.abort(), gap);
+        };
+        if (woken) endWait();
+        await sleep(options.timer, wait, waited.signal);
+        endWait = undefined;
+        if (gapTimer !== undefined) options.timer.clearTimeout(gapTimer);
+        options.signal.removeEventListener('abort', abortWait);
+      } else {
+        await sleep(options.timer, wait, options.signal);
+      }
     }
-    await sleep(options.timer, wait, options.signal);
+  } finally {
+    unsubscribe?.();
   }
 }

@@ -96,6 +96,10 @@ export class Watcher {
   /** The last config read: its ETag, and the cluster read from it (or why it could not be). */
   private config: { etag: string | undefined; read: WatchedCluster | Error } | undefined;
   private reader: { key: string; reader: SnapshotReader } | undefined;
+  /** Who wants to hear that a cycle should run now (the loop). */
+  private readonly urgent = new Set<() => void>();
+  /** Pods known to wait for a node the scheduler could not find: only a new one is news. */
+  private readonly unplaced = new Set<string>();
   /** Unknown after a start, so the first cycle that needs it looks once. */
   private prMayBeOpen = true;
   private readonly memory = new AutoscalePrMemory();
@@ -126,6 +130,29 @@ export class Watcher {
   }
 
   /** One cycle. Throws what failed (classified: TransientError, UserError, ConfigError, or a bug). */
+  /**
+   * Calls `listener` when a pod the scheduler cannot place appears after the caches synced, so a
+   * scale-up need not wait for the interval. A pod the scheduler retries again is no news.
+   */
+  onUrgent(listener: () => void): () => void {
+    this.urgent.add(listener);
+    return () => {
+      this.urgent.delete(listener);
+    };
+  }
+
+  private notePod(pod: { key: string; unschedulable: boolean }): void {
+    if (!pod.unschedulable) {
+      this.unplaced.delete(pod.key);
+      return;
+    }
+    if (this.unplaced.has(pod.key)) return;
+    this.unplaced.add(pod.key);
+    if (!this.synced) return;
+    this.deps.log.debug('a pod the scheduler cannot place: deciding now', { pod: pod.key });
+    for (const listener of this.urgent) listener();
+  }
+
   async cycle(): Promise<CycleReport> {
     if (this.stopped) throw new Error('the watcher is stopped');
     const started = performance.now();
@@ -274,7 +301,9 @@ export class Watcher {
       ...(this.deps.random ? { random: this.deps.random } : {}),
     });
     reader.subscribe((event) => {
-      if (event.type === 'failed') {
+      if (event.type === 'changed' && event.pod) {
+        this.notePod(event.pod);
+      } else if (event.type === 'failed') {
         metrics.apiError('kube', errorKind(event.error));
         log.warn('cluster read failed; retrying', { resource: event.resource, ...errorFields(event.error), retryInMs: event.retryInMs });
       } else if (event.type === 'synced') {

@@ -10,6 +10,8 @@ import { ManualTimer } from '../kube/snapshot-support.js';
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 interface Run {
+  /** Asks for a cycle now, as the watcher does when a pod the scheduler cannot place appears. */
+  wake: () => void;
   timer: ManualTimer;
   stop: AbortController;
   cycles: number;
@@ -18,9 +20,16 @@ interface Run {
 }
 
 /** Runs the loop with cycles that fail as `outcomes` says (undefined: succeed), the last repeating. */
-function loop(intervalMs: number, outcomes: Array<Error | undefined>): Run {
-  const run = { timer: new ManualTimer(), stop: new AbortController(), cycles: 0, failures: [] } as unknown as Run;
+function loop(intervalMs: number, outcomes: Array<Error | undefined>, during?: (run: Run) => void): Run {
+  const run = { timer: new ManualTimer(), stop: new AbortController(), cycles: 0, failures: [], wake: () => {} } as unknown as Run;
   run.done = runLoop({
+    wake: (request) => {
+      run.wake = request;
+      return () => {
+        run.wake = () => {};
+      };
+    },
+    minGapMs: 1_000,
     intervalMs,
     timer: run.timer,
     random: () => 0.5,
@@ -28,6 +37,7 @@ function loop(intervalMs: number, outcomes: Array<Error | undefined>): Run {
     cycle: async () => {
       const outcome = outcomes[Math.min(run.cycles, outcomes.length - 1)];
       run.cycles++;
+      during?.(run);
       if (outcome) throw outcome;
     },
     onFailure: (error, retryInMs) => run.failures.push({ error, retryInMs }),
@@ -83,6 +93,47 @@ describe('the watcher loop', () => {
     await run.done;
     expect(run.timer.delays).toEqual([]);
     expect(run.cycles).toBe(1);
+  });
+
+  it('a wake-up ends the wait: the next cycle starts 1 s after the last one began, not at the interval', async () => {
+    const run = loop(60_000, [undefined]);
+    await turn();
+    expect(run.timer.delays).toEqual([60_000]);
+    run.wake();
+    expect(run.timer.delays).toEqual([1_000, 60_000]);
+    run.timer.advance(1_000);
+    await turn();
+    expect(run.cycles).toBe(2);
+    expect(run.timer.delays).toEqual([60_000]);
+    run.stop.abort();
+    await run.done;
+  });
+
+  it('a wake-up during a cycle makes the next one follow it (1 s after it began), once', async () => {
+    const run = loop(60_000, [undefined], (r) => {
+      if (r.cycles === 1) {
+        r.timer.advance(300);
+        r.wake();
+        r.wake();
+      }
+    });
+    await turn();
+    expect(run.timer.delays).toEqual([700, 60_000]);
+    run.timer.fireNext();
+    await turn();
+    expect(run.cycles).toBe(2);
+    expect(run.timer.delays).toEqual([60_000]);
+    run.stop.abort();
+    await run.done;
+  });
+
+  it('a wake-up never cuts a backoff short: failures are not retried in a storm', async () => {
+    const run = loop(60_000, [new TransientError('GitHub down')]);
+    await turn();
+    run.wake();
+    expect(run.timer.delays).toEqual([4_500]);
+    run.stop.abort();
+    await run.done;
   });
 
   it('retries within 5 s at first (the interval, when shorter), and at least every two minutes (or the interval, when longer)', () => {

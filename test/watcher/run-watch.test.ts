@@ -11,7 +11,7 @@ import type { HealthServer } from '../../src/watcher/server.js';
 import { withoutRetries } from '../github/autoscale-support.js';
 import { client } from '../sim/github/support.js';
 import { eventually } from '../sim/kube/support.js';
-import { FILE, OWNER, REPO, simTimer, startWorlds, WATCHER_TOKEN, type Worlds } from './support.js';
+import { bigPods, FILE, OWNER, REPO, simTimer, startWorlds, WATCHER_TOKEN, type Worlds } from './support.js';
 
 // runWatch in this process, between the simulators: the health server's answers while the
 // watcher runs, a cluster whose API refuses the watcher (no RBAC grant for pods), and the stop.
@@ -144,6 +144,24 @@ describe('runWatch', () => {
     await run.done;
     expect(run.logs.map((line) => line.msg)).toEqual(expect.arrayContaining(['stopping', 'stopped']));
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+
+  it('decides at once when a pod the scheduler cannot place appears, not at the next interval', async () => {
+    const w = await startWorlds();
+    // An interval far longer than the test may take: only the wake-up can open the PR in time.
+    const run = watch(w, { intervalMs: 3_600_000 });
+    await run.server;
+    await eventually('the first cycle', () => (run.logs.some((line) => line.msg === 'cycle') ? true : undefined));
+    bigPods(w);
+    const opened = await eventually(
+      'the PR opened by a cycle the pending pods brought forward',
+      () => run.logs.find((line) => line.msg === 'cycle' && line.pr === 'opened'),
+      20_000,
+    );
+    expect(opened).toMatchObject({ number: 1 });
+    expect(run.logs.some((line) => line.msg === 'a pod the scheduler cannot place: deciding now')).toBe(true);
+    run.stop.abort();
+    await run.done;
   });
 
   it('is alive but not ready while the cluster refuses it pods, naming the grant it lacks', async () => {
