@@ -427,7 +427,7 @@ function labelsFor(options: SyncAutoscalePrOptions): string[] {
   return labels;
 }
 
-function missingLabels(have: readonly string[], wanted: readonly string[]): string[] {
+export function missingLabels(have: readonly string[], wanted: readonly string[]): string[] {
   return wanted.filter((label) => !have.some((known) => known.toLowerCase() === label.toLowerCase()));
 }
 
