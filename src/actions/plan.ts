@@ -205,8 +205,7 @@ async function planAction(): Promise<void> {
   const path = await workspacePathInput('path', workspace);
   const { git, root } = await checkout(workspace);
   const dir = treePath(root, workspace, path);
-  const base = NO_COMMIT.test(baseSide.ref) ? undefined : await commitOf(git, baseSide);
-  const head = await commitOf(git, headSide);
+  const [base, head] = await Promise.all([NO_COMMIT.test(baseSide.ref) ? undefined : commitOf(git, baseSide), commitOf(git, headSide)]);
   const [before, after] = await Promise.all([base === undefined ? [] : clustersAt(git, base, dir), clustersAt(git, head, dir)]);
 
   const plan = scalePlan(before, after);

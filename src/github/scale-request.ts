@@ -92,7 +92,8 @@ export type ScaleRequestResult =
 /** `requested by @octocat: <reason>`: the trailer names who asked, since the commit's author is the autoscaler. */
 export function requestReason(requestedBy: string, reason: string): string {
   const why = normalizeReason(reason);
-  return `requested by @${requestedBy}${why ? `: ${why}` : ''}`;
+  // Normalized as a whole, so the trailer is cut where every trailer is, with who asked kept.
+  return normalizeReason(`requested by @${requestedBy}${why ? `: ${why}` : ''}`);
 }
 
 /** `scale/<specification.name>-<count>-<run id>`: one branch per run, the same across its re-runs. */

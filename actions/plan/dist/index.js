@@ -36564,8 +36564,7 @@ async function planAction() {
   const path10 = await workspacePathInput("path", workspace);
   const { git, root } = await checkout(workspace);
   const dir = treePath(root, workspace, path10);
-  const base = NO_COMMIT.test(baseSide.ref) ? void 0 : await commitOf(git, baseSide);
-  const head = await commitOf(git, headSide);
+  const [base, head] = await Promise.all([NO_COMMIT.test(baseSide.ref) ? void 0 : commitOf(git, baseSide), commitOf(git, headSide)]);
   const [before, after] = await Promise.all([base === void 0 ? [] : clustersAt(git, base, dir), clustersAt(git, head, dir)]);
   const plan = scalePlan(before, after);
   const scaled = plan.clusters.filter((cluster) => cluster.change === "scaled");

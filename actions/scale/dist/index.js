@@ -34413,7 +34413,7 @@ function parse5(schema, response, what) {
 var MANUAL_SCALE_LABEL = "manual-scale";
 function requestReason(requestedBy, reason) {
   const why = normalizeReason(reason);
-  return `requested by @${requestedBy}${why ? `: ${why}` : ""}`;
+  return normalizeReason(`requested by @${requestedBy}${why ? `: ${why}` : ""}`);
 }
 function scaleBranch(name, count, runId2) {
   if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(name) || !/^[A-Za-z0-9-]+$/.test(runId2)) {
