@@ -33,26 +33,48 @@ const banner = (name) =>
 const DIST_PACKAGE_JSON = `${JSON.stringify({ type: 'module' })}\n`;
 
 /**
- * @actions/core imports its OIDC client (@actions/http-client, and with it undici: 800 kB of
- * CommonJS that runs when loaded) for `getIDToken` alone. Marking that one module free of side
- * effects lets esbuild leave it out of a bundle that never calls `getIDToken`, and keep it in one
- * that does.
+ * A plugin that marks the module an import `filter` matches, when `importer` (a path ending)
+ * imports it, as free of side effects: esbuild then leaves it out of a bundle that uses none of
+ * its exports, and keeps it in one that does.
  */
-const oidcOnlyWhenUsed = {
-  name: 'oidc-only-when-used',
-  setup(builder) {
-    builder.onResolve({ filter: /^\.\/oidc-utils\.js$/ }, async (args) => {
-      if (args.pluginData === 'resolving' || !args.importer.includes(join('node_modules', '@actions', 'core'))) return undefined;
-      const { path, errors } = await builder.resolve(args.path, {
-        kind: args.kind,
-        importer: args.importer,
-        resolveDir: args.resolveDir,
-        pluginData: 'resolving',
+function onlyWhenUsed(name, filter, importer) {
+  return {
+    name,
+    setup(builder) {
+      builder.onResolve({ filter }, async (args) => {
+        if (args.pluginData === 'resolving' || !args.importer.endsWith(importer)) return undefined;
+        const { path, errors } = await builder.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: 'resolving',
+        });
+        return errors.length > 0 ? { errors } : { path, sideEffects: false };
       });
-      return errors.length > 0 ? { errors } : { path, sideEffects: false };
-    });
-  },
-};
+    },
+  };
+}
+
+/**
+ * @actions/core imports its OIDC client (@actions/http-client, and with it undici: 800 kB of
+ * CommonJS that runs when loaded) for `getIDToken` alone.
+ */
+const oidcOnlyWhenUsed = onlyWhenUsed(
+  'oidc-only-when-used',
+  /^\.\/oidc-utils\.js$/,
+  join('node_modules', '@actions', 'core', 'lib', 'core.js'),
+);
+
+/**
+ * @actions/github's entry module imports its octokit (@octokit/core and, for the proxy agent,
+ * @actions/http-client with undici: ~1 MB, +70 ms of start-up) beside `context`. The actions use
+ * `context` alone and make their calls with the product's client (src/github/client.ts).
+ */
+const githubOctokitOnlyWhenUsed = onlyWhenUsed(
+  'github-octokit-only-when-used',
+  /^\.\/utils\.js$/,
+  join('node_modules', '@actions', 'github', 'lib', 'github.js'),
+);
 
 /**
  * The actions to build: each directory of `actionsDir` with an action.yml. `wrong` says which
@@ -103,7 +125,7 @@ async function bundle(action) {
     sourcemap: false,
     legalComments: 'eof',
     banner: { js: banner(action.name) },
-    plugins: [oidcOnlyWhenUsed],
+    plugins: [oidcOnlyWhenUsed, githubOctokitOnlyWhenUsed],
     write: false,
     logLevel: 'warning',
   });

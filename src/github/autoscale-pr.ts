@@ -164,7 +164,7 @@ export function autoscaleBranch(cluster: string): string {
 }
 
 /** Runs a GitHub call, turning its failure into the error taxonomy with what was being done. */
-async function call<T>(what: string, request: Promise<T>): Promise<T> {
+export async function call<T>(what: string, request: Promise<T>): Promise<T> {
   try {
     return await request;
   } catch (error) {
@@ -173,7 +173,7 @@ async function call<T>(what: string, request: Promise<T>): Promise<T> {
 }
 
 /** The text of a refusal, where GitHub puts it for 422s (`errors[].message`) or in the message itself. */
-function refusalText(error: unknown): string {
+export function refusalText(error: unknown): string {
   const data = (error as { response?: { data?: { message?: unknown; errors?: unknown } } } | null)?.response?.data;
   const errors = Array.isArray(data?.errors) ? data.errors.map((e) => String((e as { message?: unknown } | null)?.message ?? '')) : [];
   return [String(data?.message ?? ''), ...errors, String((error as { message?: unknown } | null)?.message ?? '')].join(' ');
@@ -245,24 +245,37 @@ const commitSchema = z.object({
 });
 
 /**
- * Whether the autoscaler made commit `sha`: it is the head the PR's marker names (no call), or
- * its author and committer are the autoscaler's identity and it has one parent (one read, once
- * per commit). A person's push, amend, rebase or merge fails the second test.
+ * Whether `identity` made commit `sha` (one read): its author and committer are that identity and
+ * it has one parent. A person's push, amend, rebase or merge fails the test.
  */
-async function madeByAutoscaler(run: Run, sha: string, marker: PrMarker | undefined): Promise<boolean> {
-  if (marker?.head === sha) return true;
-  const known = run.memory.ownCommits.get(sha);
-  if (known !== undefined) return known;
+export async function isCommitBy(
+  github: GithubClient,
+  repository: { owner: string; repo: string },
+  sha: string,
+  identity: GitIdentity,
+  branch: string,
+): Promise<boolean> {
   const { data } = await call(
-    `read commit ${sha} of ${run.branch}`,
-    run.github.git.getCommit({ owner: run.owner, repo: run.repo, commit_sha: sha }),
+    `read commit ${sha} of ${branch}`,
+    github.git.getCommit({ owner: repository.owner, repo: repository.repo, commit_sha: sha }),
   );
   const commit = commitSchema.safeParse(data);
   if (!commit.success)
     throw new TransientError(`GitHub: unexpected answer for commit ${sha}: ${commit.error.issues[0]?.message ?? 'wrong shape'}`);
   const same = (person: GitIdentity): boolean =>
-    person.name === run.identity.name && person.email.toLowerCase() === run.identity.email.toLowerCase();
-  const own = same(commit.data.author) && same(commit.data.committer) && commit.data.parents.length === 1;
+    person.name === identity.name && person.email.toLowerCase() === identity.email.toLowerCase();
+  return same(commit.data.author) && same(commit.data.committer) && commit.data.parents.length === 1;
+}
+
+/**
+ * Whether the autoscaler made commit `sha`: it is the head the PR's marker names (no call), or
+ * `isCommitBy` the autoscaler's identity (one read, once per commit).
+ */
+async function madeByAutoscaler(run: Run, sha: string, marker: PrMarker | undefined): Promise<boolean> {
+  if (marker?.head === sha) return true;
+  const known = run.memory.ownCommits.get(sha);
+  if (known !== undefined) return known;
+  const own = await isCommitBy(run.github, run, sha, run.identity, run.branch);
   run.memory.ownCommits.set(sha, own);
   return own;
 }
@@ -275,6 +288,67 @@ type Built =
 
 const branchSchema = z.object({ commit: z.object({ sha: z.string(), commit: z.object({ tree: z.object({ sha: z.string() }) }) }) });
 
+/** A branch's tip: its commit, and that commit's tree (the base of a new tree). */
+export interface BranchTip {
+  sha: string;
+  treeSha: string;
+}
+
+/** The tip of `branch`, in one read. */
+export async function readBranchTip(github: GithubClient, repository: { owner: string; repo: string }, branch: string): Promise<BranchTip> {
+  const { owner, repo } = repository;
+  const { data } = await call(`read the branch ${branch} of ${owner}/${repo}`, github.repos.getBranch({ owner, repo, branch }));
+  const tip = branchSchema.safeParse(data);
+  if (!tip.success)
+    throw new TransientError(`GitHub: unexpected answer for branch ${branch}: ${tip.error.issues[0]?.message ?? 'wrong shape'}`);
+  return { sha: tip.data.commit.sha, treeSha: tip.data.commit.commit.tree.sha };
+}
+
+/** One file's new text, committed on top of a tip. */
+export interface FileCommit {
+  file: string;
+  text: string;
+  message: string;
+  identity: GitIdentity;
+}
+
+/**
+ * Writes a commit whose parent is `tip` and whose only change is `change.file`: two calls (the tree
+ * with the text inline, then the commit), which put objects in the repository but move no branch.
+ * Returns the commit's id.
+ */
+export async function writeFileCommit(
+  github: GithubClient,
+  repository: { owner: string; repo: string },
+  tip: BranchTip,
+  change: FileCommit,
+): Promise<string> {
+  const { owner, repo } = repository;
+  const tree = await call(
+    `write the tree for ${change.file}`,
+    github.git.createTree({
+      owner,
+      repo,
+      base_tree: tip.treeSha,
+      // A cluster config is a regular file; an executable bit on one would be lost here.
+      tree: [{ path: change.file, mode: '100644', type: 'blob', content: change.text }],
+    }),
+  );
+  const commit = await call(
+    `write the commit for ${change.file}`,
+    github.git.createCommit({
+      owner,
+      repo,
+      message: change.message,
+      tree: tree.data.sha,
+      parents: [tip.sha],
+      author: change.identity,
+      committer: change.identity,
+    }),
+  );
+  return commit.data.sha;
+}
+
 /**
  * Builds the PR's one commit: the default branch's tip as parent, its config text with only the
  * count scalar edited (setComponentCount), the scale commit message with its trailer. Three
@@ -282,11 +356,8 @@ const branchSchema = z.object({ commit: z.object({ sha: z.string(), commit: z.ob
  */
 async function buildCommit(run: Run, options: SyncAutoscalePrOptions): Promise<Built> {
   const { github, owner, repo } = run;
-  const { data } = await call(`read the branch ${run.base} of ${owner}/${repo}`, github.repos.getBranch({ owner, repo, branch: run.base }));
-  const tip = branchSchema.safeParse(data);
-  if (!tip.success)
-    throw new TransientError(`GitHub: unexpected answer for branch ${run.base}: ${tip.error.issues[0]?.message ?? 'wrong shape'}`);
-  const baseSha = tip.data.commit.sha;
+  const tip = await readBranchTip(github, run, run.base);
+  const baseSha = tip.sha;
   // Read at the tip's commit id, not the branch name: the edit must be of exactly the parent's text.
   const config = await readClusterConfig(github, { owner, repo, path: options.file, ref: baseSha });
   if (config.unchanged) throw new Error('an unconditional read answered "unchanged"');
@@ -298,42 +369,35 @@ async function buildCommit(run: Run, options: SyncAutoscalePrOptions): Promise<B
   }
   if (edit.from === options.to) return { kind: 'already', count: edit.from };
   if (edit.from !== options.from) return { kind: 'stale', count: edit.from };
-  const tree = await call(
-    `write the tree for ${options.file}`,
-    github.git.createTree({
-      owner,
-      repo,
-      base_tree: tip.data.commit.commit.tree.sha,
-      // A cluster config is a regular file; an executable bit on one would be lost here.
-      tree: [{ path: options.file, mode: '100644', type: 'blob', content: edit.text }],
-    }),
-  );
-  const commit = await call(
-    `write the commit for ${options.file}`,
-    github.git.createCommit({
-      owner,
-      repo,
-      message: scaleCommitMessage(options),
-      tree: tree.data.sha,
-      parents: [baseSha],
-      author: run.identity,
-      committer: run.identity,
-    }),
-  );
-  run.memory.ownCommits.set(commit.data.sha, true);
+  const sha = await writeFileCommit(github, run, tip, {
+    file: options.file,
+    text: edit.text,
+    message: scaleCommitMessage(options),
+    identity: run.identity,
+  });
+  run.memory.ownCommits.set(sha, true);
   const nodes = countChangeNodes(edit.config.prefix, options.cluster, options.component, options.from, options.to);
-  return { kind: 'commit', sha: commit.data.sha, baseSha, nodes };
+  return { kind: 'commit', sha, baseSha, nodes };
 }
 
-/** The branch's head now, or undefined when it does not exist. */
-async function branchHead(run: Run): Promise<string | undefined> {
+/** A branch's head now, or undefined when it does not exist. */
+export async function branchHeadSha(
+  github: GithubClient,
+  repository: { owner: string; repo: string },
+  branch: string,
+): Promise<string | undefined> {
   try {
-    const { data } = await run.github.git.getRef({ owner: run.owner, repo: run.repo, ref: `heads/${run.branch}` });
+    const { data } = await github.git.getRef({ owner: repository.owner, repo: repository.repo, ref: `heads/${branch}` });
     return data.object.sha;
   } catch (error) {
     if (statusOf(error) === 404) return undefined;
-    throw githubFailure(error, `read the branch ${run.branch}`);
+    throw githubFailure(error, `read the branch ${branch}`);
   }
+}
+
+/** The autoscale branch's head now, or undefined when it does not exist. */
+function branchHead(run: Run): Promise<string | undefined> {
+  return branchHeadSha(run.github, run, run.branch);
 }
 
 /**
@@ -363,7 +427,7 @@ function labelsFor(options: SyncAutoscalePrOptions): string[] {
   return labels;
 }
 
-function missingLabels(have: readonly string[], wanted: readonly string[]): string[] {
+export function missingLabels(have: readonly string[], wanted: readonly string[]): string[] {
   return wanted.filter((label) => !have.some((known) => known.toLowerCase() === label.toLowerCase()));
 }
 

@@ -128,7 +128,7 @@ function table(rows: NonNullable<PrEvidence['rows']>): string {
 }
 
 /** A fenced block whose fence is longer than any run of backticks in the text, so the text cannot close it. */
-function fenced(language: string, text: string): string {
+export function fenced(language: string, text: string): string {
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(Math.max(3, longest + 1));
   return `${fence}${language}\n${text.trim()}\n${fence}`;
