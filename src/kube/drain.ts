@@ -98,10 +98,31 @@ export interface DrainReport {
   ms: number;
 }
 
-/** Set when one node's drain failed: the others stop at their next turn. */
-interface StopSignal {
-  failed: boolean;
+/** Why a pod's eviction was refused last, and when to ask again. */
+interface Refusal {
+  retryAt: number;
+  message: string;
+  budgets: string[];
 }
+
+/** A node's drain in progress. */
+interface Progress {
+  started: number;
+  /** Uids of the pods whose eviction was accepted. */
+  evicted: Set<string>;
+  refusals: Map<string, Refusal>;
+  /** The wait before the next list, while nothing else is due; it doubles while nothing goes. */
+  pollMs: number;
+  /** Pods left at the last round: fewer now means progress. */
+  left: number;
+  /** When the node wants its next round. */
+  wake: number;
+  /** Pods already listed, for the first round. */
+  pods?: V1Pod[];
+}
+
+/** A pod's identity across rounds: its uid, so a pod recreated under the same name (a StatefulSet's) is a new one. */
+const uidOf = (pod: V1Pod): string => pod.metadata?.uid ?? podName(pod);
 
 const CONTROL_PLANE_LABELS = ['node-role.kubernetes.io/control-plane', 'node-role.kubernetes.io/master'];
 
@@ -175,20 +196,9 @@ export class Drainer {
     await mapBounded(live, this.parallelism, (state) => this.cordonAndInspect(state));
     if (live.some((state) => state.report.outcome === 'refused')) return this.holdOthers(live, finish, 'cordoned, nothing evicted');
 
-    // A node whose drain throws (RBAC, the API server gone) stops the others at their next turn:
-    // the run fails anyway, and its nodes stay cordoned for the rerun.
-    const stop: StopSignal = { failed: false };
-    await mapBounded(
+    await this.evictAndWait(
       live.filter((state) => state.report.outcome !== 'gone'),
-      this.parallelism,
-      async (state) => {
-        try {
-          await this.drainNode(state, deadline, stop);
-        } catch (error) {
-          stop.failed = true;
-          throw error;
-        }
-      },
+      deadline,
     );
     const drained = live.filter((state) => state.report.outcome === 'drained');
     if (drained.length === live.length) {
@@ -244,74 +254,107 @@ export class Drainer {
   }
 
   /**
-   * Evicts the node's pods and waits until they are gone, listing its pods again after each wait:
-   * a pod a budget refused is asked again `evictionRetryMs` later, a pod being deleted counts until
-   * it is gone. Ends `drained`, or `timed-out` at the deadline with what is left named.
+   * The nodes' drains, at most `parallelism` at once, in rounds: each round steps every node in
+   * progress (those whose list or retry is due look at their pods and evict what they may), then
+   * the drain sleeps until the earliest node wants its next round. One sleep for all nodes, so the
+   * drain is either making requests or waiting on its timer, never both: a test driving the timer
+   * can move time on exactly when the drain waits. A failure (RBAC, the API server gone) ends
+   * every node's drain: the run fails anyway, and its nodes stay cordoned for the rerun.
    */
-  private async drainNode(state: NodeState, deadline: number, stop: StopSignal): Promise<void> {
-    const { report } = state;
-    const started = this.timer.now();
-    const evicted = new Set<string>();
-    /** Per pod uid: when its eviction may be asked again, and what the last refusal said. */
-    const refusals = new Map<string, { retryAt: number; message: string; budgets: string[] }>();
-    let pods = state.pods ?? (await this.api.podsOn(report.node));
-    let pollMs = this.pollInitialMs;
-    let left = Number.POSITIVE_INFINITY;
+  private async evictAndWait(states: readonly NodeState[], deadline: number): Promise<void> {
+    const waiting = [...states];
+    let active: Array<{ state: NodeState; progress: Progress }> = [];
     for (;;) {
-      const remaining: V1Pod[] = [];
-      const emptyDirs = new Set<V1Pod>();
-      report.skipped = [];
-      for (const pod of pods) {
-        const disposition = podDisposition(pod);
-        if (disposition.action === 'skip') {
-          report.skipped.push({ pod: podName(pod), reason: disposition.reason });
-          continue;
-        }
-        remaining.push(pod);
-        if (disposition.emptyDir) emptyDirs.add(pod);
+      while (active.length < this.parallelism && waiting.length > 0) {
+        const state = waiting.shift() as NodeState;
+        active.push({ state, progress: this.startProgress(state) });
       }
-      const now = this.timer.now();
-      if (stop.failed) return;
-      if (remaining.length === 0) {
-        report.outcome = 'drained';
-        break;
-      }
-      if (now >= deadline) {
-        report.outcome = 'timed-out';
-        report.blocked = await this.whatBlocks(remaining, refusals);
-        break;
-      }
-      const due = remaining.filter((pod) => {
-        const uid = pod.metadata?.uid ?? podName(pod);
-        return !isTerminating(pod) && !evicted.has(uid) && (refusals.get(uid)?.retryAt ?? 0) <= now;
-      });
-      const answers = await Promise.all(due.map((pod) => this.api.evict(pod)));
-      due.forEach((pod, i) => {
-        const answer = answers[i];
-        const uid = pod.metadata?.uid ?? podName(pod);
-        if (answer?.outcome === 'accepted') {
-          evicted.add(uid);
-          report.evicted.push({ pod: podName(pod), emptyDir: emptyDirs.has(pod) });
-          refusals.delete(uid);
-        } else if (answer?.outcome === 'refused') {
-          if (!refusals.has(uid))
-            this.log.info(
-              `${report.node}: eviction of ${podName(pod)} refused, retrying every ${this.evictionRetryMs / 1000} s: ${answer.message}`,
-            );
-          refusals.set(uid, { retryAt: this.timer.now() + this.evictionRetryMs, message: answer.message, budgets: answer.budgets });
-        }
-      });
-      // Progress starts the waits short again: the rest of the pods tend to go soon after the first.
-      if (remaining.length < left) pollMs = this.pollInitialMs;
-      left = remaining.length;
-      const retries = remaining.map((pod) => refusals.get(pod.metadata?.uid ?? podName(pod))?.retryAt ?? Number.POSITIVE_INFINITY);
-      const wake = Math.min(this.timer.now() + pollMs, ...retries, deadline);
+      if (active.length === 0) return;
+      const settled = await Promise.allSettled(active.map(({ state, progress }) => this.step(state, progress, deadline)));
+      const failed = settled.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+      const wakes = settled.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
+      active = active.filter((_, i) => wakes[i] !== undefined);
+      // A slot came free: the next node starts now rather than after the others' sleep.
+      if (active.length === 0 || (active.length < this.parallelism && waiting.length > 0)) continue;
+      const wake = Math.min(deadline, ...wakes.filter((at): at is number => at !== undefined));
       await delay(this.timer, Math.max(0, wake - this.timer.now()));
-      pollMs = Math.min(pollMs * 2, this.pollMaxMs);
-      pods = await this.api.podsOn(report.node);
     }
-    report.ms = this.timer.now() - started;
-    this.log.info(`${report.node}: ${report.outcome === 'drained' ? 'drained' : 'timed out'} after ${(report.ms / 1000).toFixed(1)} s`);
+  }
+
+  private startProgress(state: NodeState): Progress {
+    const now = this.timer.now();
+    return {
+      started: now,
+      evicted: new Set(),
+      refusals: new Map(),
+      pollMs: this.pollInitialMs,
+      left: Number.POSITIVE_INFINITY,
+      wake: now,
+      ...(state.pods ? { pods: state.pods } : {}),
+    };
+  }
+
+  /**
+   * One round of a node's drain, when it is due: list its pods (the cordon's list, the first time),
+   * evict those that may go now, and say when it wants its next round. A pod a budget refused is
+   * asked again `evictionRetryMs` later; a pod being deleted counts until it is gone. Returns
+   * undefined when the node is done: `drained`, or `timed-out` at the deadline with what is left.
+   */
+  private async step(state: NodeState, progress: Progress, deadline: number): Promise<number | undefined> {
+    const { report } = state;
+    const now = this.timer.now();
+    if (now < progress.wake && now < deadline) return progress.wake;
+    const pods = progress.pods ?? (await this.api.podsOn(report.node));
+    delete progress.pods;
+    const remaining: V1Pod[] = [];
+    const emptyDirs = new Set<V1Pod>();
+    report.skipped = [];
+    for (const pod of pods) {
+      const disposition = podDisposition(pod);
+      if (disposition.action === 'skip') {
+        report.skipped.push({ pod: podName(pod), reason: disposition.reason });
+        continue;
+      }
+      remaining.push(pod);
+      if (disposition.emptyDir) emptyDirs.add(pod);
+    }
+    if (remaining.length === 0 || now >= deadline) {
+      report.outcome = remaining.length === 0 ? 'drained' : 'timed-out';
+      if (report.outcome === 'timed-out') report.blocked = await this.whatBlocks(remaining, progress.refusals);
+      report.ms = this.timer.now() - progress.started;
+      this.log.info(`${report.node}: ${report.outcome === 'drained' ? 'drained' : 'timed out'} after ${(report.ms / 1000).toFixed(1)} s`);
+      return undefined;
+    }
+    const due = remaining.filter((pod) => {
+      const uid = uidOf(pod);
+      return !isTerminating(pod) && !progress.evicted.has(uid) && (progress.refusals.get(uid)?.retryAt ?? 0) <= now;
+    });
+    const answers = await Promise.all(due.map((pod) => this.api.evict(pod)));
+    // Retries are timed from the round's start, so a pod is asked every `evictionRetryMs` however long the requests took.
+    due.forEach((pod, i) => {
+      const answer = answers[i];
+      const uid = uidOf(pod);
+      if (answer?.outcome === 'accepted') {
+        progress.evicted.add(uid);
+        report.evicted.push({ pod: podName(pod), emptyDir: emptyDirs.has(pod) });
+        progress.refusals.delete(uid);
+      } else if (answer?.outcome === 'refused') {
+        if (!progress.refusals.has(uid)) {
+          this.log.info(
+            `${report.node}: eviction of ${podName(pod)} refused, asking again every ${this.evictionRetryMs / 1000} s: ${answer.message}`,
+          );
+        }
+        progress.refusals.set(uid, { retryAt: now + this.evictionRetryMs, message: answer.message, budgets: answer.budgets });
+      }
+    });
+    // Progress starts the waits short again: the rest of the pods tend to go soon after the first.
+    if (remaining.length < progress.left) progress.pollMs = this.pollInitialMs;
+    progress.left = remaining.length;
+    const retries = remaining.map((pod) => progress.refusals.get(uidOf(pod))?.retryAt ?? Number.POSITIVE_INFINITY);
+    progress.wake = Math.min(now + progress.pollMs, ...retries);
+    progress.pollMs = Math.min(progress.pollMs * 2, this.pollMaxMs);
+    return progress.wake;
   }
 
   /**
@@ -319,10 +362,7 @@ export class Drainer {
    * period, and the budgets that refused it or select it. The budgets are listed once per
    * namespace; a refusal to list them (RBAC) only leaves out the budgets the 429s did not name.
    */
-  private async whatBlocks(
-    remaining: readonly V1Pod[],
-    refusals: ReadonlyMap<string, { message: string; budgets: string[] }>,
-  ): Promise<BlockedPod[]> {
+  private async whatBlocks(remaining: readonly V1Pod[], refusals: ReadonlyMap<string, Refusal>): Promise<BlockedPod[]> {
     const budgetsByNamespace = new Map<string, Array<{ name: string; selects: (pod: V1Pod) => boolean }>>();
     for (const namespace of new Set(remaining.map((pod) => pod.metadata?.namespace ?? 'default'))) {
       try {
@@ -341,7 +381,7 @@ export class Drainer {
       }
     }
     return remaining.map((pod) => {
-      const refusal = refusals.get(pod.metadata?.uid ?? podName(pod));
+      const refusal = refusals.get(uidOf(pod));
       const selecting = (budgetsByNamespace.get(pod.metadata?.namespace ?? 'default') ?? [])
         .filter((b) => b.selects(pod))
         .map((b) => b.name);
