@@ -1,16 +1,28 @@
-import { CoreV1Api, PolicyV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, PolicyV1Api } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TransientError } from '../../src/errors.js';
+import { TransientError, UserError } from '../../src/errors.js';
 import { Drainer, type DrainOptions } from '../../src/kube/drain.js';
+import { type FaultProxy, startFaultProxy } from '../github/fault-proxy.js';
 import type { SimHandle } from '../sim/kube/support.js';
 import { drivenTimer } from './drain-clock.js';
 import { named, podsOn, sixWorkers, WORKER } from './drain-support.js';
 
 let handle: SimHandle | undefined;
+let proxy: FaultProxy | undefined;
 afterEach(async () => {
+  await proxy?.close();
   await handle?.close();
   handle = undefined;
+  proxy = undefined;
 });
+
+/** A kubeconfig that reaches the simulator through a proxy that fails the requests it is told to. */
+async function throughProxy(sim: SimHandle): Promise<{ kc: KubeConfig; proxy: FaultProxy }> {
+  proxy = await startFaultProxy(sim.sim.url);
+  const kc = new KubeConfig();
+  kc.loadFromString(sim.sim.kubeConfigYaml.replace(sim.sim.url, proxy.url));
+  return { kc, proxy };
+}
 
 /** The requests the simulator answered, one line each: method, path, status, time. */
 let requests: string[] = [];
@@ -272,5 +284,31 @@ describe('draining nodes against the kube simulator', () => {
     expect(failure).toBeInstanceOf(TransientError);
     expect((failure as Error).message).toMatch(/^cannot get nodes: /);
     expect(waits).toBe(2);
+  });
+
+  it('retries a list the API server failed with 503, and goes on', async () => {
+    const sim = await cluster({ workloads: [{ name: 'web', replicas: 6, requests: { cpu: '100m' } }] });
+    const { kc, proxy } = await throughProxy(sim);
+    proxy.fail({ method: 'GET', path: /^\/api\/v1\/pods\?/, when: 'before', status: 503, times: 2 });
+    const report = await new Drainer(kc, { timeoutSeconds: 600, timer: drivenTimer(sim.sim.cluster) }).drain([WORKER(0)]);
+    expect(proxy.unused()).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+
+  it('fails naming the grant when evictions are forbidden, with the node cordoned and registered', async () => {
+    const sim = await cluster({ workloads: [{ name: 'web', replicas: 6, requests: { cpu: '100m' } }] });
+    const node = runningWeb(sim)[0]?.spec.nodeName as string;
+    const { kc, proxy } = await throughProxy(sim);
+    proxy.fail({ method: 'POST', path: /\/eviction$/, when: 'before', status: 403, times: 100 });
+    const failure = await new Drainer(kc, { timeoutSeconds: 600, timer: drivenTimer(sim.sim.cluster) })
+      .drain([node])
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UserError);
+    expect((failure as Error).message).toMatch(
+      /^cannot create pods\/eviction: forbidden \(403\): the kubeconfig's user must be granted "create" on "pods\/eviction" in apiGroup ""/,
+    );
+    expect(nodeNames(sim)).toContain(node);
+    expect(unschedulable(sim, node)).toBe(true);
+    expect(runningWeb(sim)).toHaveLength(6);
   });
 });
