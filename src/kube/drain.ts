@@ -18,7 +18,7 @@
  * ```
  */
 import type { KubeConfig, V1Node, V1Pod } from '@kubernetes/client-node';
-import { delay, systemTimer, type Timer } from './backoff.js';
+import { delay, type Timer } from './backoff.js';
 import { mapBounded } from './bounded.js';
 import { DrainApi } from './drain-api.js';
 import { isTerminating, type PodName, podDisposition, podName } from './drain-pods.js';
@@ -98,6 +98,17 @@ export interface DrainReport {
   ms: number;
 }
 
+/**
+ * The process clock, with timers that keep the process running: a drain waiting for pods to go is
+ * the work itself. (backoff.ts's `systemTimer` unrefs its timers, so that a watcher's pending retry
+ * never holds a process up; a one-shot action waiting on one would simply exit mid-drain.)
+ */
+const processTimer: Timer = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 /** Why a pod's eviction was refused last, and when to ask again. */
 interface Refusal {
   retryAt: number;
@@ -157,7 +168,7 @@ export class Drainer {
   private readonly pollMaxMs: number;
 
   constructor(kubeConfig: KubeConfig, options: DrainOptions) {
-    this.timer = options.timer ?? systemTimer;
+    this.timer = options.timer ?? processTimer;
     this.api = new DrainApi(kubeConfig, this.timer);
     this.log = options.log ?? { info: () => {}, warning: () => {} };
     this.force = options.force ?? false;
@@ -250,7 +261,8 @@ export class Drainer {
       this.refuse(state, `pods without a controller (${bare.map(podName).join(', ')}): delete them or set force`);
       return;
     }
-    this.log.info(`${report.node}: cordoned; ${pods.length} pod(s) on it`);
+    const skipped = pods.filter((pod) => podDisposition(pod).action === 'skip').length;
+    this.log.info(`${report.node}: cordoned; ${pods.length - skipped} pod(s) to evict, ${skipped} skipped (DaemonSet and mirror pods)`);
   }
 
   /**
