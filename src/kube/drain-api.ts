@@ -70,6 +70,11 @@ function statusBody(error: unknown): { message?: string; details?: { causes?: St
   }
 }
 
+/** The API server's 500 for a pod more than one budget selects (EvictionREST), which no retry changes. */
+function isMultiBudget(error: unknown): boolean {
+  return statusOf(error) === 500 && /more than one PodDisruptionBudget/.test(statusBody(error).message ?? '');
+}
+
 /** What an eviction came to. */
 export type EvictionAnswer =
   | { outcome: 'accepted' }
@@ -131,10 +136,16 @@ export class DrainApi {
     return pods;
   }
 
-  /** Asks the Eviction API (policy/v1) to evict the pod: the API server checks its budgets first. */
+  /**
+   * Asks the Eviction API (policy/v1) to evict the pod: the API server checks its budgets first. A
+   * pod that more than one budget selects is never evictable (the API server answers 500 every
+   * time), so that is a UserError naming the pod rather than a failure to retry.
+   */
   async evict(pod: V1Pod): Promise<EvictionAnswer> {
     const name = pod.metadata?.name ?? '';
     const namespace = pod.metadata?.namespace ?? 'default';
+    // A 429 is a budget's "not now", which the drain asks again on its own schedule.
+    const refusal = (error: unknown): boolean => statusOf(error) === 429 || isMultiBudget(error);
     try {
       const done = await this.orGone(
         () =>
@@ -145,12 +156,17 @@ export class DrainApi {
           }),
         'create',
         EVICTIONS,
-        // A 429 here is a budget's "not now", which the drain retries on its own schedule.
-        [429],
+        refusal,
       );
       return done === undefined ? { outcome: 'gone' } : { outcome: 'accepted' };
     } catch (error) {
-      if (statusOf(error) !== 429) throw error;
+      if (!refusal(error)) throw error;
+      if (isMultiBudget(error)) {
+        throw new UserError(
+          `cannot evict pod ${namespace}/${name}: more than one PodDisruptionBudget selects it, and the Eviction API refuses such pods: change the budgets' selectors so that one budget selects it`,
+          { cause: error },
+        );
+      }
       const body = statusBody(error);
       const causes = body.details?.causes ?? [];
       return {
@@ -171,10 +187,10 @@ export class DrainApi {
     request: () => Promise<T>,
     verb: string,
     target: ApiResource,
-    alsoHandled: readonly number[] = [],
+    alsoHandled: (error: unknown) => boolean = () => false,
   ): Promise<T | undefined> {
     try {
-      return await this.call(request, verb, target, [404, ...alsoHandled]);
+      return await this.call(request, verb, target, (error) => statusOf(error) === 404 || alsoHandled(error));
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;
@@ -184,16 +200,20 @@ export class DrainApi {
   /**
    * One API call, retried after 1 s and 2 s (on the injected timer) when it fails in a way that may
    * pass, so one blip of the API server does not stop a long drain; then a failure in the taxonomy,
-   * with the client's error as `cause`. A status in `handled` is the caller's to read: that error
+   * with the client's error as `cause`. A failure `handled` accepts is the caller's to read: that error
    * is thrown as client-node threw it.
    */
-  private async call<T>(request: () => Promise<T>, verb: string, target: ApiResource, handled: readonly number[] = []): Promise<T> {
+  private async call<T>(
+    request: () => Promise<T>,
+    verb: string,
+    target: ApiResource,
+    handled: (error: unknown) => boolean = () => false,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await request();
       } catch (error) {
-        const status = statusOf(error);
-        if (status !== undefined && handled.includes(status)) throw error;
+        if (handled(error)) throw error;
         const wait = TRANSIENT_RETRY_MS[attempt];
         if (wait === undefined || !mayPass(error)) throw drainFailure(error, verb, target);
         await delay(this.timer, wait);

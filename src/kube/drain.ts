@@ -140,6 +140,8 @@ const CONTROL_PLANE_LABELS = ['node-role.kubernetes.io/control-plane', 'node-rol
 /** What the drain keeps of a node between its phases. */
 interface NodeState {
   report: NodeReport;
+  /** Whether the node was unschedulable when it was read. */
+  cordonedBefore?: boolean;
   /** The pods found when it was cordoned; undefined for a node that is gone. */
   pods?: V1Pod[];
 }
@@ -198,6 +200,7 @@ export class Drainer {
     const found = await mapBounded(all, this.parallelism, (state) => this.api.readNode(state.report.node));
     all.forEach((state, i) => {
       const node = found[i];
+      state.cordonedBefore = node?.spec?.unschedulable === true;
       if (node === undefined) state.report.outcome = 'gone';
       else if (isControlPlane(node)) this.refuse(state, 'a control-plane node: the autoscaler never drains or removes masters');
     });
@@ -244,7 +247,8 @@ export class Drainer {
    */
   private async cordonAndInspect(state: NodeState): Promise<void> {
     const { report } = state;
-    if (!(await this.api.cordon(report.node))) {
+    // A node cordoned already (by a run before this one, say) is left as it is: one write fewer.
+    if (!state.cordonedBefore && !(await this.api.cordon(report.node))) {
       report.outcome = 'gone';
       return;
     }

@@ -228,14 +228,35 @@ describe('draining nodes against the kube simulator', () => {
 
     // A rerun once the budget allows it carries on: cordoned nodes are fine, the drained one drains at once.
     await sim.kc.makeApiClient(PolicyV1Api).deleteNamespacedPodDisruptionBudget({ namespace: 'default', name: 'web' });
+    requests = [];
     const rerun = await drainer(sim).drain(nodes);
     expect(rerun.ok).toBe(true);
+    expect(requests.filter((line) => line.startsWith('PATCH '))).toEqual([]);
     expect(rerun.nodes.map((node) => node.outcome)).toEqual(['deleted', 'deleted']);
     expect(rerun.nodes[1]?.evicted).toEqual([]);
 
     // And once more, with the nodes gone: nothing to do, and that is a success.
     const again = await drainer(sim).drain(nodes);
     expect(again).toMatchObject({ ok: true, nodes: [{ outcome: 'gone' }, { outcome: 'gone' }] });
+  });
+
+  it('refuses a pod that two budgets select, which the Eviction API never evicts, naming it and the fix', async () => {
+    const sim = await cluster({
+      workloads: [{ name: 'web', replicas: 6, requests: { cpu: '100m' } }],
+      pdbs: [
+        { name: 'web', selector: { app: 'web' }, maxUnavailable: 1 },
+        { name: 'web-too', selector: { app: 'web' }, maxUnavailable: 1 },
+      ],
+    });
+    const pod = runningWeb(sim)[0];
+    const failure = await drainer(sim)
+      .drain([pod?.spec.nodeName as string])
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UserError);
+    expect((failure as Error).message).toMatch(
+      /^cannot evict pod default\/web-[\w-]+: more than one PodDisruptionBudget selects it, and the Eviction API refuses such pods: change the budgets' selectors/,
+    );
+    expect(nodeNames(sim)).toContain(pod?.spec.nodeName);
   });
 
   it('counts a pod being deleted until it is gone: a grace period longer than the timeout times out', async () => {
