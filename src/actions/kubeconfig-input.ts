@@ -54,12 +54,28 @@ function loadInputFile(input: string, path: string): KubeConfig {
 }
 
 /**
+ * The kubeconfig KUBECONFIG names; a failure says that the input was empty, which is the usual fix.
+ * Only the first line of the reason is kept: a YAML parser's message goes on to quote the file.
+ */
+function defaultKubeConfig(input: string): KubeConfig {
+  try {
+    return loadKubeConfig();
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    throw new UserError(
+      `input \`${input}\` is empty, so the kubeconfig comes from the environment, and ${error.message.split('\n')[0]}: pass the kubeconfig's content, for example \`${input}: \${{ secrets.KUBECONFIG }}\``,
+      { cause: error },
+    );
+  }
+}
+
+/**
  * Runs `use` with the kubeconfig of input `input`, or of KUBECONFIG when the input is empty; the
  * input's temporary file is removed afterwards, whatever happened.
  */
 export async function withKubeConfigInput<T>(input: string, use: (kubeConfig: KubeConfig) => Promise<T>): Promise<T> {
   const content = core.getInput(input);
-  if (content === '') return use(loadKubeConfig());
+  if (content === '') return use(defaultKubeConfig(input));
   core.setSecret(content);
   return withSecretFile(content, 'kubeconfig', (path) => use(loadInputFile(input, path)));
 }

@@ -189,8 +189,7 @@ export class Drainer {
   async drain(nodes: readonly string[]): Promise<DrainReport> {
     const started = this.timer.now();
     const deadline = started + this.timeoutMs;
-    const states = new Map(nodes.map((node) => [node, { report: newReport(node) } as NodeState]));
-    const all = [...states.values()];
+    const all: NodeState[] = [...new Set(nodes)].map((node) => ({ report: newReport(node) }));
     const finish = (): DrainReport => {
       const reports = all.map((state) => state.report);
       return { ok: reports.every((r) => r.outcome === 'deleted' || r.outcome === 'gone'), nodes: reports, ms: this.timer.now() - started };

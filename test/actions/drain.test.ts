@@ -137,7 +137,7 @@ describe('the drain action (its committed bundle, run as the runner runs it)', (
     const workspace = await tempDir('lsa-workspace-');
     const inputs = { nodes: 'worker-1', kubeconfig: '', timeout: '600', force: 'false', parallelism: '10' };
     const refusal = async (override: Record<string, string>): Promise<string> => {
-      const run = await runBundledAction('drain', { workspace, inputs: { ...inputs, ...override } });
+      const run = await runBundledAction('drain', { workspace, inputs: { ...inputs, ...override }, env: { HOME: workspace } });
       expect(run.exitCode).toBe(1);
       expect(run.stdout + run.stderr).not.toMatch(STACK_FRAME);
       return errors(run)
@@ -148,6 +148,10 @@ describe('the drain action (its committed bundle, run as the runner runs it)', (
     expect(await refusal({ timeout: '10m' })).toContain('input `timeout`: "10m" is not a whole number of seconds from 1 to 86400');
     expect(await refusal({ force: 'yes' })).toContain('input `force`: "yes" is neither true nor false');
     expect(await refusal({ parallelism: '0' })).toContain('input `parallelism`: "0" is not a whole number of nodes from 1 to 100');
+    // No kubeconfig at all: neither the input nor KUBECONFIG (nor ~/.kube/config, nor a pod's service account).
+    expect(await refusal({ nodes: 'worker-1' })).toMatch(
+      /^input `kubeconfig` is empty, so the kubeconfig comes from the environment, and no kubeconfig found: set KUBECONFIG, .*: pass the kubeconfig's content/,
+    );
     // A kubeconfig that does not parse: where the mistake is, and nothing of the content.
     const broken = `apiVersion: v1\nusers:\n - name: a\n   user: {token: ${TOKEN}\nclusters: [`;
     const message = await refusal({ kubeconfig: broken });
