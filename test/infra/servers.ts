@@ -19,10 +19,14 @@ interface S3rverInstance {
 type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
 type Dynalite = (options: Record<string, unknown>) => Server;
 
-/** Dummy credentials: s3rver and dynalite accept any signature, but the clients (and terraform) sign every request. */
+/**
+ * Made-up credentials: the clients (and terraform) sign every request, and the servers accept any
+ * signature (s3rver's key id S3RVER, with allowMismatchedSignatures). The secret is distinctive so a
+ * test can check it never reaches an output, a summary or the log.
+ */
 export const AWS_TEST_ENV = {
   AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'test-only-secret-7f3a9c',
   AWS_REGION: 'eu-west-1',
   AWS_EC2_METADATA_DISABLED: 'true',
 } as const;
@@ -42,7 +46,14 @@ export interface StateServers {
 export async function startStateServers(bucket = 'shop-tfstate', table = 'shop-tflock'): Promise<StateServers> {
   const S3rver = require('s3rver') as S3rverClass;
   const dynalite = require('dynalite') as Dynalite;
-  const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: await tempDir('s3rver-'), configureBuckets: [{ name: bucket }] });
+  const s3 = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    allowMismatchedSignatures: true,
+    directory: await tempDir('s3rver-'),
+    configureBuckets: [{ name: bucket }],
+  });
   const { port: s3Port } = await s3.run();
   const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
@@ -102,7 +113,11 @@ export function clusterWithState(servers: StateServers, nodes: number, key = 'cl
 }
 
 /** Holds terraform's state lock as another run would: the lock item, with the Info terraform writes. */
-export async function holdStateLock(servers: StateServers, key: string, holder: { id: string; who: string; operation: string }): Promise<void> {
+export async function holdStateLock(
+  servers: StateServers,
+  key: string,
+  holder: { id: string; who: string; operation: string },
+): Promise<void> {
   const client = new DynamoDBClient({ endpoint: servers.dynamodb, region: AWS_TEST_ENV.AWS_REGION, credentials: TEST_CREDENTIALS });
   const path = `${servers.bucket}/${key}`;
   const info = {
