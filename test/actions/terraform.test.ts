@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AWS_TEST_ENV, clusterWithState, holdStateLock, type StateServers, startStateServers, TEST_CREDENTIALS } from '../infra/servers.js';
 import { clusterConfig } from '../support/config-text.js';
 import { tempDir } from '../support/temp.js';
-import { AWS_TEST_ENV, clusterWithState, holdStateLock, type StateServers, startStateServers, TEST_CREDENTIALS } from '../infra/servers.js';
 import { type ActionRun, runBundledAction } from './runner.js';
 
 const STACK_FRAME = /(^|%0A|\n)\s+at /m;

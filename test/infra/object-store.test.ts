@@ -58,7 +58,8 @@ function conflictContract(name: string, open: () => ObjectStore, fresh: () => st
       const v1 = await store.put(key, 'base', { ifNoneMatch: '*' });
       const results = await Promise.allSettled([0, 1, 2, 3, 4].map((i) => open().put(key, `w${i}`, { ifMatch: v1 })));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      for (const r of results.filter((r) => r.status === 'rejected')) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(WriteConflictError);
+      for (const r of results.filter((r) => r.status === 'rejected'))
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(WriteConflictError);
     });
 
     it('refuses to write a version that is not the current one, and refuses an unconditional write', async () => {
@@ -123,7 +124,9 @@ describe('the S3 object store on s3rver, with the DynamoDB lock table on dynalit
     const client = s3();
     const key = `measure/${++counter}`;
     await client.send(new PutObjectCommand({ Bucket: servers.bucket, Key: key, Body: 'one' }));
-    await client.send(new PutObjectCommand({ Bucket: servers.bucket, Key: key, Body: 'two', IfMatch: '"0123456789abcdef0123456789abcdef"' }));
+    await client.send(
+      new PutObjectCommand({ Bucket: servers.bucket, Key: key, Body: 'two', IfMatch: '"0123456789abcdef0123456789abcdef"' }),
+    );
     await client.send(new PutObjectCommand({ Bucket: servers.bucket, Key: key, Body: 'three', IfNoneMatch: '*' }));
     const read = await client.send(new GetObjectCommand({ Bucket: servers.bucket, Key: key }));
     expect(await read.Body?.transformToString()).toBe('three');
@@ -135,7 +138,11 @@ describe('the S3 object store on s3rver, with the DynamoDB lock table on dynalit
     const version = await open().put(key, 'x', { ifNoneMatch: '*' });
     const client = dynamo();
     const { Item } = await client.send(
-      new GetItemCommand({ TableName: servers.table, Key: { LockID: { S: `${servers.bucket}/${key}-lambdastack-version` } }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: servers.table,
+        Key: { LockID: { S: `${servers.bucket}/${key}-lambdastack-version` } },
+        ConsistentRead: true,
+      }),
     );
     client.destroy();
     expect(version.startsWith(`${Item?.Version?.S}/`)).toBe(true);
@@ -218,10 +225,16 @@ describe('the S3 object store on s3rver, with the DynamoDB lock table on dynalit
     await expect(broken.put(key, 'x', { ifNoneMatch: '*' })).rejects.toThrow(/NoSuchBucket.*check configuration\/remote-state/s);
     const client = dynamo();
     const { Item } = await client.send(
-      new GetItemCommand({ TableName: servers.table, Key: { LockID: { S: `no-such-bucket/${key}-lambdastack-version` } }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: servers.table,
+        Key: { LockID: { S: `no-such-bucket/${key}-lambdastack-version` } },
+        ConsistentRead: true,
+      }),
     );
     expect(Item).toBeUndefined();
-    await client.send(new DeleteItemCommand({ TableName: servers.table, Key: { LockID: { S: `no-such-bucket/${key}-lambdastack-version` } } }));
+    await client.send(
+      new DeleteItemCommand({ TableName: servers.table, Key: { LockID: { S: `no-such-bucket/${key}-lambdastack-version` } } }),
+    );
     client.destroy();
     await open().put(key, 'next', { ifMatch: v1 });
   });
@@ -273,7 +286,10 @@ describe('the Azure Blob object store on Azurite (ETag conditions enforced by th
   );
 
   it('names the missing container and the setting to check', async () => {
-    const store = new AzureBlobStore(BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('missing'), 'lsatest');
+    const store = new AzureBlobStore(
+      BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('missing'),
+      'lsatest',
+    );
     await expect(store.put('x', 'y', { ifNoneMatch: '*' })).rejects.toThrow(/ContainerNotFound.*check configuration\/remote-state/s);
   });
 
@@ -288,8 +304,8 @@ describe('the Azure Blob object store on Azurite (ETag conditions enforced by th
   });
 
   it('refuses to start without credentials, naming the variables terraform reads', () => {
-    expect(() =>
-      objectStoreFor({ backend: 'azurerm', storage_account_name: 'acct', container_name: 'tfstate', key: 'k' }, {}),
-    ).toThrow(/no credentials for the state container acct\/tfstate: set ARM_ACCESS_KEY or ARM_SAS_TOKEN .*ARM_USE_OIDC=true/);
+    expect(() => objectStoreFor({ backend: 'azurerm', storage_account_name: 'acct', container_name: 'tfstate', key: 'k' }, {})).toThrow(
+      /no credentials for the state container acct\/tfstate: set ARM_ACCESS_KEY or ARM_SAS_TOKEN .*ARM_USE_OIDC=true/,
+    );
   });
 });
