@@ -84,7 +84,11 @@ function hclKey(key: string, path: string): string {
  * rather than as an interpolation.
  */
 function hclValue(value: unknown, path: string): string {
-  if (typeof value === 'string') return JSON.stringify(value).replaceAll('${', '$${').replaceAll('%{', '%%{');
+  // Function replacers: in a replacement string `$$` would mean one `$`.
+  if (typeof value === 'string')
+    return JSON.stringify(value)
+      .replaceAll('${', () => '$${')
+      .replaceAll('%{', () => '%%{');
   if (typeof value === 'boolean') return String(value);
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (Array.isArray(value)) return `[${value.map((item, i) => hclValue(item, `${path}[${i}]`)).join(', ')}]`;

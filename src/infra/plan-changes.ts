@@ -256,6 +256,11 @@ export function planChanges(showJson: unknown, expected: PlanExpectation): PlanC
       );
     }
     const worker: WorkerChange = { name, index, resource: change.address, address: recordedAddress(change.type, change.change.after) };
+    // A replaced or forgotten worker is refused below; counted as kept, it adds no second, confusing problem.
+    if ((created && deleted) || has(change, 'forget')) {
+      workersBefore++;
+      kept.add(index);
+    }
     if (created && deleted) {
       problems.push(
         `the plan replaces worker ${name} (${change.address})${replaceReason(change)}: a replace destroys a node and its pods, which is not a scale; change the module or the config so the worker is kept, or drain and replace it by hand`,
