@@ -52,6 +52,7 @@ describe('the backend configuration rendered from configuration/remote-state', (
     const rendered = renderBackendFile(
       backendConfig({
         backend: 's3',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a template sequence as literal text is the point
         bucket: 'b"${x}%{y}\\',
         key: 'k',
         region: 'r',
@@ -73,6 +74,7 @@ describe('the backend configuration rendered from configuration/remote-state', (
       storage_account_name: 'a',
       container_name: 'c',
       key: 'k',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an environment reference, as a config may hold one
       access_key: '${ARM_ACCESS_KEY}',
       sas_token: 'XXXXXXXXXX',
     });
