@@ -5,6 +5,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_TEST_ENV, clusterWithState, holdStateLock, type StateServers, startStateServers, TEST_CREDENTIALS } from '../infra/servers.js';
 import { clusterConfig } from '../support/config-text.js';
+import { git, ISOLATED_GIT_ENV } from '../support/git.js';
 import { tempDir } from '../support/temp.js';
 import { type ActionRun, runBundledAction } from './runner.js';
 
@@ -227,6 +228,32 @@ describe('the terraform action (its committed bundle, run as the runner runs it)
     );
     client.destroy();
     expect(JSON.parse(Item?.Info?.S ?? '{}').ID).toBe(holder.id);
+  });
+
+  it('checks the plan against the config diff from `base` (a git ref) when no scale plan JSON is given', async () => {
+    const { workspace, key, setNodes } = await cluster(3);
+    await git(workspace, ['init', '--quiet', '--initial-branch=main']);
+    await git(workspace, ['add', '.']);
+    await git(workspace, ['commit', '--quiet', '-m', 'shop: 3 workers']);
+    const gitEnv = { ...ISOLATED_GIT_ENV };
+    expect((await terraform(workspace, { mode: 'plan', 'image-id': 'img-1', base: 'main' }, gitEnv)).exitCode).toBe(1);
+    expect((await terraform(workspace, { mode: 'plan', 'image-id': 'img-1' }, gitEnv)).exitCode).toBe(0);
+    expect((await terraform(workspace, { mode: 'apply', 'image-id': 'img-1' }, gitEnv)).exitCode).toBe(0);
+    await setNodes(2);
+    await git(workspace, ['commit', '--quiet', '-am', 'shop: 2 workers']);
+
+    const plan = await terraform(workspace, { mode: 'plan', base: 'HEAD~1' }, gitEnv);
+    expect(plan.exitCode, plan.stdout + plan.stderr).toBe(0);
+    expect(JSON.parse(plan.outputs.destroy ?? '')).toEqual([node(2)]);
+    expect(plan.summary).toContain('the config diff from HEAD~1 (kubernetes_node 3 → 2)');
+
+    // Against HEAD itself the diff changes nothing, so a plan that destroys a node is refused.
+    const wrong = await terraform(workspace, { mode: 'plan', base: 'HEAD' }, gitEnv);
+    expect(wrong.exitCode).toBe(1);
+    expect(errors(wrong)[0]).toContain(
+      `the plan destroys ${node(2)}, which the config diff from HEAD (no change to kubernetes_node) does not remove`,
+    );
+    expect(await stateWorkers(key)).toHaveLength(3);
   });
 
   it('refuses a plan that creates workers without an image-id, before anything is applied', async () => {
