@@ -267,7 +267,8 @@ export async function prepareWorkingDirectory(
     if (name.endsWith('.tf') || name.endsWith('.tf.json')) await rm(join(dir, name));
   }
   for (const name of entries.filter(copied)) {
-    await cp(join(moduleDir, name), join(dir, name), { recursive: true });
+    // Dereferenced: the modules link their shared contract files from ../shared, which the copy does not have.
+    await cp(join(moduleDir, name), join(dir, name), { recursive: true, dereference: true });
   }
   const backendFile = join(dir, 'lambdastack.tfbackend');
   const varFile = join(dir, 'lambdastack.tfvars.json');

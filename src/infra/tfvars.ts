@@ -30,22 +30,16 @@ export const WORKER_POOL_OUTPUTS = ['workers', 'worker_names'] as const;
 
 export type WorkerPoolVariable = (typeof WORKER_POOL_VARIABLES)[number];
 
+/** Variables that come from the cluster config (and the image-id input) only. */
+const FROM_CONFIG: readonly WorkerPoolVariable[] = ['cluster_name', 'prefix', 'worker_count', 'worker_size', 'image_id'];
+
 /**
  * Variables a workflow may set (the action's `variables` input): what the cluster config does not
  * say, such as the subnets and key pair of a pool whose network LambdaStack made. The rest come
  * from the config alone, since the plan's destroy set is checked against the config's count and
  * names: a `worker_count` or `prefix` from elsewhere would make that check meaningless.
  */
-export const SETTABLE_VARIABLES: readonly WorkerPoolVariable[] = [
-  'region',
-  'resource_group_name',
-  'subnet_ids',
-  'security_group_ids',
-  'admin_username',
-  'ssh_key_name',
-  'ssh_public_key',
-  'tags',
-];
+export const SETTABLE_VARIABLES: readonly WorkerPoolVariable[] = WORKER_POOL_VARIABLES.filter((name) => !FROM_CONFIG.includes(name));
 
 const LIST_VARIABLES = new Set<string>(['subnet_ids', 'security_group_ids']);
 
@@ -70,9 +64,8 @@ export function checkVariableOverrides(overrides: Record<string, unknown>, input
   const checked: WorkerPoolVariables = {};
   for (const [name, value] of Object.entries(overrides)) {
     if (!(SETTABLE_VARIABLES as readonly string[]).includes(name)) {
-      const fromConfig = (WORKER_POOL_VARIABLES as readonly string[]).includes(name);
       throw new UserError(
-        fromConfig
+        (FROM_CONFIG as readonly string[]).includes(name)
           ? `input \`${input}\`: ${name} comes from the cluster config (or the image-id input) and cannot be set here: change the config instead`
           : `input \`${input}\`: ${name} is not a variable of the worker pool contract: use one of ${SETTABLE_VARIABLES.join(', ')} (a custom module's own variables can be set as TF_VAR_<name> in the step's env)`,
       );

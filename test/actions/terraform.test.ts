@@ -2,8 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AWS_TEST_ENV, clusterWithState, holdStateLock, type StateServers, startStateServers, TEST_CREDENTIALS } from '../infra/servers.js';
+import { describe, expect, it } from 'vitest';
+import { AWS_TEST_ENV, clusterWithState, holdStateLock, TEST_CREDENTIALS, useStateServers } from '../infra/servers.js';
 import { clusterConfig } from '../support/config-text.js';
 import { git, ISOLATED_GIT_ENV } from '../support/git.js';
 import { tempDir } from '../support/temp.js';
@@ -43,15 +43,8 @@ const errors = (run: ActionRun): string[] => run.commands.filter((c) => c.comman
 describe('the terraform action (its committed bundle, run as the runner runs it): the local module, state on s3rver with the lock table on dynalite', {
   timeout: 90_000,
 }, () => {
-  let servers: StateServers;
+  const state = useStateServers();
   let counter = 0;
-
-  beforeAll(async () => {
-    servers = await startStateServers();
-  });
-  afterAll(async () => {
-    await servers?.close();
-  });
 
   /** A checkout holding the cluster config, a runner temp directory, and a state key of its own. */
   async function cluster(nodes: number): Promise<{ workspace: string; key: string; setNodes(n: number): Promise<void> }> {
@@ -59,7 +52,7 @@ describe('the terraform action (its committed bundle, run as the runner runs it)
     const key = `clusters/demo-shop-${++counter}/terraform.tfstate`;
     const setNodes = async (n: number): Promise<void> => {
       await mkdir(join(workspace, 'cluster-config'), { recursive: true });
-      await writeFile(join(workspace, CONFIG), clusterWithState(servers, n, key));
+      await writeFile(join(workspace, CONFIG), clusterWithState(state(), n, key));
     };
     await setNodes(nodes);
     return { workspace, key, setNodes };
@@ -78,12 +71,12 @@ describe('the terraform action (its committed bundle, run as the runner runs it)
     });
 
   const s3 = (): S3Client =>
-    new S3Client({ region: AWS_TEST_ENV.AWS_REGION, endpoint: servers.s3, forcePathStyle: true, credentials: TEST_CREDENTIALS });
+    new S3Client({ region: AWS_TEST_ENV.AWS_REGION, endpoint: state().s3, forcePathStyle: true, credentials: TEST_CREDENTIALS });
 
   async function object(key: string): Promise<string | undefined> {
     const client = s3();
     try {
-      const read = await client.send(new GetObjectCommand({ Bucket: servers.bucket, Key: key }));
+      const read = await client.send(new GetObjectCommand({ Bucket: state().bucket, Key: key }));
       return await read.Body?.transformToString();
     } catch {
       return undefined;
@@ -117,8 +110,8 @@ describe('the terraform action (its committed bundle, run as the runner runs it)
     expect(JSON.parse(plan.outputs.resources ?? '')).toEqual({ add: 3, change: 0, destroy: 0 });
     expect(plan.summary).toContain('terraform plan: aws/demo-shop');
     expect(plan.summary).toContain(`<td><code>${node(0)}</code></td><td>create</td><td>0</td><td><code>127.0.0.1</code></td>`);
-    expect(plan.summary).toContain(`s3: ${servers.bucket}/${key}`);
-    expect(plan.summary).toContain(`DynamoDB table ${servers.table}`);
+    expect(plan.summary).toContain(`s3: ${state().bucket}/${key}`);
+    expect(plan.summary).toContain(`DynamoDB table ${state().table}`);
     expect(await stateWorkers(key)).toEqual([]);
 
     const apply = await terraform(workspace, { mode: 'apply', 'image-id': 'img-1', 'scale-plan': scalePlanJson(0, 3) });
@@ -130,7 +123,7 @@ describe('the terraform action (its committed bundle, run as the runner runs it)
       { name: node(2), index: 2, address: '127.0.0.3' },
     ]);
     expect(await stateWorkers(key)).toEqual([node(0), node(1), node(2)]);
-    expect(await object(`${key}.lambdastack/applied-config.yml`)).toBe(clusterWithState(servers, 3, key));
+    expect(await object(`${key}.lambdastack/applied-config.yml`)).toBe(clusterWithState(state(), 3, key));
     const summary = JSON.parse((await object(`${key}.lambdastack/plan-summary.json`)) ?? '{}');
     expect(summary).toMatchObject({
       cluster: 'aws/demo-shop',
@@ -205,7 +198,7 @@ describe('the terraform action (its committed bundle, run as the runner runs it)
     await setNodes(1);
     expect((await terraform(workspace, { mode: 'plan' })).exitCode).toBe(0);
     const holder = { id: '5d0c1f8e-0000-4000-8000-00000000beef', who: 'runner@fv-az123-456', operation: 'OperationTypeApply' };
-    await holdStateLock(servers, key, holder);
+    await holdStateLock(state(), key, holder);
 
     const apply = await terraform(workspace, { mode: 'apply' });
 
@@ -213,7 +206,7 @@ describe('the terraform action (its committed bundle, run as the runner runs it)
     const [message] = errors(apply);
     expect(message).toMatch(
       new RegExp(
-        `^the terraform state s3: ${servers.bucket}/${key} is locked by runner@fv-az123-456 \\(terraform apply since 2026-12-02 09:00:00\\.123456789 \\+0000 UTC, lock ID ${holder.id}\\): another terraform run holds it, and this action never force-unlocks\\.`,
+        `^the terraform state s3: ${state().bucket}/${key} is locked by runner@fv-az123-456 \\(terraform apply since 2026-12-02 09:00:00\\.123456789 \\+0000 UTC, lock ID ${holder.id}\\): another terraform run holds it, and this action never force-unlocks\\.`,
       ),
     );
     expect(message).toContain(`terraform force-unlock ${holder.id}`);
@@ -222,9 +215,9 @@ describe('the terraform action (its committed bundle, run as the runner runs it)
     expect(apply.summary).toContain('<tr><td>Who</td><td>runner@fv-az123-456</td></tr>');
     expect(await stateWorkers(key)).toEqual([node(0), node(1)]);
     // The lock is still there: released by its holder or a person, never by this action.
-    const client = new DynamoDBClient({ region: AWS_TEST_ENV.AWS_REGION, endpoint: servers.dynamodb, credentials: TEST_CREDENTIALS });
+    const client = new DynamoDBClient({ region: AWS_TEST_ENV.AWS_REGION, endpoint: state().dynamodb, credentials: TEST_CREDENTIALS });
     const { Item } = await client.send(
-      new GetItemCommand({ TableName: servers.table, Key: { LockID: { S: `${servers.bucket}/${key}` } } }),
+      new GetItemCommand({ TableName: state().table, Key: { LockID: { S: `${state().bucket}/${key}` } } }),
     );
     client.destroy();
     expect(JSON.parse(Item?.Info?.S ?? '{}').ID).toBe(holder.id);

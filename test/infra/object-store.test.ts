@@ -6,7 +6,7 @@ import { AzureBlobStore } from '../../src/infra/azure-store.js';
 import { type ObjectStore, WriteConflictError } from '../../src/infra/object-store.js';
 import { S3ObjectStore } from '../../src/infra/s3-store.js';
 import { objectStoreFor, recordKeys, writeRecord } from '../../src/infra/state-store.js';
-import { AWS_TEST_ENV, type Azurite, type StateServers, startAzurite, startStateServers, TEST_CREDENTIALS } from './servers.js';
+import { AWS_TEST_ENV, type Azurite, startAzurite, TEST_CREDENTIALS, useStateServers } from './servers.js';
 
 const text = (bytes: Uint8Array | undefined): string | undefined => (bytes === undefined ? undefined : new TextDecoder().decode(bytes));
 
@@ -87,31 +87,27 @@ function conflictContract(name: string, open: () => ObjectStore, fresh: () => st
 }
 
 describe('the S3 object store on s3rver, with the DynamoDB lock table on dynalite as the arbiter', () => {
-  let servers: StateServers;
+  const state = useStateServers();
   let counter = 0;
   const opened: S3ObjectStore[] = [];
   const open = (options: Partial<ConstructorParameters<typeof S3ObjectStore>[0]> = {}): S3ObjectStore => {
     const store = new S3ObjectStore({
-      bucket: servers.bucket,
-      lockTable: servers.table,
-      s3: { region: AWS_TEST_ENV.AWS_REGION, endpoint: servers.s3, forcePathStyle: true, credentials: TEST_CREDENTIALS },
-      dynamodb: { endpoint: servers.dynamodb },
+      bucket: state().bucket,
+      lockTable: state().table,
+      s3: { region: AWS_TEST_ENV.AWS_REGION, endpoint: state().s3, forcePathStyle: true, credentials: TEST_CREDENTIALS },
+      dynamodb: { endpoint: state().dynamodb },
       ...options,
     });
     opened.push(store);
     return store;
   };
   const s3 = (): S3Client =>
-    new S3Client({ region: AWS_TEST_ENV.AWS_REGION, endpoint: servers.s3, forcePathStyle: true, credentials: TEST_CREDENTIALS });
+    new S3Client({ region: AWS_TEST_ENV.AWS_REGION, endpoint: state().s3, forcePathStyle: true, credentials: TEST_CREDENTIALS });
   const dynamo = (): DynamoDBClient =>
-    new DynamoDBClient({ region: AWS_TEST_ENV.AWS_REGION, endpoint: servers.dynamodb, credentials: TEST_CREDENTIALS });
+    new DynamoDBClient({ region: AWS_TEST_ENV.AWS_REGION, endpoint: state().dynamodb, credentials: TEST_CREDENTIALS });
 
-  beforeAll(async () => {
-    servers = await startStateServers();
-  });
-  afterAll(async () => {
+  afterAll(() => {
     for (const store of opened) store.destroy();
-    await servers?.close();
   });
 
   conflictContract(
@@ -123,12 +119,12 @@ describe('the S3 object store on s3rver, with the DynamoDB lock table on dynalit
   it("s3rver ignores S3's own conditions (why the lock table arbitrates): a PutObject with a wrong If-Match or If-None-Match succeeds", async () => {
     const client = s3();
     const key = `measure/${++counter}`;
-    await client.send(new PutObjectCommand({ Bucket: servers.bucket, Key: key, Body: 'one' }));
+    await client.send(new PutObjectCommand({ Bucket: state().bucket, Key: key, Body: 'one' }));
     await client.send(
-      new PutObjectCommand({ Bucket: servers.bucket, Key: key, Body: 'two', IfMatch: '"0123456789abcdef0123456789abcdef"' }),
+      new PutObjectCommand({ Bucket: state().bucket, Key: key, Body: 'two', IfMatch: '"0123456789abcdef0123456789abcdef"' }),
     );
-    await client.send(new PutObjectCommand({ Bucket: servers.bucket, Key: key, Body: 'three', IfNoneMatch: '*' }));
-    const read = await client.send(new GetObjectCommand({ Bucket: servers.bucket, Key: key }));
+    await client.send(new PutObjectCommand({ Bucket: state().bucket, Key: key, Body: 'three', IfNoneMatch: '*' }));
+    const read = await client.send(new GetObjectCommand({ Bucket: state().bucket, Key: key }));
     expect(await read.Body?.transformToString()).toBe('three');
     client.destroy();
   });
@@ -139,8 +135,8 @@ describe('the S3 object store on s3rver, with the DynamoDB lock table on dynalit
     const client = dynamo();
     const { Item } = await client.send(
       new GetItemCommand({
-        TableName: servers.table,
-        Key: { LockID: { S: `${servers.bucket}/${key}-lambdastack-version` } },
+        TableName: state().table,
+        Key: { LockID: { S: `${state().bucket}/${key}-lambdastack-version` } },
         ConsistentRead: true,
       }),
     );
@@ -157,9 +153,9 @@ describe('the S3 object store on s3rver, with the DynamoDB lock table on dynalit
     const client = dynamo();
     await client.send(
       new PutItemCommand({
-        TableName: servers.table,
+        TableName: state().table,
         Item: {
-          LockID: { S: `${servers.bucket}/${key}-lambdastack-version` },
+          LockID: { S: `${state().bucket}/${key}-lambdastack-version` },
           Version: { S: 'dead-writer' },
           Replaces: { S: v1.split('/')[0] as string },
           Started: { N: String(now) },
@@ -179,9 +175,9 @@ describe('the S3 object store on s3rver, with the DynamoDB lock table on dynalit
     const created = `clusters/c${++counter}/y`;
     await client.send(
       new PutItemCommand({
-        TableName: servers.table,
+        TableName: state().table,
         Item: {
-          LockID: { S: `${servers.bucket}/${created}-lambdastack-version` },
+          LockID: { S: `${state().bucket}/${created}-lambdastack-version` },
           Version: { S: 'dead-creator' },
           Replaces: { S: '' },
           Started: { N: String(now) },
@@ -209,7 +205,7 @@ describe('the S3 object store on s3rver, with the DynamoDB lock table on dynalit
   it('replaces an object written without a version (by hand) only on the version read', async () => {
     const key = `clusters/c${++counter}/x`;
     const client = s3();
-    await client.send(new PutObjectCommand({ Bucket: servers.bucket, Key: key, Body: 'by hand' }));
+    await client.send(new PutObjectCommand({ Bucket: state().bucket, Key: key, Body: 'by hand' }));
     client.destroy();
     const read = await open().get(key);
     expect(read?.etag).toMatch(/^\/"[0-9a-f]+"$/);
@@ -226,14 +222,14 @@ describe('the S3 object store on s3rver, with the DynamoDB lock table on dynalit
     const client = dynamo();
     const { Item } = await client.send(
       new GetItemCommand({
-        TableName: servers.table,
+        TableName: state().table,
         Key: { LockID: { S: `no-such-bucket/${key}-lambdastack-version` } },
         ConsistentRead: true,
       }),
     );
     expect(Item).toBeUndefined();
     await client.send(
-      new DeleteItemCommand({ TableName: servers.table, Key: { LockID: { S: `no-such-bucket/${key}-lambdastack-version` } } }),
+      new DeleteItemCommand({ TableName: state().table, Key: { LockID: { S: `no-such-bucket/${key}-lambdastack-version` } } }),
     );
     client.destroy();
     await open().put(key, 'next', { ifMatch: v1 });
@@ -245,14 +241,14 @@ describe('the S3 object store on s3rver, with the DynamoDB lock table on dynalit
     try {
       const store = objectStoreFor({
         backend: 's3',
-        bucket: servers.bucket,
+        bucket: state().bucket,
         key: 'clusters/shop/terraform.tfstate',
         region: AWS_TEST_ENV.AWS_REGION,
-        dynamodb_table: servers.table,
-        endpoints: { s3: servers.s3, dynamodb: servers.dynamodb },
+        dynamodb_table: state().table,
+        endpoints: { s3: state().s3, dynamodb: state().dynamodb },
         use_path_style: true,
       });
-      expect(store.location).toBe(`s3://${servers.bucket}`);
+      expect(store.location).toBe(`s3://${state().bucket}`);
       const { config } = recordKeys('clusters/shop/terraform.tfstate');
       expect(config).toBe('clusters/shop/terraform.tfstate.lambdastack/applied-config.yml');
       const version = await store.put(config, 'kind: lambdastack-cluster\n', { ifNoneMatch: '*' });

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { execa } from 'execa';
+import { afterAll, beforeAll } from 'vitest';
 import { clusterConfig } from '../support/config-text.js';
 import { tempDir } from '../support/temp.js';
 
@@ -81,6 +82,21 @@ export async function startStateServers(bucket = 'shop-tfstate', table = 'shop-t
       dynamo.closeAllConnections();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     },
+  };
+}
+
+/** Servers started before the tests of the enclosing describe and stopped after them: call it in the describe's body. */
+export function useStateServers(): () => StateServers {
+  let servers: StateServers | undefined;
+  beforeAll(async () => {
+    servers = await startStateServers();
+  });
+  afterAll(async () => {
+    await servers?.close();
+  });
+  return () => {
+    if (!servers) throw new Error('the state servers are not started: call useStateServers() in a describe body');
+    return servers;
   };
 }
 

@@ -2,14 +2,14 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseClusterConfig } from '../../src/config/index.js';
 import { backendConfig } from '../../src/infra/backend.js';
 import { PlanMismatchError, planChanges } from '../../src/infra/plan-changes.js';
 import { parseLockError, prepareWorkingDirectory, StateLockedError, Terraform, TerraformError } from '../../src/infra/terraform.js';
 import { workerPoolVariables } from '../../src/infra/tfvars.js';
 import { tempDir } from '../support/temp.js';
-import { AWS_TEST_ENV, clusterWithState, type StateServers, startStateServers, TEST_CREDENTIALS } from './servers.js';
+import { AWS_TEST_ENV, clusterWithState, TEST_CREDENTIALS, useStateServers } from './servers.js';
 
 const LOCAL_MODULE = resolve(import.meta.dirname, '..', '..', 'infra', 'terraform', 'local');
 const node = (i: number): string => `demo-shop-kubernetes-node-vm-${i}`;
@@ -69,27 +69,20 @@ describe('parseLockError', () => {
 });
 
 describe('the terraform adapter with the local module, state on s3rver and the lock table on dynalite', { timeout: 60_000 }, () => {
-  let servers: StateServers;
+  const state = useStateServers();
   let counter = 0;
-
-  beforeAll(async () => {
-    servers = await startStateServers();
-  });
-  afterAll(async () => {
-    await servers?.close();
-  });
 
   /** A working directory for a cluster of `nodes` workers with its own state key, initialised. */
   async function workingDirectory(nodes: number, options: { lockTimeout?: string } = {}) {
     const key = `clusters/adapter-${++counter}/terraform.tfstate`;
     const dir = await tempDir('lsa-tf-');
     const prepare = async (count: number) => {
-      const config = parseClusterConfig('cluster-config/shop.yml', clusterWithState(servers, count, key));
+      const config = parseClusterConfig('cluster-config/shop.yml', clusterWithState(state(), count, key));
       if (!config.remoteState) throw new Error('the test config has no remote state');
       return prepareWorkingDirectory(LOCAL_MODULE, dir, backendConfig(config.remoteState), workerPoolVariables(config, 'img-1'));
     };
     const files = await prepare(nodes);
-    const terraform = new Terraform({ dir, env: terraformEnv(), state: `s3: ${servers.bucket}/${key}`, ...options });
+    const terraform = new Terraform({ dir, env: terraformEnv(), state: `s3: ${state().bucket}/${key}`, ...options });
     const started = performance.now();
     await terraform.init(files.backendFile);
     return { key, dir, files, terraform, prepare, initMs: performance.now() - started };
@@ -141,10 +134,10 @@ describe('the terraform adapter with the local module, state on s3rver and the l
       reject: false,
     });
     try {
-      const client = new DynamoDBClient({ region: AWS_TEST_ENV.AWS_REGION, endpoint: servers.dynamodb, credentials: TEST_CREDENTIALS });
+      const client = new DynamoDBClient({ region: AWS_TEST_ENV.AWS_REGION, endpoint: state().dynamodb, credentials: TEST_CREDENTIALS });
       for (let i = 0; i < 100; i++) {
         const { Item } = await client.send(
-          new GetItemCommand({ TableName: servers.table, Key: { LockID: { S: `${servers.bucket}/${key}` } }, ConsistentRead: true }),
+          new GetItemCommand({ TableName: state().table, Key: { LockID: { S: `${state().bucket}/${key}` } }, ConsistentRead: true }),
         );
         if (Item) break;
         await new Promise((r) => setTimeout(r, 50));
@@ -157,7 +150,7 @@ describe('the terraform adapter with the local module, state on s3rver and the l
       expect(error.lock.who).toMatch(new RegExp(`^${userInfo().username}@`));
       expect(error.message).toMatch(
         new RegExp(
-          `^the terraform state s3: ${servers.bucket}/${key} is locked by ${userInfo().username}@\\S+ \\(terraform invalid since .+, lock ID [0-9a-f-]{36}\\)`,
+          `^the terraform state s3: ${state().bucket}/${key} is locked by ${userInfo().username}@\\S+ \\(terraform invalid since .+, lock ID [0-9a-f-]{36}\\)`,
         ),
       );
       expect(error.message).toContain(`terraform force-unlock ${error.lock.id}`);
