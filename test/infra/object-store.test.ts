@@ -144,24 +144,26 @@ describe('the S3 object store on s3rver, with the DynamoDB lock table on dynalit
     expect(version.startsWith(`${Item?.Version?.S}/`)).toBe(true);
   });
 
+  /** The version item a writer leaves when it dies after claiming `version` and before writing the object. */
+  async function deadClaim(key: string, version: string, replaces: string, started: number): Promise<void> {
+    const client = dynamo();
+    const Item = {
+      LockID: { S: `${state().bucket}/${key}-lambdastack-version` },
+      Version: { S: version },
+      Replaces: { S: replaces },
+      Started: { N: String(started) },
+    };
+    await client.send(new PutItemCommand({ TableName: state().table, Item }));
+    client.destroy();
+  }
+
   it('takes over the claim of a writer that died between the lock table and S3, once the claim is old; refuses it while it is recent', async () => {
     let now = 1_000_000;
     const clock = { now: () => now, pendingTimeoutMs: 60_000 };
     const key = `clusters/c${++counter}/x`;
     const v1 = await open(clock).put(key, 'base', { ifNoneMatch: '*' });
     // A writer claims the next version in the table and dies before it writes the object.
-    const client = dynamo();
-    await client.send(
-      new PutItemCommand({
-        TableName: state().table,
-        Item: {
-          LockID: { S: `${state().bucket}/${key}-lambdastack-version` },
-          Version: { S: 'dead-writer' },
-          Replaces: { S: v1.split('/')[0] as string },
-          Started: { N: String(now) },
-        },
-      }),
-    );
+    await deadClaim(key, 'dead-writer', v1.split('/')[0] as string, now);
     const read = await open(clock).get(key);
     expect(read?.etag).toBe(v1);
     now += 10_000;
@@ -173,22 +175,11 @@ describe('the S3 object store on s3rver, with the DynamoDB lock table on dynalit
 
     // The same for a create: the claim of a dead creator blocks only until it is old.
     const created = `clusters/c${++counter}/y`;
-    await client.send(
-      new PutItemCommand({
-        TableName: state().table,
-        Item: {
-          LockID: { S: `${state().bucket}/${created}-lambdastack-version` },
-          Version: { S: 'dead-creator' },
-          Replaces: { S: '' },
-          Started: { N: String(now) },
-        },
-      }),
-    );
+    await deadClaim(created, 'dead-creator', '', now);
     await expect(open(clock).put(created, 'mine', { ifNoneMatch: '*' })).rejects.toBeInstanceOf(WriteConflictError);
     now += 61_000;
     await open(clock).put(created, 'mine', { ifNoneMatch: '*' });
     expect(text((await open(clock).get(created))?.body)).toBe('mine');
-    client.destroy();
   });
 
   it('never takes over a claim that reached S3: an old but completed write is a conflict, not a dead writer', async () => {
