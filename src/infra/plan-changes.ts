@@ -255,7 +255,9 @@ export function planChanges(showJson: unknown, expected: PlanExpectation): PlanC
         `${change.address} is named ${recorded}, but LambdaStack's rule names worker ${index} ${name}: the module's cluster_name or prefix is not the config's, or the module does not follow the rule`,
       );
     }
-    const worker: WorkerChange = { name, index, resource: change.address, address: recordedAddress(change.type, change.change.after) };
+    // A destroyed worker's address is its last one: the summary and the drain step may want it.
+    const address = recordedAddress(change.type, deleted && !created ? change.change.before : change.change.after);
+    const worker: WorkerChange = { name, index, resource: change.address, address };
     // A replaced or forgotten worker is refused below; counted as kept, it adds no second, confusing problem.
     if ((created && deleted) || has(change, 'forget')) {
       workersBefore++;

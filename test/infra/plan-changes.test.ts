@@ -73,9 +73,9 @@ const problems = (run: () => unknown): readonly string[] => {
 describe('planChanges: the worker changes of a saved plan', () => {
   it('reads a scale-down: the destroy set is the deleted workers, highest index first, named by the rule', () => {
     const changes = planChanges(plan(pool(3, 1)), { ...expect3to1, scalePlan: scaled(3, 1) });
-    expect(changes.destroy.map((w) => [w.name, w.index, w.resource])).toEqual([
-      [name(2), 2, 'aws_instance.worker[2]'],
-      [name(1), 1, 'aws_instance.worker[1]'],
+    expect(changes.destroy.map((w) => [w.name, w.index, w.resource, w.address])).toEqual([
+      [name(2), 2, 'aws_instance.worker[2]', '10.1.1.12'],
+      [name(1), 1, 'aws_instance.worker[1]', '10.1.1.11'],
     ]);
     expect(changes.create).toEqual([]);
     expect(changes).toMatchObject({ workersBefore: 3, workersAfter: 1, resources: { add: 0, change: 0, destroy: 2 }, hasChanges: true });
