@@ -18,7 +18,7 @@ import { ConfigError, TransientError, UserError } from '../errors.js';
 import { backendConfig, lockDescription, stateLocation } from '../infra/backend.js';
 import type { StoredObject } from '../infra/object-store.js';
 import { clusterPlanFor, type PlanChanges, type PlanExpectation, planChanges, type WorkerChange } from '../infra/plan-changes.js';
-import { objectStoreFor, type RecordWrite, recordKeys, writeRecord } from '../infra/state-store.js';
+import type { RecordWrite } from '../infra/state-store.js';
 import { fileExists, prepareWorkingDirectory, Terraform } from '../infra/terraform.js';
 import { checkVariableOverrides, workerPoolVariables } from '../infra/tfvars.js';
 import { type ScalePlan, scalePlan } from '../plan/index.js';
@@ -307,6 +307,8 @@ async function terraformAction(): Promise<void> {
       return;
     }
 
+    // Loaded here, not at the top: the cloud SDKs are most of the bundle, and a plan does not need them.
+    const { objectStoreFor, recordKeys, writeRecord } = await import('../infra/state-store.js');
     // Read before the apply, so a writer between now and the write below is detected.
     const store = objectStoreFor(state, process.env, (audience) => core.getIDToken(audience));
     const keys = recordKeys(state.key);
