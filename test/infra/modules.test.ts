@@ -55,6 +55,19 @@ describe('the worker pool modules (infra/terraform/{aws,azure,local}): one contr
     expect(result.exitCode, `${result.stdout}${result.stderr}`).toBe(0);
   });
 
+  // `terraform providers` reads a module without its providers: here, that is as far as aws and azure
+  // can be checked (validate needs the providers, which cannot be downloaded on this machine; GitHub CI validates them).
+  it.each([
+    ['aws', 'hashicorp/aws'],
+    ['azure', 'hashicorp/azurerm'],
+  ])('%s parses and requires %s', async (module, provider) => {
+    const dir = await tempDir('lsa-module-');
+    await execa('cp', ['-rL', `${join(MODULES_DIR, module)}/.`, dir]);
+    const result = await terraform(['providers', '-no-color'], dir);
+    expect(result.exitCode, `${result.stdout}${result.stderr}`).toBe(0);
+    expect(String(result.stdout)).toContain(`provider[registry.terraform.io/${provider}]`);
+  });
+
   // aws and azure need their providers, which cannot be downloaded here: they are validated in GitHub CI.
   it('local validates (terraform validate, with terraform’s built-in provider only)', async () => {
     const dir = await tempDir('lsa-module-');

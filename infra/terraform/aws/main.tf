@@ -40,13 +40,14 @@ resource "aws_instance" "worker" {
       "hostname: ${local.worker_names[count.index]}",
       "fqdn: ${local.worker_names[count.index]}",
     ],
-    var.ssh_public_key != "" ? [
+    # The admin user's key, when given (a for with `if`, not a conditional of two tuples: their lengths differ).
+    [for line in [
       "users:",
       "  - default",
       "  - name: ${var.admin_username}",
       "    ssh_authorized_keys:",
       "      - ${var.ssh_public_key}",
-    ] : [],
+    ] : line if var.ssh_public_key != ""],
   ))
 
   metadata_options {
