@@ -146,7 +146,9 @@ describe('the terraform action (its committed bundle, run as the runner runs it)
     expect(JSON.parse(down.outputs.destroy ?? '')).toEqual([node(2), node(1)]);
     expect(down.outputs['destroy-nodes']).toBe(`${node(2)}\n${node(1)}`);
     expect(JSON.parse(down.outputs.create ?? '')).toEqual([]);
-    expect(down.summary).toContain(`<td><code>${node(2)}</code></td><td>destroy (drained first)</td><td>2</td><td><code>127.0.0.3</code></td>`);
+    expect(down.summary).toContain(
+      `<td><code>${node(2)}</code></td><td>destroy (drained first)</td><td>2</td><td><code>127.0.0.3</code></td>`,
+    );
     expect(down.summary).toContain('the scale plan input (kubernetes_node 3 → 1)');
     expect(await stateWorkers(key)).toHaveLength(3);
 
