@@ -334,10 +334,10 @@ async function terraformAction(): Promise<void> {
         records.push(await writeRecord(store, keys.summary, summary, reads[1]));
       } catch (error) {
         // Said plainly: the cloud has changed, only the record of it has not been written.
-        throw new TransientError(
-          `terraform applied the plan, but recording it beside the state in ${store.location} failed: re-run the workflow; it plans no change and records again`,
-          { cause: error },
-        );
+        const failed = `terraform applied the plan, but recording it beside the state in ${store.location} failed`;
+        const rerun = 're-run the workflow: it plans no change and records again';
+        if (error instanceof UserError) throw new UserError(`${failed}: ${error.message}; fix that, then ${rerun}`, { cause: error });
+        throw new TransientError(`${failed}: ${rerun}`, { cause: error });
       }
       report.records = records.map((record) => ({ ...record, location: store.location }));
       core.setOutput(

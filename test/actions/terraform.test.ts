@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { AWS_TEST_ENV, clusterWithState, holdStateLock, TEST_CREDENTIALS, useStateServers } from '../infra/servers.js';
@@ -249,6 +249,40 @@ describe('the terraform action (its committed bundle, run as the runner runs it)
       `the plan destroys ${node(2)}, which the config diff from HEAD (no change to kubernetes_node) does not remove`,
     );
     expect(await stateWorkers(key)).toHaveLength(3);
+  });
+
+  it('says so when the apply went through but another writer got to the record beside the state first; a rerun records it', async () => {
+    const { workspace, key } = await cluster(1);
+    expect((await terraform(workspace, { mode: 'plan', 'image-id': 'img-1' })).exitCode).toBe(0);
+    // Another run is writing the applied config right now: its claim on the version is in the lock table.
+    const client = new DynamoDBClient({ region: AWS_TEST_ENV.AWS_REGION, endpoint: state().dynamodb, credentials: TEST_CREDENTIALS });
+    const claim = { LockID: { S: `${state().bucket}/${key}.lambdastack/applied-config.yml-lambdastack-version` } };
+    await client.send(
+      new PutItemCommand({
+        TableName: state().table,
+        Item: { ...claim, Version: { S: 'other-run' }, Replaces: { S: '' }, Started: { N: String(Date.now()) } },
+      }),
+    );
+
+    const apply = await terraform(workspace, { mode: 'apply', 'image-id': 'img-1' });
+
+    expect(apply.exitCode).toBe(1);
+    expect(errors(apply)[0]).toMatch(
+      new RegExp(
+        `^terraform applied the plan, but recording it beside the state in s3://${state().bucket} failed: re-run the workflow: it plans no change and records again: s3://${state().bucket}/${key}\\.lambdastack/applied-config\\.yml was written by someone else since it was read \\(it exists already\\): nothing was overwritten`,
+      ),
+    );
+    expect(await stateWorkers(key)).toEqual([node(0)]);
+    expect(JSON.parse(apply.outputs.create ?? '')).toEqual([{ name: node(0), index: 0, address: '127.0.0.1' }]);
+    expect(await object(`${key}.lambdastack/applied-config.yml`)).toBeUndefined();
+
+    // The other run finished (its claim gone, as after its write); the rerun plans nothing and records.
+    await client.send(new DeleteItemCommand({ TableName: state().table, Key: claim }));
+    client.destroy();
+    expect((await terraform(workspace, { mode: 'plan' })).outputs['has-changes']).toBe('false');
+    const rerun = await terraform(workspace, { mode: 'apply' });
+    expect(rerun.exitCode, rerun.stdout + rerun.stderr).toBe(0);
+    expect(await object(`${key}.lambdastack/applied-config.yml`)).toBe(clusterWithState(state(), 1, key));
   });
 
   it('refuses a plan that creates workers without an image-id, before anything is applied', async () => {
