@@ -3,8 +3,9 @@
 // at a glance. Built into actions/validate/dist/index.js by `npm run bundle`.
 import * as core from '@actions/core';
 import { describeCluster } from '../cli/validate.js';
-import { type ClusterConfig, clusterId, loadConfigs, type RemoteState, WORKER_COMPONENT } from '../config/index.js';
+import { type ClusterConfig, clusterId, loadConfigs, WORKER_COMPONENT } from '../config/index.js';
 import { ConfigError, type ConfigProblem } from '../errors.js';
+import { stateLocation } from '../infra/backend.js';
 import { workspaceDir, workspacePathInput } from './inputs.js';
 import { runAction } from './run-action.js';
 import { escapeHtml, fileLink, headerRow, writeSummary } from './summary.js';
@@ -39,13 +40,6 @@ function clusterOutput(config: ClusterConfig): ClusterOutput {
   };
 }
 
-/** Where the state lives, as the backend names it (no credentials are ever in these settings). */
-function stateLocation(state: RemoteState | undefined): string {
-  if (!state) return 'none';
-  if (state.backend === 's3') return `s3: ${state.bucket}/${state.key}`;
-  return `azurerm: ${state.storage_account_name}/${state.container_name}/${state.key}`;
-}
-
 function clusterRow(config: ClusterConfig): string[] {
   const workers = config.counts[WORKER_COMPONENT];
   const bounds = config.autoscaling[WORKER_COMPONENT];
@@ -55,7 +49,7 @@ function clusterRow(config: ClusterConfig): string[] {
     escapeHtml(config.provider),
     workers === undefined ? '—' : String(workers),
     bounds ? `${bounds.min}..${bounds.max}` : 'not autoscaled',
-    escapeHtml(stateLocation(config.remoteState)),
+    escapeHtml(config.remoteState ? stateLocation(config.remoteState) : 'none'),
   ];
 }
 

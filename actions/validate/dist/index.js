@@ -28399,6 +28399,12 @@ function describeCluster(config2) {
   return `${config2.file}: ${parts.join(", ")}`;
 }
 
+// src/infra/backend.ts
+function stateLocation(state) {
+  if (state.backend === "s3") return `s3: ${state.bucket}/${state.key}`;
+  return `azurerm: ${state.storage_account_name}/${state.container_name}/${state.key}`;
+}
+
 // src/actions/inputs.ts
 import { stat as stat3 } from "node:fs/promises";
 import { isAbsolute as isAbsolute2, relative as relative2, resolve as resolve2, sep as sep2 } from "node:path";
@@ -28497,11 +28503,6 @@ function clusterOutput(config2) {
     remoteState: config2.remoteState?.backend ?? null
   };
 }
-function stateLocation(state) {
-  if (!state) return "none";
-  if (state.backend === "s3") return `s3: ${state.bucket}/${state.key}`;
-  return `azurerm: ${state.storage_account_name}/${state.container_name}/${state.key}`;
-}
 function clusterRow(config2) {
   const workers = config2.counts[WORKER_COMPONENT];
   const bounds = config2.autoscaling[WORKER_COMPONENT];
@@ -28511,7 +28512,7 @@ function clusterRow(config2) {
     escapeHtml(config2.provider),
     workers === void 0 ? "\u2014" : String(workers),
     bounds ? `${bounds.min}..${bounds.max}` : "not autoscaled",
-    escapeHtml(stateLocation(config2.remoteState))
+    escapeHtml(config2.remoteState ? stateLocation(config2.remoteState) : "none")
   ];
 }
 function headline(path, configs, problems) {

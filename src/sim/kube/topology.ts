@@ -6,7 +6,7 @@
  * `configuration/kubernetes-node` and the CNI plugin of `configuration/kubernetes-master`.
  */
 import { type ClusterConfig, MASTER_COMPONENT, VIRTUAL_MACHINE_KIND, WORKER_COMPONENT } from '../../config/index.js';
-import { UserError } from '../../errors.js';
+import { clusterComponents, componentMachine, documentSpecification } from '../../config/machines.js';
 import { knownSize, vmSize } from '../../kube/vm-sizes.js';
 import { vmName } from '../../plan/naming.js';
 import type { NodeRole } from './nodes.js';
@@ -32,34 +32,10 @@ export interface Topology {
   cni: CniPlugin;
 }
 
-/** LambdaStack's defaults (`<provider>/defaults/infrastructure/virtual-machine.yml`) for the two Kubernetes machines. */
-const DEFAULT_SIZES: Record<string, { master: string; node: string }> = {
-  aws: { master: 't3.medium', node: 't3.medium' },
-  azure: { master: 'Standard_DS2_v2', node: 'Standard_DS1_v2' },
-  // Provider "any" runs on existing machines with no size; a 2 vCPU / 4 GiB host stands in.
-  any: { master: 't3.medium', node: 't3.medium' },
-};
-
-function clusterComponents(config: ClusterConfig): Record<string, Record<string, unknown>> {
-  const doc = config.documents.find((d) => d.kind === config.kind);
-  const components = isRecord(doc?.value.specification) ? doc.value.specification.components : undefined;
-  return isRecord(components) ? (components as Record<string, Record<string, unknown>>) : {};
-}
-
-function specificationOf(config: ClusterConfig, kind: string, name?: string): Record<string, unknown> | undefined {
-  const doc = config.documents.find((d) => d.kind === kind && (name === undefined || d.name === name));
-  return doc && isRecord(doc.value.specification) ? doc.value.specification : undefined;
-}
-
-function machineSize(config: ClusterConfig, component: string, fallbackMachine: string, fallbackSize: string): string {
-  const machine = clusterComponents(config)[component]?.machine;
-  const name = typeof machine === 'string' ? machine : fallbackMachine;
-  const size = specificationOf(config, VIRTUAL_MACHINE_KIND, name)?.size;
-  if (size === undefined) return fallbackSize;
-  if (typeof size !== 'string')
-    throw new UserError(`${config.file}: ${VIRTUAL_MACHINE_KIND} ${name}: specification.size must be a string such as t3.medium`);
+function machineSize(config: ClusterConfig, component: typeof MASTER_COMPONENT | typeof WORKER_COMPONENT): string {
+  const { machine, size, from } = componentMachine(config, component);
   // Checked here so the error names the file and document, not just the size.
-  if (!knownSize(size)) vmSize(size, `${config.file}: ${VIRTUAL_MACHINE_KIND} ${name}, specification.size`);
+  if (from === 'config' && !knownSize(size)) vmSize(size, `${config.file}: ${VIRTUAL_MACHINE_KIND} ${machine}, specification.size`);
   return size;
 }
 
@@ -83,9 +59,8 @@ function parseNodeLabels(text: unknown): Record<string, string> {
 }
 
 export function topologyFromConfig(config: ClusterConfig): Topology {
-  const defaults = DEFAULT_SIZES[config.provider] ?? (DEFAULT_SIZES.any as { master: string; node: string });
-  const controlPlaneSize = machineSize(config, MASTER_COMPONENT, 'kubernetes-master-machine', defaults.master);
-  const workerSize = machineSize(config, WORKER_COMPONENT, 'kubernetes-node-machine', defaults.node);
+  const controlPlaneSize = machineSize(config, MASTER_COMPONENT);
+  const workerSize = machineSize(config, WORKER_COMPONENT);
   const nodes: TopologyNode[] = [];
   const add = (component: string, role: NodeRole, size: string): void => {
     const pools = addressPools(config, component);
@@ -97,7 +72,7 @@ export function topologyFromConfig(config: ClusterConfig): Topology {
   add(MASTER_COMPONENT, 'control-plane', controlPlaneSize);
   add(WORKER_COMPONENT, 'worker', workerSize);
   const plugin = (
-    specificationOf(config, 'configuration/kubernetes-master') as { advanced?: { networking?: { plugin?: unknown } } } | undefined
+    documentSpecification(config, 'configuration/kubernetes-master') as { advanced?: { networking?: { plugin?: unknown } } } | undefined
   )?.advanced?.networking?.plugin;
   const cni: CniPlugin = plugin === 'calico' || plugin === 'canal' ? plugin : 'flannel';
   return {
@@ -107,7 +82,7 @@ export function topologyFromConfig(config: ClusterConfig): Topology {
     nodes,
     workerSize,
     controlPlaneSize,
-    workerLabels: parseNodeLabels(specificationOf(config, 'configuration/kubernetes-node')?.node_labels),
+    workerLabels: parseNodeLabels(documentSpecification(config, 'configuration/kubernetes-node')?.node_labels),
     cni,
   };
 }
