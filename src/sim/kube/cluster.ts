@@ -12,13 +12,14 @@
 import { cpuMillis, memoryBytes } from '../../kube/quantity.js';
 import { vmSize } from '../../kube/vm-sizes.js';
 import { type ClockOptions, SimClock } from './clock.js';
-import { disruptionController } from './controllers/budgets.js';
+import { DisruptionController } from './controllers/budgets.js';
 import type { Controller, ControllerContext, EventInput, SimTiming } from './controllers/context.js';
 import { EventRecorder } from './controllers/events.js';
 import { GarbageCollector } from './controllers/gc.js';
 import { Kubelets } from './controllers/kubelet.js';
-import { schedulerController } from './controllers/scheduling.js';
-import { daemonSetController, deploymentController, replicaSetController } from './controllers/workloads.js';
+import { Scheduler } from './controllers/scheduling.js';
+import { DaemonSetController, deploymentController, replicaSetController } from './controllers/workloads.js';
+import { installIndexes } from './indexes.js';
 import { nodeMetrics, podMetrics, UsageModel, type WorkloadUsage } from './metrics.js';
 import { addressIn, buildNode, NOT_READY_TAINT_KEY, type NodeRole, READY_CONDITION } from './nodes.js';
 import { Registry } from './registry.js';
@@ -93,9 +94,10 @@ export class SimCluster {
   readonly timing: SimTiming;
   private readonly options: SimClusterOptions;
   private readonly events: EventRecorder;
-  private readonly kubelets = new Kubelets();
-  private readonly gc = new GarbageCollector();
+  /** The scheduler, whose node loads tests compare with loads summed from scratch. */
+  readonly scheduler: Scheduler;
   private readonly controllers: Controller[];
+  private work = 0;
   private readonly context: ControllerContext;
   private bootstrapping = false;
   private scheduled = false;
@@ -110,6 +112,7 @@ export class SimCluster {
   constructor(options: SimClusterOptions = {}) {
     this.options = options;
     this.store = new Store(options.watchHistory);
+    installIndexes(this.store);
     this.clock = options.clock instanceof SimClock ? options.clock : new SimClock(options.clock);
     this.registry = new Registry(this.store, this.clock);
     this.events = new EventRecorder(this.store, this.clock);
@@ -132,17 +135,25 @@ export class SimCluster {
       more: () => {
         this.unfinished = true;
       },
+      visit: (count = 1) => {
+        this.work += count;
+      },
     };
+    this.scheduler = new Scheduler();
+    // The order of a pass: cleanup first, then the workloads, which create pods, the scheduler, which binds them, the kubelets, which start them, and the budgets, which count them.
     this.controllers = [
-      (ctx) => this.gc.run(ctx),
-      deploymentController,
-      replicaSetController,
-      daemonSetController,
-      schedulerController(),
-      (ctx) => this.kubelets.run(ctx),
-      disruptionController,
+      new GarbageCollector(this.store),
+      deploymentController(),
+      replicaSetController(),
+      new DaemonSetController(this.store),
+      this.scheduler,
+      new Kubelets(this.store),
+      new DisruptionController(this.store),
     ];
-    this.unsubscribe = this.store.subscribe(() => this.requestReconcile());
+    this.unsubscribe = this.store.subscribe((event) => {
+      for (const controller of this.controllers) controller.observe(event);
+      this.requestReconcile();
+    });
     for (const ns of ['default', 'kube-node-lease', 'kube-public', 'kube-system'])
       this.registry.create(R.namespaces, undefined, { metadata: { name: ns } });
     // The API server's own service, as every cluster has it.
@@ -348,6 +359,20 @@ export class SimCluster {
   }
 
   /**
+   * Has every controller look at every object, as after a restart of the controller manager, and
+   * settles. The controllers work from what changed; when they kept up, this changes nothing.
+   */
+  resync(): void {
+    for (const controller of this.controllers) controller.resync(this.store);
+    this.settle();
+  }
+
+  /** Objects the controllers have read so far (pods, nodes…): compared before and after a change, the work it cost. */
+  get visited(): number {
+    return this.work;
+  }
+
+  /**
    * Controller passes until nothing changes. Passes that only worked through batches (a scale of
    * thousands of pods, 500 a sync) do not count towards MAX_PASSES: each makes progress. With
    * `yieldBetweenBatches`, it returns true after the first pass that left work for the next, so
@@ -360,7 +385,7 @@ export class SimCluster {
       for (let pass = 0; pass < MAX_PASSES; ) {
         const before = this.store.revision;
         this.unfinished = false;
-        for (const controller of this.controllers) controller(this.context);
+        for (const controller of this.controllers) controller.run(this.context);
         if (this.unfinished) {
           if (yieldBetweenBatches) return true;
           continue;
@@ -381,8 +406,7 @@ export class SimCluster {
   close(): void {
     this.closed = true;
     this.unsubscribe();
-    this.kubelets.stop();
-    this.gc.stop();
+    for (const controller of this.controllers) controller.stop?.();
     this.clock.close();
   }
 

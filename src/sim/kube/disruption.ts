@@ -9,8 +9,9 @@
 
 import { type BudgetCounts, budgetCounts, expectsControllerScale } from '../../kube/disruption-budget.js';
 import { controllerRef, isReady, omitEmpty, setCondition } from './controllers/util.js';
+import { LABELS, labelIndexValue } from './indexes.js';
 import { R, storeKey } from './resources.js';
-import { labelSelectorMatcher } from './selectors.js';
+import { type LabelMatcher, labelSelectorMatcher } from './selectors.js';
 import type { Store } from './store.js';
 import type { Deployment, Pod, PodDisruptionBudget, ReplicaSet } from './types.js';
 
@@ -21,14 +22,45 @@ export interface BudgetNumbers extends BudgetCounts {
   pods: Pod[];
 }
 
-/** The pods a PDB covers: same namespace, matching selector (an absent selector covers none, `{}` all). */
-export function podsOf(store: Store, pdb: PodDisruptionBudget): Pod[] {
-  const matches = labelSelectorMatcher(pdb.spec.selector);
-  return store.list<Pod>(storeKey(R.pods), pdb.metadata.namespace).filter((p) => matches(p.metadata.labels));
+/** A PDB's selector as a matcher, per stored PDB (a budget is matched against every pod that changes). */
+const matchers = new WeakMap<PodDisruptionBudget, LabelMatcher>();
+
+export function budgetMatcher(pdb: PodDisruptionBudget): LabelMatcher {
+  let matcher = matchers.get(pdb);
+  if (!matcher) {
+    matcher = labelSelectorMatcher(pdb.spec.selector);
+    matchers.set(pdb, matcher);
+  }
+  return matcher;
 }
 
+/**
+ * The pods a PDB covers: same namespace, matching selector (an absent selector covers none, `{}`
+ * all). Read from the label index under the selector's rarest `matchLabels` pair when it has one.
+ */
+export function podsOf(store: Store, pdb: PodDisruptionBudget): Pod[] {
+  const matches = budgetMatcher(pdb);
+  const pods = storeKey(R.pods);
+  const namespace = pdb.metadata.namespace ?? '';
+  let keys: ReadonlySet<string> | undefined;
+  for (const [key, value] of Object.entries(pdb.spec.selector?.matchLabels ?? {})) {
+    const bucket = store.indexedKeys(pods, LABELS, labelIndexValue(key, value));
+    if (!keys || bucket.size < keys.size) keys = bucket;
+  }
+  if (!keys) return store.list<Pod>(pods, namespace).filter((p) => matches(p.metadata.labels));
+  const found: Pod[] = [];
+  for (const key of keys) {
+    const pod = store.getByKey<Pod>(pods, key);
+    if (pod && pod.metadata.namespace === namespace && matches(pod.metadata.labels)) found.push(pod);
+  }
+  return found;
+}
+
+/** The replicas a budget's pods' controllers expect, each controller (its Deployment for a ReplicaSet that has one) counted once. */
 function expectedFromControllers(store: Store, pods: Pod[]): number {
   const seen = new Set<string>();
+  // Thousands of pods share a few controllers: each controller reference is resolved once.
+  const resolved = new Map<string, { uid: string; replicas: number }>();
   let expected = 0;
   for (const pod of pods) {
     const ref = controllerRef(pod);
@@ -37,15 +69,19 @@ function expectedFromControllers(store: Store, pods: Pod[]): number {
       expected += 1;
       continue;
     }
-    let scaleOwner: { uid: string; replicas: number } | undefined;
-    if (ref.kind === 'ReplicaSet') {
-      const rs = store.get<ReplicaSet>(storeKey(R.replicasets), pod.metadata.namespace, ref.name);
-      const dref = rs ? controllerRef(rs) : undefined;
-      const d = dref?.kind === 'Deployment' ? store.get<Deployment>(storeKey(R.deployments), pod.metadata.namespace, dref.name) : undefined;
-      if (d) scaleOwner = { uid: d.metadata.uid, replicas: d.spec.replicas ?? 1 };
-      else if (rs) scaleOwner = { uid: rs.metadata.uid, replicas: rs.spec.replicas ?? 1 };
+    let scaleOwner = resolved.get(ref.uid);
+    if (!scaleOwner) {
+      if (ref.kind === 'ReplicaSet') {
+        const rs = store.get<ReplicaSet>(storeKey(R.replicasets), pod.metadata.namespace, ref.name);
+        const dref = rs ? controllerRef(rs) : undefined;
+        const d =
+          dref?.kind === 'Deployment' ? store.get<Deployment>(storeKey(R.deployments), pod.metadata.namespace, dref.name) : undefined;
+        if (d) scaleOwner = { uid: d.metadata.uid, replicas: d.spec.replicas ?? 1 };
+        else if (rs) scaleOwner = { uid: rs.metadata.uid, replicas: rs.spec.replicas ?? 1 };
+      }
+      scaleOwner ??= { uid: ref.uid, replicas: 1 };
+      resolved.set(ref.uid, scaleOwner);
     }
-    if (!scaleOwner) scaleOwner = { uid: ref.uid, replicas: 1 };
     if (seen.has(scaleOwner.uid)) continue;
     seen.add(scaleOwner.uid);
     expected += scaleOwner.replicas;
@@ -66,15 +102,20 @@ export function budgetNumbers(store: Store, pdb: PodDisruptionBudget, now: numbe
   return { ...budgetCounts(pdb.spec, { matchingPods: pods.length, controllerReplicas, healthyPods }), pods };
 }
 
-/** The status the disruption controller would write now. */
-export function budgetStatus(store: Store, pdb: PodDisruptionBudget, now: number, timestamp: string): Record<string, unknown> {
-  const numbers = budgetNumbers(store, pdb, now);
+/** The status the disruption controller would write now (from `numbers`, when the caller has them already). */
+export function budgetStatus(
+  store: Store,
+  pdb: PodDisruptionBudget,
+  now: number,
+  timestamp: string,
+  numbers = budgetNumbers(store, pdb, now),
+): Record<string, unknown> {
   // Evicted pods leave `disruptedPods` once they are gone (or after the timeout).
   const disrupted: Record<string, string> = {};
-  const names = new Set(numbers.pods.map((p) => p.metadata.name));
+  const byName = new Map(numbers.pods.map((p) => [p.metadata.name, p]));
   for (const [name, at] of Object.entries((pdb.status?.disruptedPods ?? {}) as Record<string, string>)) {
-    const pod = numbers.pods.find((p) => p.metadata.name === name);
-    if (names.has(name) && !pod?.metadata.deletionTimestamp && Date.parse(at) + DISRUPTED_POD_TIMEOUT_MS > now) disrupted[name] = at;
+    const pod = byName.get(name);
+    if (pod && !pod.metadata.deletionTimestamp && Date.parse(at) + DISRUPTED_POD_TIMEOUT_MS > now) disrupted[name] = at;
   }
   const allowed = numbers.disruptionsAllowed > 0;
   const conditions = setCondition(

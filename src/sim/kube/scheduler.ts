@@ -20,7 +20,12 @@ import { matchesNodeAffinity } from '../../kube/node-affinity.js';
 import { podRequests } from '../../kube/pod-requests.js';
 import { cpuMillis, memoryBytes } from '../../kube/quantity.js';
 import { tolerationsTolerate } from '../../kube/taints.js';
+import { R, storeKey } from './resources.js';
+import type { StoreEvent } from './store.js';
 import type { Node, Pod } from './types.js';
+
+const PODS = storeKey(R.pods);
+const NODES = storeKey(R.nodes);
 
 /** What is already committed on a node: the requests of its non-terminal pods (terminating ones too, until they are gone). */
 export interface NodeLoad {
@@ -41,16 +46,19 @@ export function emptyLoad(): NodeLoad {
 const DEFAULT_CPU_REQUEST = 100;
 const DEFAULT_MEMORY_REQUEST = 200 * 2 ** 20;
 
-const requestCache = new WeakMap<Pod, { cpu: number; memory: number; scoreCpu: number; scoreMemory: number }>();
+type Requests = { cpu: number; memory: number; scoreCpu: number; scoreMemory: number };
 
-/** A pod's requests (for filtering) and non-zero requests (for scoring), cached per stored object. */
-function requestsOf(pod: Pod): { cpu: number; memory: number; scoreCpu: number; scoreMemory: number } {
-  let cached = requestCache.get(pod);
+// Keyed by the spec: writes that leave it alone (the kubelet's status writes) keep the same spec object.
+const requestCache = new WeakMap<Pod['spec'], Requests>();
+
+/** A pod's requests (for filtering) and non-zero requests (for scoring), cached per stored spec. */
+function requestsOf(pod: Pod): Requests {
+  let cached = requestCache.get(pod.spec);
   if (!cached) {
     const req = podRequests(pod.spec);
     const score = scoringRequests(pod);
     cached = { cpu: req.cpu, memory: req.memory, scoreCpu: score.cpu, scoreMemory: score.memory };
-    requestCache.set(pod, cached);
+    requestCache.set(pod.spec, cached);
   }
   return cached;
 }
@@ -67,25 +75,31 @@ function scoringRequests(pod: Pod): { cpu: number; memory: number } {
   return { cpu, memory };
 }
 
-const keyCache = new WeakMap<Pod, string>();
+const keyCache = new WeakMap<Pod['spec'], string>();
 
 /**
  * What the filters read of a pod (requests, node name, selector, affinity, tolerations), as one
- * string: pods with the same key fit the same nodes. Cached per stored object.
+ * string: pods with the same key fit the same nodes. Cached per stored spec.
  */
 export function schedulingKey(pod: Pod): string {
-  let key = keyCache.get(pod);
+  let key = keyCache.get(pod.spec);
   if (key === undefined) {
     const req = requestsOf(pod);
     const { nodeName, nodeSelector, affinity, tolerations } = pod.spec;
     key = JSON.stringify([req.cpu, req.memory, nodeName, nodeSelector, affinity, tolerations]);
-    keyCache.set(pod, key);
+    keyCache.set(pod.spec, key);
   }
   return key;
 }
 
 function ownerUid(pod: Pod): string | undefined {
   return pod.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+}
+
+/** Whether a pod takes room on a node: bound there and not finished (a terminating pod does, until it is gone). */
+export function takesRoom(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return Boolean(pod.spec.nodeName) && phase !== 'Succeeded' && phase !== 'Failed';
 }
 
 /** Adds a pod to a node's load (when it is bound there or just placed). */
@@ -98,6 +112,73 @@ export function addToLoad(load: NodeLoad, pod: Pod): void {
   load.pods += 1;
   const owner = ownerUid(pod);
   if (owner) load.owners.set(owner, (load.owners.get(owner) ?? 0) + 1);
+}
+
+/** Takes a pod out of a node's load: exactly what `addToLoad` added (a pod's requests never change). */
+function removeFromLoad(load: NodeLoad, pod: Pod): void {
+  const req = requestsOf(pod);
+  load.cpu -= req.cpu;
+  load.memory -= req.memory;
+  load.scoreCpu -= req.scoreCpu;
+  load.scoreMemory -= req.scoreMemory;
+  load.pods -= 1;
+  const owner = ownerUid(pod);
+  if (owner) {
+    const left = (load.owners.get(owner) ?? 0) - 1;
+    if (left > 0) load.owners.set(owner, left);
+    else load.owners.delete(owner);
+  }
+}
+
+/**
+ * What is committed on every node, kept as pods come, bind, finish and go (the scheduler's cache of
+ * node infos), so that placing a pod reads a node's free room instead of summing its pods.
+ * A node's load object stays the same for the life of the cluster: candidates hold on to it.
+ */
+export class NodeLoads {
+  private readonly loads = new Map<string, NodeLoad>();
+
+  get(node: string): NodeLoad {
+    let load = this.loads.get(node);
+    if (!load) {
+      load = emptyLoad();
+      this.loads.set(node, load);
+    }
+    return load;
+  }
+
+  /** Follows one change of a pod (other resources are ignored). */
+  observe(event: StoreEvent): void {
+    if (event.resource !== PODS) return;
+    const before = event.previous as Pod | undefined;
+    const after = event.type === 'DELETED' ? undefined : (event.object as Pod);
+    const was = before !== undefined && takesRoom(before);
+    const is = after !== undefined && takesRoom(after);
+    if (was && is && (before as Pod).spec.nodeName === (after as Pod).spec.nodeName) return;
+    if (was) removeFromLoad(this.get((before as Pod).spec.nodeName as string), before as Pod);
+    if (is) addToLoad(this.get((after as Pod).spec.nodeName as string), after as Pod);
+  }
+
+  /** The loads of the nodes that have pods (or had some). */
+  entries(): IterableIterator<[string, NodeLoad]> {
+    return this.loads.entries();
+  }
+}
+
+/** The loads summed from scratch over `pods`: what `NodeLoads` must always equal. */
+export function loadsOf(pods: Iterable<Pod>): Map<string, NodeLoad> {
+  const loads = new Map<string, NodeLoad>();
+  for (const pod of pods) {
+    if (!takesRoom(pod)) continue;
+    const node = pod.spec.nodeName as string;
+    let load = loads.get(node);
+    if (!load) {
+      load = emptyLoad();
+      loads.set(node, load);
+    }
+    addToLoad(load, pod);
+  }
+  return loads;
 }
 
 // Stored objects are never changed in place (a write stores a new object), so per-object caches stay valid.
@@ -124,6 +205,7 @@ export function filterNode(
   node: Node,
   load: NodeLoad,
   alloc = allocatable(node),
+  req = requestsOf(pod),
 ): { reasons: string[]; resolvable: boolean } | undefined {
   if (node.spec?.unschedulable) {
     const tolerated = tolerationsTolerate(pod.spec.tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
@@ -138,20 +220,26 @@ export function filterNode(
   }
   if (!matchesNodeAffinity(pod.spec, node.metadata))
     return { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false };
-  const req = requestsOf(pod);
+  // The resource check runs for every node of every placement: no allocation unless it fails.
+  const tooMany = load.pods + 1 > alloc.pods;
+  const noCpu = req.cpu > 0 && load.cpu + req.cpu > alloc.cpu;
+  const noMemory = req.memory > 0 && load.memory + req.memory > alloc.memory;
+  if (!tooMany && !noCpu && !noMemory) return undefined;
   const reasons: string[] = [];
-  if (load.pods + 1 > alloc.pods) reasons.push('Too many pods');
-  if (req.cpu > 0 && load.cpu + req.cpu > alloc.cpu) reasons.push('Insufficient cpu');
-  if (req.memory > 0 && load.memory + req.memory > alloc.memory) reasons.push('Insufficient memory');
-  return reasons.length > 0 ? { reasons, resolvable: true } : undefined;
+  if (tooMany) reasons.push('Too many pods');
+  if (noCpu) reasons.push('Insufficient cpu');
+  if (noMemory) reasons.push('Insufficient memory');
+  return { reasons, resolvable: true };
+}
+
+/** The free share of a resource after placing the pod (0..1). */
+function freeShare(capacity: number, used: number): number {
+  return capacity <= 0 ? 0 : Math.max(0, (capacity - used) / capacity);
 }
 
 /** NodeResourcesFit LeastAllocated: the mean free share of CPU and memory after placing the pod (0..100). */
-function score(pod: Pod, alloc: { cpu: number; memory: number }, load: NodeLoad): number {
-  const r = requestsOf(pod);
-  const req = { cpu: r.scoreCpu, memory: r.scoreMemory };
-  const free = (capacity: number, used: number): number => (capacity <= 0 ? 0 : Math.max(0, (capacity - used) / capacity));
-  return ((free(alloc.cpu, load.scoreCpu + req.cpu) + free(alloc.memory, load.scoreMemory + req.memory)) / 2) * 100;
+function score(req: Requests, alloc: { cpu: number; memory: number }, load: NodeLoad): number {
+  return ((freeShare(alloc.cpu, load.scoreCpu + req.scoreCpu) + freeShare(alloc.memory, load.scoreMemory + req.scoreMemory)) / 2) * 100;
 }
 
 export type Placement = { node: string } | { unschedulable: string };
@@ -164,36 +252,73 @@ function histogram(counts: Map<string, number>): string {
     .join(', ');
 }
 
+/** A node as the scheduler sees it: its allocatable resources and what is committed on it. */
+export interface Candidate {
+  node: Node;
+  alloc: { cpu: number; memory: number; pods: number };
+  readonly load: NodeLoad;
+}
+
+/**
+ * The nodes as the scheduler sees them, in name order, kept as nodes come, change and go (not
+ * rebuilt and re-sorted for every run), each with its load from `NodeLoads`.
+ */
+export class Candidates {
+  private readonly list: Candidate[] = [];
+  private readonly byName = new Map<string, Candidate>();
+
+  constructor(private readonly loads: NodeLoads) {}
+
+  get all(): readonly Candidate[] {
+    return this.list;
+  }
+
+  /** Follows one change of a node (other resources are ignored). */
+  observe(event: StoreEvent): void {
+    if (event.resource !== NODES) return;
+    const name = event.object.metadata.name;
+    const known = this.byName.get(name);
+    if (event.type === 'DELETED') {
+      if (!known) return;
+      this.byName.delete(name);
+      this.list.splice(this.position(name), 1);
+      return;
+    }
+    const node = event.object as Node;
+    if (known) {
+      known.node = node;
+      known.alloc = allocatable(node);
+      return;
+    }
+    const candidate: Candidate = { node, alloc: allocatable(node), load: this.loads.get(name) };
+    this.byName.set(name, candidate);
+    this.list.splice(this.position(name), 0, candidate);
+  }
+
+  private position(name: string): number {
+    let lo = 0;
+    let hi = this.list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.list[mid] as Candidate).node.metadata.name < name) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
 /**
  * Where the pod goes, or the scheduler's FitError message:
  * `0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.
  * preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.`
  */
-/** A node as the scheduler sees it in one run: its allocatable resources and what is committed on it. */
-export interface Candidate {
-  node: Node;
-  alloc: { cpu: number; memory: number; pods: number };
-  load: NodeLoad;
-}
-
-/** Candidates for a scheduling run, with a load for every node (empty where nothing runs yet). */
-export function candidatesOf(nodes: readonly Node[], loads: Map<string, NodeLoad>): Candidate[] {
-  return nodes.map((node) => {
-    let load = loads.get(node.metadata.name);
-    if (!load) {
-      load = emptyLoad();
-      loads.set(node.metadata.name, load);
-    }
-    return { node, alloc: allocatable(node), load };
-  });
-}
-
-export function placePod(pod: Pod, candidates: readonly Candidate[], search: SearchState = { start: 0 }): Placement {
+export function placePod(pod: Pod, candidates: readonly Candidate[], search: SearchState = { start: 0, examined: 0 }): Placement {
   if (candidates.length === 0) return { unschedulable: 'no nodes available to schedule pods' };
   const reasons = new Map<string, number>();
   const preemption = new Map<string, number>();
   let best: { candidate: Candidate; score: number; spread: number } | undefined;
   const owner = ownerUid(pod);
+  const req = requestsOf(pod);
   const total = candidates.length;
   const pinned = pinnedNodes(pod);
   const wanted = pinned ? total : feasibleNodesToFind(total);
@@ -205,7 +330,7 @@ export function placePod(pod: Pod, candidates: readonly Candidate[], search: Sea
     const failed =
       pinned && !pinned.has(candidate.node.metadata.name)
         ? { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false }
-        : filterNode(pod, candidate.node, candidate.load, candidate.alloc);
+        : filterNode(pod, candidate.node, candidate.load, candidate.alloc, req);
     if (failed) {
       for (const reason of failed.reasons) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       const why = failed.resolvable ? 'No preemption victims found for incoming pod' : 'Preemption is not helpful for scheduling';
@@ -213,7 +338,7 @@ export function placePod(pod: Pod, candidates: readonly Candidate[], search: Sea
       continue;
     }
     feasible++;
-    const s = score(pod, candidate.alloc, candidate.load);
+    const s = score(req, candidate.alloc, candidate.load);
     const spread = owner ? (candidate.load.owners.get(owner) ?? 0) : 0;
     // Highest score; on a tie, fewer replicas of the same workload (SelectorSpread).
     if (!best || s > best.score + 1e-9 || (Math.abs(s - best.score) <= 1e-9 && spread < best.spread))
@@ -221,6 +346,7 @@ export function placePod(pod: Pod, candidates: readonly Candidate[], search: Sea
   }
   // The next pod's search starts where this one stopped, so placements rotate over the nodes as in the scheduler.
   search.start = (search.start + processed) % total;
+  search.examined += processed;
   if (best) return { node: best.candidate.node.metadata.name };
   return {
     unschedulable: `0/${total} nodes are available: ${histogram(reasons)}. preemption: 0/${total} nodes are available: ${histogram(preemption)}.`,
@@ -239,6 +365,8 @@ function pinnedNodes(pod: Pod): Set<string> | undefined {
 /** Where the scheduler's next search over the nodes starts (it persists across pods). */
 export interface SearchState {
   start: number;
+  /** Nodes filtered so far: the work the searches cost. */
+  examined: number;
 }
 
 /**

@@ -5,10 +5,15 @@
  * period is over, as the kubelet does once its containers stop.
  */
 import { createHash } from 'node:crypto';
+import { NODE_NAME } from '../indexes.js';
 import { R, storeKey } from '../resources.js';
+import { objectKey, type Store, type StoreEvent } from '../store.js';
 import type { Condition, ContainerStatus, Node, Pod } from '../types.js';
-import type { ControllerContext } from './context.js';
-import { setCondition } from './util.js';
+import type { Controller, ControllerContext } from './context.js';
+import { drain, setCondition } from './util.js';
+
+const PODS = storeKey(R.pods);
+const NODES = storeKey(R.nodes);
 
 function imageRef(image: string): string {
   if (image.includes('/') && image.split('/')[0]?.includes('.')) return image.includes(':') ? image : `${image}:latest`;
@@ -25,80 +30,135 @@ function internalIP(node: Node): string | undefined {
   return node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
 }
 
-export class Kubelets {
-  private readonly timers = new Map<string, () => void>();
+/** A pod's kubelet timers: the start of its containers, and the end of its grace period. */
+interface PodTimers {
+  start?: () => void;
+  delete?: () => void;
+}
+
+/**
+ * The kubelets work on the pods whose state changed (bound, deleted, started) and on the pods of a
+ * node that came or went, never on all pods.
+ */
+export class Kubelets implements Controller {
+  /** Timers by pod uid. */
+  private readonly timers = new Map<string, PodTimers>();
   private readonly nextIp = new Map<string, number>();
+  /** Pods (by key) to look at in the next run. */
+  private readonly dirty = new Set<string>();
+  /** Uids of pods that are gone: their timers are dropped in the next run. */
+  private readonly gone = new Set<string>();
+
+  /** @param store the store whose node index `observe` reads. */
+  constructor(private readonly store: Store) {}
 
   /** Cancels all timers (the cluster is closing). */
   stop(): void {
-    for (const cancel of this.timers.values()) cancel();
+    for (const timers of this.timers.values()) {
+      timers.start?.();
+      timers.delete?.();
+    }
     this.timers.clear();
   }
 
+  observe(event: StoreEvent): void {
+    if (event.resource === NODES) {
+      // A node that comes or goes: its pods can start, or their timers stop.
+      if (event.type === 'MODIFIED') return;
+      for (const key of this.store.indexedKeys(PODS, NODE_NAME, event.object.metadata.name)) this.dirty.add(key);
+      return;
+    }
+    if (event.resource !== PODS) return;
+    const pod = event.object as Pod;
+    if (event.type === 'DELETED') this.gone.add(pod.metadata.uid);
+    else if (pod.spec.nodeName) this.dirty.add(objectKey(pod.metadata.namespace, pod.metadata.name));
+  }
+
+  resync(store: Store): void {
+    for (const pod of store.values<Pod>(PODS)) if (pod.spec.nodeName) this.dirty.add(objectKey(pod.metadata.namespace, pod.metadata.name));
+  }
+
   run(ctx: ControllerContext): void {
-    const podKey = storeKey(R.pods);
-    const nodeKey = storeKey(R.nodes);
-    const seen = new Set<string>();
-    for (const pod of [...ctx.store.values<Pod>(podKey)]) {
-      const nodeName = pod.spec.nodeName;
-      if (!nodeName) continue;
-      const node = ctx.store.get<Node>(nodeKey, undefined, nodeName);
-      if (!node) continue; // the pod GC deals with pods on nodes that are gone
-      const uid = pod.metadata.uid;
-      if (pod.metadata.deletionTimestamp) {
-        const timerKey = `delete:${uid}`;
-        seen.add(timerKey);
-        if (this.timers.has(timerKey)) continue;
-        if ((pod.metadata.deletionGracePeriodSeconds ?? 0) > 0) {
-          for (const c of pod.spec.containers ?? []) {
-            ctx.recordEvent({
-              involved: pod,
-              type: 'Normal',
-              reason: 'Killing',
-              message: `Stopping container ${c.name}`,
-              component: 'kubelet',
-              host: nodeName,
-            });
-          }
+    for (const uid of drain(this.gone)) this.cancel(uid);
+    const keys = drain(this.dirty);
+    ctx.visit(keys.length);
+    for (const key of keys) {
+      const pod = ctx.store.getByKey<Pod>(PODS, key);
+      if (pod) this.sync(ctx, pod);
+    }
+  }
+
+  /** What the pod's kubelet does about it now. */
+  private sync(ctx: ControllerContext, pod: Pod): void {
+    const nodeName = pod.spec.nodeName;
+    if (!nodeName) return;
+    const uid = pod.metadata.uid;
+    const node = ctx.store.get<Node>(NODES, undefined, nodeName);
+    // The pod GC deals with pods on nodes that are gone.
+    if (!node) return this.cancel(uid);
+    const timers = this.timers.get(uid) ?? {};
+    if (pod.metadata.deletionTimestamp) {
+      this.cancel(uid, 'start');
+      if (timers.delete) return;
+      if ((pod.metadata.deletionGracePeriodSeconds ?? 0) > 0) {
+        for (const c of pod.spec.containers ?? []) {
+          ctx.recordEvent({
+            involved: pod,
+            type: 'Normal',
+            reason: 'Killing',
+            message: `Stopping container ${c.name}`,
+            component: 'kubelet',
+            host: nodeName,
+          });
         }
-        const due = Date.parse(pod.metadata.deletionTimestamp);
-        const finish = (): void => {
-          this.timers.delete(timerKey);
-          const current = ctx.store.get<Pod>(podKey, pod.metadata.namespace, pod.metadata.name);
-          if (current && current.metadata.uid === uid && (current.metadata.finalizers ?? []).length === 0) {
-            ctx.store.remove(podKey, current.metadata.namespace, current.metadata.name);
-          }
-          ctx.wake();
-        };
-        // deletionTimestamp has second precision, so the pod may go up to a second early: as with a real kubelet, whose containers rarely use all their grace.
-        this.timers.set(timerKey, ctx.clock.at(due, finish));
-        continue;
       }
-      if (pod.status?.phase !== 'Pending') continue;
-      if (!pod.status.containerStatuses) ctx.store.update(podKey, this.creating(pod, node, ctx));
-      if (ctx.bootstrapping) {
+      const due = Date.parse(pod.metadata.deletionTimestamp);
+      const finish = (): void => {
+        this.cancel(uid, 'delete');
+        const current = ctx.store.get<Pod>(PODS, pod.metadata.namespace, pod.metadata.name);
+        if (current && current.metadata.uid === uid && (current.metadata.finalizers ?? []).length === 0) {
+          ctx.store.remove(PODS, current.metadata.namespace, current.metadata.name);
+        }
+        ctx.wake();
+      };
+      // deletionTimestamp has second precision, so the pod may go up to a second early: as with a real kubelet, whose containers rarely use all their grace.
+      this.set(uid, 'delete', ctx.clock.at(due, finish));
+      return;
+    }
+    if (pod.status?.phase !== 'Pending') return this.cancel(uid);
+    if (!pod.status.containerStatuses) ctx.store.update(PODS, this.creating(pod, node, ctx));
+    if (ctx.bootstrapping) {
+      this.cancel(uid, 'start');
+      this.start(ctx, pod.metadata.namespace as string, pod.metadata.name, uid);
+      return;
+    }
+    if (timers.start) return;
+    this.set(
+      uid,
+      'start',
+      ctx.clock.after(ctx.timing.podStartSeconds, () => {
+        this.cancel(uid, 'start');
         this.start(ctx, pod.metadata.namespace as string, pod.metadata.name, uid);
-        continue;
-      }
-      const timerKey = `start:${uid}`;
-      seen.add(timerKey);
-      if (this.timers.has(timerKey)) continue;
-      this.timers.set(
-        timerKey,
-        ctx.clock.after(ctx.timing.podStartSeconds, () => {
-          this.timers.delete(timerKey);
-          this.start(ctx, pod.metadata.namespace as string, pod.metadata.name, uid);
-          ctx.wake();
-        }),
-      );
+        ctx.wake();
+      }),
+    );
+  }
+
+  private set(uid: string, which: keyof PodTimers, cancel: () => void): void {
+    const timers = this.timers.get(uid) ?? {};
+    timers[which] = cancel;
+    this.timers.set(uid, timers);
+  }
+
+  /** Cancels a pod's timer (or both); a timer that fired cancels itself here too, which does nothing more. */
+  private cancel(uid: string, which?: keyof PodTimers): void {
+    const timers = this.timers.get(uid);
+    if (!timers) return;
+    for (const key of which ? [which] : (['start', 'delete'] as const)) {
+      timers[key]?.();
+      delete timers[key];
     }
-    // Timers of pods that no longer need them (deleted before they started) are dropped.
-    for (const [key, cancel] of this.timers) {
-      if (!seen.has(key)) {
-        cancel();
-        this.timers.delete(key);
-      }
-    }
+    if (!timers.start && !timers.delete) this.timers.delete(uid);
   }
 
   private creating(pod: Pod, node: Node, ctx: ControllerContext): Pod {
@@ -142,10 +202,9 @@ export class Kubelets {
   }
 
   private start(ctx: ControllerContext, namespace: string, name: string, uid: string): void {
-    const podKey = storeKey(R.pods);
-    const pod = ctx.store.get<Pod>(podKey, namespace, name);
+    const pod = ctx.store.get<Pod>(PODS, namespace, name);
     if (!pod || pod.metadata.uid !== uid || pod.metadata.deletionTimestamp || pod.status?.phase !== 'Pending' || !pod.spec.nodeName) return;
-    const node = ctx.store.get<Node>(storeKey(R.nodes), undefined, pod.spec.nodeName);
+    const node = ctx.store.get<Node>(NODES, undefined, pod.spec.nodeName);
     if (!node) return;
     const next: Pod = pod.status.containerStatuses ? { ...pod, status: { ...pod.status } } : this.creating(pod, node, ctx);
     const now = ctx.clock.timestamp();
@@ -173,7 +232,7 @@ export class Kubelets {
         started: true,
       }),
     );
-    ctx.store.update(podKey, next);
+    ctx.store.update(PODS, next);
   }
 
   private allocateIp(node: Node): string | undefined {

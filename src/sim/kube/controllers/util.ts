@@ -81,3 +81,10 @@ export function omitEmpty(record: Record<string, unknown>, keep: readonly string
   }
   return out;
 }
+
+/** The items of a dirty set, which is emptied: what a run works through (what it notes meanwhile is for the next run). */
+export function drain<T>(set: Set<T>): T[] {
+  const items = [...set];
+  set.clear();
+  return items;
+}
