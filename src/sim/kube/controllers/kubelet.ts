@@ -95,7 +95,10 @@ export class Kubelets implements Controller {
     const uid = pod.metadata.uid;
     const node = ctx.store.get<Node>(NODES, undefined, nodeName);
     // The pod GC deals with pods on nodes that are gone.
-    if (!node) return this.cancel(uid);
+    if (!node) {
+      this.cancel(uid);
+      return;
+    }
     const timers = this.timers.get(uid) ?? {};
     if (pod.metadata.deletionTimestamp) {
       this.cancel(uid, 'start');
@@ -125,7 +128,10 @@ export class Kubelets implements Controller {
       this.set(uid, 'delete', ctx.clock.at(due, finish));
       return;
     }
-    if (pod.status?.phase !== 'Pending') return this.cancel(uid);
+    if (pod.status?.phase !== 'Pending') {
+      this.cancel(uid);
+      return;
+    }
     if (!pod.status.containerStatuses) ctx.store.update(PODS, this.creating(pod, node, ctx));
     if (ctx.bootstrapping) {
       this.cancel(uid, 'start');
