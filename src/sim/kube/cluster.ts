@@ -130,7 +130,10 @@ export class SimCluster {
       get bootstrapping() {
         return self.bootstrapping;
       },
-      recordEvent: (event: EventInput) => this.events.record(event),
+      recordEvent: (event: EventInput) => {
+        // A cluster starts as one that has run a while: the Normal events of its build (created, scheduled) would have expired; its warnings are still current.
+        if (!(self.bootstrapping && event.type === 'Normal')) this.events.record(event);
+      },
       wake: () => this.requestReconcile(),
       more: () => {
         this.unfinished = true;
@@ -180,7 +183,9 @@ export class SimCluster {
 
   /**
    * Builds state that should already be running when the simulation starts: pods bound in here
-   * start at once instead of after `podStartSeconds`.
+   * start at once instead of after `podStartSeconds` (in one write, from bound to Running), and the
+   * build leaves no Normal events (created, scheduled: they would have expired in a cluster that has
+   * run a while), only its warnings (a pod that fits nowhere).
    */
   bootstrap(build: () => void): void {
     this.bootstrapping = true;

@@ -48,19 +48,24 @@ const DEFAULT_MEMORY_REQUEST = 200 * 2 ** 20;
 
 type Requests = { cpu: number; memory: number; scoreCpu: number; scoreMemory: number };
 
-// Keyed by the spec: writes that leave it alone (the kubelet's status writes) keep the same spec object.
-const requestCache = new WeakMap<Pod['spec'], Requests>();
+/**
+ * Requests by the containers array they were computed from (checked against the init containers and
+ * overhead they were computed with): a controller's pods share their template's containers, and a
+ * binding or a status write copies the spec around them, so the array outlives every copy.
+ */
+const requestCache = new WeakMap<object, { spec: Pick<Pod['spec'], 'initContainers' | 'overhead'>; requests: Requests }>();
 
-/** A pod's requests (for filtering) and non-zero requests (for scoring), cached per stored spec. */
+/** A pod's requests (for filtering) and non-zero requests (for scoring). */
 function requestsOf(pod: Pod): Requests {
-  let cached = requestCache.get(pod.spec);
-  if (!cached) {
-    const req = podRequests(pod.spec);
-    const score = scoringRequests(pod);
-    cached = { cpu: req.cpu, memory: req.memory, scoreCpu: score.cpu, scoreMemory: score.memory };
-    requestCache.set(pod.spec, cached);
-  }
-  return cached;
+  const spec = pod.spec;
+  const key: object = spec.containers ?? spec;
+  const cached = requestCache.get(key);
+  if (cached && cached.spec.initContainers === spec.initContainers && cached.spec.overhead === spec.overhead) return cached.requests;
+  const req = podRequests(spec);
+  const score = scoringRequests(pod);
+  const requests = { cpu: req.cpu, memory: req.memory, scoreCpu: score.cpu, scoreMemory: score.memory };
+  requestCache.set(key, { spec: { initContainers: spec.initContainers, overhead: spec.overhead }, requests });
+  return requests;
 }
 
 /** Per-container non-zero requests, as the scheduler's scoring uses them. */
@@ -199,37 +204,72 @@ export function allocatable(node: Node): { cpu: number; memory: number; pods: nu
   return cached;
 }
 
-/** The first filter a node fails for a pod (the scheduler stops at the first failing plugin), or undefined when it fits. */
-export function filterNode(
-  pod: Pod,
-  node: Node,
-  load: NodeLoad,
-  alloc = allocatable(node),
-  req = requestsOf(pod),
-): { reasons: string[]; resolvable: boolean } | undefined {
+/** Why a node does not take a pod: the filters' reasons, and whether evicting pods (preemption) could change that. */
+export interface Failure {
+  reasons: string[];
+  resolvable: boolean;
+}
+
+const EMPTY: readonly never[] = [];
+
+/**
+ * The filters that do not depend on what runs on the node (NodeUnschedulable, NodeName,
+ * TaintToleration, NodeAffinity), in the scheduler's order; the first that fails, or undefined.
+ */
+function staticFilter(pod: Pod, node: Node): Failure | undefined {
   if (node.spec?.unschedulable) {
     const tolerated = tolerationsTolerate(pod.spec.tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
     if (!tolerated) return { reasons: ['node(s) were unschedulable'], resolvable: false };
   }
   if (pod.spec.nodeName && pod.spec.nodeName !== node.metadata.name)
     return { reasons: ["node(s) didn't match the requested node name"], resolvable: false };
-  for (const taint of node.spec?.taints ?? []) {
+  for (const taint of node.spec?.taints ?? EMPTY) {
     if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
     if (!tolerationsTolerate(pod.spec.tolerations, taint))
       return { reasons: [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`], resolvable: false };
   }
   if (!matchesNodeAffinity(pod.spec, node.metadata))
     return { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false };
-  // The resource check runs for every node of every placement: no allocation unless it fails.
+  return undefined;
+}
+
+/** NodeResourcesFit: whether the node has room left for the pod's requests and one more pod. */
+function resourceFilter(req: Requests, load: NodeLoad, alloc: { cpu: number; memory: number; pods: number }): Failure | undefined {
   const tooMany = load.pods + 1 > alloc.pods;
   const noCpu = req.cpu > 0 && load.cpu + req.cpu > alloc.cpu;
   const noMemory = req.memory > 0 && load.memory + req.memory > alloc.memory;
+  // Runs for every node of every placement: no allocation unless the node fails.
   if (!tooMany && !noCpu && !noMemory) return undefined;
   const reasons: string[] = [];
   if (tooMany) reasons.push('Too many pods');
   if (noCpu) reasons.push('Insufficient cpu');
   if (noMemory) reasons.push('Insufficient memory');
   return { reasons, resolvable: true };
+}
+
+/** The first filter a node fails for a pod (the scheduler stops at the first failing plugin), or undefined when it fits. */
+export function filterNode(pod: Pod, node: Node, load: NodeLoad, alloc = allocatable(node), req = requestsOf(pod)): Failure | undefined {
+  return staticFilter(pod, node) ?? resourceFilter(req, load, alloc);
+}
+
+/**
+ * The load-independent filters' results for one scheduling run, by scheduling key and node
+ * position: the nodes do not change during a run, and thousands of replicas of one template ask
+ * the same of them, so each node is checked once per template, not once per pod. (null: passes.)
+ */
+export class FilterMemo {
+  private readonly byKey = new Map<string, Array<Failure | null | undefined>>();
+
+  /** The results for pods like this one, by node position (filled in as nodes are checked). */
+  for(pod: Pod, total: number): Array<Failure | null | undefined> {
+    const key = schedulingKey(pod);
+    let results = this.byKey.get(key);
+    if (!results) {
+      results = new Array(total);
+      this.byKey.set(key, results);
+    }
+    return results;
+  }
 }
 
 /** The free share of a resource after placing the pod (0..1). */
@@ -295,6 +335,12 @@ export class Candidates {
     this.list.splice(this.position(name), 0, candidate);
   }
 
+  /** Where a node is in `all`, or -1. */
+  indexOf(name: string): number {
+    const at = this.position(name);
+    return this.list[at]?.node.metadata.name === name ? at : -1;
+  }
+
   private position(name: string): number {
     let lo = 0;
     let hi = this.list.length;
@@ -307,50 +353,102 @@ export class Candidates {
   }
 }
 
+/** Where the pod goes (the best of the nodes it fits, as the scheduler searches them), or the scheduler's FitError message. */
+export function placePod(
+  pod: Pod,
+  nodes: Candidates,
+  search: SearchState = { start: 0, examined: 0 },
+  memo: FilterMemo = new FilterMemo(),
+): Placement {
+  const candidates = nodes.all;
+  const total = candidates.length;
+  if (total === 0) return { unschedulable: 'no nodes available to schedule pods' };
+  const statics = memo.for(pod, total);
+  const req = requestsOf(pod);
+  const owner = ownerUid(pod);
+  const failures: Failure[] = [];
+  let best = -1;
+  let bestScore = 0;
+  /** The best node's pods of the same workload, looked up only when a tie needs it (-1: not yet). */
+  let bestSpread = -1;
+  /** Filters and scores the node at `at` (a hot loop: thousands of pods times hundreds of nodes); false when it does not fit. */
+  const consider = (at: number): boolean => {
+    const candidate = candidates[at] as Candidate;
+    let known = statics[at];
+    if (known === undefined) {
+      known = staticFilter(pod, candidate.node) ?? null;
+      statics[at] = known;
+    }
+    const failed = known ?? resourceFilter(req, candidate.load, candidate.alloc);
+    if (failed) {
+      failures.push(failed);
+      return false;
+    }
+    const s = score(req, candidate.alloc, candidate.load);
+    // Highest score; on a tie, fewer replicas of the same workload (SelectorSpread).
+    if (best < 0 || s > bestScore + 1e-9) {
+      best = at;
+      bestScore = s;
+      bestSpread = -1;
+    } else if (owner !== undefined && s >= bestScore - 1e-9) {
+      if (bestSpread < 0) bestSpread = (candidates[best] as Candidate).load.owners.get(owner) ?? 0;
+      const spread = candidate.load.owners.get(owner) ?? 0;
+      if (spread < bestSpread) {
+        best = at;
+        bestScore = s;
+        bestSpread = spread;
+      }
+    }
+    return true;
+  };
+  const pinned = pinnedNodes(pod);
+  let unpinned = 0;
+  if (pinned) {
+    // NodeAffinity's PreFilter: a pod pinned to named nodes (DaemonSet pods) is filtered on those only, in
+    // the order the search would reach them; every other node fails the affinity filter without a look.
+    const at = [...pinned].map((name) => nodes.indexOf(name)).filter((i) => i >= 0);
+    at.sort((a, b) => ((a - search.start + total) % total) - ((b - search.start + total) % total));
+    for (const i of at) consider(i);
+    search.examined += at.length;
+    unpinned = total - at.length;
+  } else {
+    const wanted = feasibleNodesToFind(total);
+    let feasible = 0;
+    let processed = 0;
+    let at = search.start;
+    for (; processed < total && feasible < wanted; processed++) {
+      if (consider(at)) feasible++;
+      at = at + 1 === total ? 0 : at + 1;
+    }
+    // The next pod's search starts where this one stopped, so placements rotate over the nodes as in the scheduler.
+    search.start = at;
+    search.examined += processed;
+  }
+  if (best >= 0) return { node: (candidates[best] as Candidate).node.metadata.name };
+  return { unschedulable: fitError(total, failures, unpinned) };
+}
+
 /**
- * Where the pod goes, or the scheduler's FitError message:
+ * The scheduler's FitError message from the nodes' failures (and `unpinned` nodes that a pinned
+ * pod's affinity ruled out):
  * `0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.
  * preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.`
  */
-export function placePod(pod: Pod, candidates: readonly Candidate[], search: SearchState = { start: 0, examined: 0 }): Placement {
-  if (candidates.length === 0) return { unschedulable: 'no nodes available to schedule pods' };
+function fitError(total: number, failures: readonly Failure[], unpinned: number): string {
   const reasons = new Map<string, number>();
   const preemption = new Map<string, number>();
-  let best: { candidate: Candidate; score: number; spread: number } | undefined;
-  const owner = ownerUid(pod);
-  const req = requestsOf(pod);
-  const total = candidates.length;
-  const pinned = pinnedNodes(pod);
-  const wanted = pinned ? total : feasibleNodesToFind(total);
-  let feasible = 0;
-  let processed = 0;
-  for (; processed < total && feasible < wanted; processed++) {
-    const candidate = candidates[(search.start + processed) % total] as Candidate;
-    // NodeAffinity's PreFilter: a pod pinned to named nodes (DaemonSet pods) is only filtered on those.
-    const failed =
-      pinned && !pinned.has(candidate.node.metadata.name)
-        ? { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false }
-        : filterNode(pod, candidate.node, candidate.load, candidate.alloc, req);
-    if (failed) {
-      for (const reason of failed.reasons) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-      const why = failed.resolvable ? 'No preemption victims found for incoming pod' : 'Preemption is not helpful for scheduling';
-      preemption.set(why, (preemption.get(why) ?? 0) + 1);
-      continue;
-    }
-    feasible++;
-    const s = score(req, candidate.alloc, candidate.load);
-    const spread = owner ? (candidate.load.owners.get(owner) ?? 0) : 0;
-    // Highest score; on a tie, fewer replicas of the same workload (SelectorSpread).
-    if (!best || s > best.score + 1e-9 || (Math.abs(s - best.score) <= 1e-9 && spread < best.spread))
-      best = { candidate, score: s, spread };
-  }
-  // The next pod's search starts where this one stopped, so placements rotate over the nodes as in the scheduler.
-  search.start = (search.start + processed) % total;
-  search.examined += processed;
-  if (best) return { node: best.candidate.node.metadata.name };
-  return {
-    unschedulable: `0/${total} nodes are available: ${histogram(reasons)}. preemption: 0/${total} nodes are available: ${histogram(preemption)}.`,
+  const count = (map: Map<string, number>, key: string, n = 1): void => {
+    map.set(key, (map.get(key) ?? 0) + n);
   };
+  for (const failed of failures) {
+    for (const reason of failed.reasons) count(reasons, reason);
+    count(preemption, failed.resolvable ? 'No preemption victims found for incoming pod' : 'Preemption is not helpful for scheduling');
+  }
+  if (unpinned > 0) {
+    count(reasons, "node(s) didn't match Pod's node affinity/selector", unpinned);
+    count(preemption, 'Preemption is not helpful for scheduling', unpinned);
+  }
+  return `0/${total} nodes are available: ${histogram(reasons)}. preemption: 0/${total} nodes are available: ${histogram(preemption)}.`;
 }
 
 /** The node names a pod's required node affinity pins it to with `matchFields` on `metadata.name` (as DaemonSet pods are). */

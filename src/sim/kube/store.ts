@@ -19,6 +19,8 @@ export interface StoreEvent {
   type: EventType;
   /** The store key of the resource: "pods", "deployments.apps". */
   resource: string;
+  /** The object's key in its table ("<namespace>/<name>"): one string for every listener of the event. */
+  key: string;
   object: KubeObject;
   /** The object before this change (MODIFIED and DELETED), so watches with selectors can tell entering from leaving. */
   previous: KubeObject | undefined;
@@ -256,7 +258,7 @@ export class Store {
     table.order.add(key);
     for (const index of table.indexes.values()) index.add(key, stored);
     if (stored.metadata.uid) this.uids.set(stored.metadata.uid, { resource, key });
-    this.emit({ type: 'ADDED', resource, object: stored, previous: undefined, revision: this.rev });
+    this.emit({ type: 'ADDED', resource, key, object: stored, previous: undefined, revision: this.rev });
     return stored;
   }
 
@@ -273,7 +275,7 @@ export class Store {
       this.forgetUid(previous.metadata.uid, key);
       if (stored.metadata.uid) this.uids.set(stored.metadata.uid, { resource, key });
     }
-    this.emit({ type: 'MODIFIED', resource, object: stored, previous, revision: this.rev });
+    this.emit({ type: 'MODIFIED', resource, key, object: stored, previous, revision: this.rev });
     return stored;
   }
 
@@ -288,7 +290,7 @@ export class Store {
     for (const index of table.indexes.values()) index.remove(key, previous);
     this.forgetUid(previous.metadata.uid, key);
     const gone = this.stamp(previous);
-    this.emit({ type: 'DELETED', resource, object: gone, previous, revision: this.rev });
+    this.emit({ type: 'DELETED', resource, key, object: gone, previous, revision: this.rev });
     return gone;
   }
 

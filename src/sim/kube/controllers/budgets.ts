@@ -46,7 +46,7 @@ export class DisruptionController implements Controller {
   observe(event: StoreEvent): void {
     const { resource, object, previous } = event;
     if (resource === PDBS) {
-      this.dirty.add(objectKey(object.metadata.namespace, object.metadata.name));
+      this.dirty.add(event.key);
     } else if (resource === PODS) {
       if (event.type === 'MODIFIED' && !podChangeCounts(previous as Pod, object as Pod)) return;
       for (const pdb of this.store.indexed<PodDisruptionBudget>(PDBS, NAMESPACE, object.metadata.namespace ?? '')) {

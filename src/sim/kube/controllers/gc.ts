@@ -14,7 +14,7 @@
 import { dependentsOf, NODE_NAME } from '../indexes.js';
 import { R, RESOURCES, type ResourceInfo, storeKey } from '../resources.js';
 import { objectKey, type Store, type StoreEvent } from '../store.js';
-import { clone, type KubeObject, type Pod } from '../types.js';
+import { clone, type KubeObject, type OwnerReference, type Pod } from '../types.js';
 import type { Controller, ControllerContext } from './context.js';
 import { drain } from './util.js';
 
@@ -47,6 +47,11 @@ export class GarbageCollector implements Controller {
   /** Terminating namespaces whose content changed. */
   private readonly namespaces = new Set<string>();
   private wakeTimer: { due: number; cancel: () => void } | undefined;
+  /**
+   * How many owner references name each uid: most objects that go (events, pods) own nothing, and
+   * for them the owner index is not asked.
+   */
+  private readonly referenced = new Map<string, number>();
 
   /** @param store the store whose indexes `observe` reads. */
   constructor(private readonly store: Store) {}
@@ -58,13 +63,17 @@ export class GarbageCollector implements Controller {
   observe(event: StoreEvent): void {
     const { resource, type, object } = event;
     const refs = object.metadata.ownerReferences;
+    this.count(event.previous?.metadata.ownerReferences, type === 'DELETED' ? undefined : refs);
     if (type === 'DELETED') {
-      for (const dependent of dependentsOf(this.store, object.metadata.uid))
-        this.maybeOrphaned.add(ref(dependent.resource, dependent.object));
+      if (this.referenced.has(object.metadata.uid)) {
+        for (const dependent of dependentsOf(this.store, object.metadata.uid))
+          this.maybeOrphaned.add(ref(dependent.resource, dependent.object));
+      }
       for (const owner of refs ?? []) this.foreground.add(owner.uid);
     } else {
       if (refs?.length && refs !== event.previous?.metadata.ownerReferences) {
-        this.maybeOrphaned.add(ref(resource, object));
+        // Owners that exist now can only go with a DELETED event, which brings their dependents back here.
+        if (!refs.some((r) => this.store.byUid(r.uid))) this.maybeOrphaned.add(`${resource}\u0000${event.key}`);
         // A new dependent of an owner deleted in the foreground is deleted too.
         for (const owner of refs) this.foreground.add(owner.uid);
       }
@@ -74,7 +83,7 @@ export class GarbageCollector implements Controller {
       const pod = object as Pod;
       if (type === 'DELETED') this.orphanedSince.delete(pod.metadata.uid);
       else if (pod.spec.nodeName && pod.spec.nodeName !== (event.previous as Pod | undefined)?.spec.nodeName)
-        this.podsToCheck.add(objectKey(pod.metadata.namespace, pod.metadata.name));
+        this.podsToCheck.add(event.key);
     } else if (resource === NODES && type !== 'MODIFIED') {
       for (const key of this.store.indexedKeys(PODS, NODE_NAME, object.metadata.name)) this.podsToCheck.add(key);
     }
@@ -87,6 +96,17 @@ export class GarbageCollector implements Controller {
     } else if (object.metadata.namespace && this.terminating.has(object.metadata.namespace)) {
       this.namespaces.add(object.metadata.namespace);
     }
+  }
+
+  /** Follows the owner references of one object from `before` to `after`. */
+  private count(before: readonly OwnerReference[] | undefined, after: readonly OwnerReference[] | undefined): void {
+    if (before === after) return;
+    for (const owner of before ?? []) {
+      const left = (this.referenced.get(owner.uid) ?? 0) - 1;
+      if (left > 0) this.referenced.set(owner.uid, left);
+      else this.referenced.delete(owner.uid);
+    }
+    for (const owner of after ?? []) this.referenced.set(owner.uid, (this.referenced.get(owner.uid) ?? 0) + 1);
   }
 
   resync(store: Store): void {

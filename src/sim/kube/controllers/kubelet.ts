@@ -4,13 +4,13 @@
  * node's IP for host-network pods); a pod with a `deletionTimestamp` is removed when its grace
  * period is over, as the kubelet does once its containers stop.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { NODE_NAME } from '../indexes.js';
 import { R, storeKey } from '../resources.js';
 import { objectKey, type Store, type StoreEvent } from '../store.js';
 import type { Condition, ContainerStatus, Node, Pod } from '../types.js';
 import type { Controller, ControllerContext } from './context.js';
-import { drain, setCondition } from './util.js';
+import { drain, setConditions } from './util.js';
 
 const PODS = storeKey(R.pods);
 const NODES = storeKey(R.nodes);
@@ -23,8 +23,35 @@ function imageRef(image: string): string {
 
 /** Stable hex digits derived from a seed (image digests, container ids). */
 function hex(length: number, seed: string): string {
-  return createHash('sha256').update(seed).digest('hex').slice(0, length);
+  return hash('sha256', seed).slice(0, length);
 }
+
+/** An image as the kubelet reports it once pulled (its full reference and its id), by image: a cluster runs few images in many pods. */
+const pulledImages = new Map<string, { ref: string; id: string }>();
+
+function pulled(image: string): { ref: string; id: string } {
+  let known = pulledImages.get(image);
+  if (!known) {
+    const ref = imageRef(image);
+    known = { ref, id: `${ref.replace(/:[^:/]+$/, '')}@sha256:${hex(64, image)}` };
+    pulledImages.set(image, known);
+  }
+  return known;
+}
+
+/** The first three octets of a node's pod CIDR, per stored node (every pod start asks). */
+const podNetworks = new WeakMap<Node, string | undefined>();
+
+function podNetwork(node: Node): string | undefined {
+  if (podNetworks.has(node)) return podNetworks.get(node);
+  const cidr = node.spec?.podCIDR;
+  const base = cidr ? /^(\d+\.\d+\.\d+)\.\d+\/\d+$/.exec(cidr)?.[1] : undefined;
+  podNetworks.set(node, base);
+  return base;
+}
+
+/** The conditions a pod's start sets True. */
+const STARTED = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'];
 
 function internalIP(node: Node): string | undefined {
   return node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
@@ -71,7 +98,7 @@ export class Kubelets implements Controller {
     if (event.resource !== PODS) return;
     const pod = event.object as Pod;
     if (event.type === 'DELETED') this.gone.add(pod.metadata.uid);
-    else if (pod.spec.nodeName) this.dirty.add(objectKey(pod.metadata.namespace, pod.metadata.name));
+    else if (pod.spec.nodeName) this.dirty.add(event.key);
   }
 
   resync(store: Store): void {
@@ -132,12 +159,13 @@ export class Kubelets implements Controller {
       this.cancel(uid);
       return;
     }
-    if (!pod.status.containerStatuses) ctx.store.update(PODS, this.creating(pod, node, ctx));
     if (ctx.bootstrapping) {
+      // Started at once: one write from bound to Running (no client watches a cluster being built).
       this.cancel(uid, 'start');
       this.start(ctx, pod.metadata.namespace as string, pod.metadata.name, uid);
       return;
     }
+    if (!pod.status.containerStatuses) ctx.store.update(PODS, this.creating(pod, node, ctx));
     if (timers.start) return;
     this.set(
       uid,
@@ -171,18 +199,15 @@ export class Kubelets implements Controller {
     const next: Pod = { ...pod, status: { ...pod.status } };
     const now = ctx.clock.timestamp();
     const names = (pod.spec.containers ?? []).map((c) => c.name);
-    let conditions: Condition[] = next.status.conditions ?? [];
     const unready = `containers with unready status: [${names.join(' ')}]`;
-    conditions = setCondition(conditions, { type: 'PodReadyToStartContainers', status: 'False', lastProbeTime: null }, now);
-    conditions = setCondition(conditions, { type: 'Initialized', status: 'True', lastProbeTime: null }, now);
-    conditions = setCondition(
-      conditions,
-      { type: 'Ready', status: 'False', lastProbeTime: null, reason: 'ContainersNotReady', message: unready },
-      now,
-    );
-    conditions = setCondition(
-      conditions,
-      { type: 'ContainersReady', status: 'False', lastProbeTime: null, reason: 'ContainersNotReady', message: unready },
+    const conditions: Condition[] = setConditions(
+      next.status.conditions,
+      [
+        { type: 'PodReadyToStartContainers', status: 'False', lastProbeTime: null },
+        { type: 'Initialized', status: 'True', lastProbeTime: null },
+        { type: 'Ready', status: 'False', lastProbeTime: null, reason: 'ContainersNotReady', message: unready },
+        { type: 'ContainersReady', status: 'False', lastProbeTime: null, reason: 'ContainersNotReady', message: unready },
+      ],
       now,
     );
     next.status.conditions = orderConditions(conditions);
@@ -214,10 +239,11 @@ export class Kubelets implements Controller {
     if (!node) return;
     const next: Pod = pod.status.containerStatuses ? { ...pod, status: { ...pod.status } } : this.creating(pod, node, ctx);
     const now = ctx.clock.timestamp();
-    let conditions = next.status.conditions ?? [];
-    for (const type of ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady']) {
-      conditions = setCondition(conditions, { type, status: 'True', lastProbeTime: null }, now);
-    }
+    const conditions = setConditions(
+      next.status.conditions,
+      STARTED.map((type) => ({ type, status: 'True', lastProbeTime: null })),
+      now,
+    );
     next.status.conditions = orderConditions(conditions);
     next.status.phase = 'Running';
     const ip = pod.spec.hostNetwork ? next.status.hostIP : this.allocateIp(node);
@@ -232,8 +258,8 @@ export class Kubelets implements Controller {
         lastState: {},
         ready: true,
         restartCount: 0,
-        image: imageRef(c.image ?? ''),
-        imageID: `${imageRef(c.image ?? '').replace(/:[^:/]+$/, '')}@sha256:${hex(64, c.image ?? '')}`,
+        image: pulled(c.image ?? '').ref,
+        imageID: pulled(c.image ?? '').id,
         containerID: `containerd://${hex(64, `${uid}/${c.name}`)}`,
         started: true,
       }),
@@ -242,8 +268,7 @@ export class Kubelets implements Controller {
   }
 
   private allocateIp(node: Node): string | undefined {
-    const cidr = node.spec?.podCIDR;
-    const base = cidr ? /^(\d+\.\d+\.\d+)\.\d+\/\d+$/.exec(cidr)?.[1] : undefined;
+    const base = podNetwork(node);
     if (!base) return undefined;
     const n = this.nextIp.get(node.metadata.name) ?? 0;
     this.nextIp.set(node.metadata.name, n + 1);

@@ -10,7 +10,7 @@
  * run costs the pods it tries and the nodes it looks at, not the cluster.
  */
 import { R, storeKey } from '../resources.js';
-import { Candidates, NodeLoads, placePod, type SearchState, schedulingKey, takesRoom } from '../scheduler.js';
+import { Candidates, FilterMemo, NodeLoads, placePod, type SearchState, schedulingKey, takesRoom } from '../scheduler.js';
 import { objectKey, type Store, type StoreEvent } from '../store.js';
 import type { Pod } from '../types.js';
 import type { Controller, ControllerContext } from './context.js';
@@ -45,7 +45,7 @@ export class Scheduler implements Controller {
       return;
     }
     if (event.resource !== PODS) return;
-    const key = objectKey(event.object.metadata.namespace, event.object.metadata.name);
+    const key = event.key;
     const pod = event.type === 'DELETED' ? undefined : (event.object as Pod);
     this.unschedulable.delete(key);
     if (pod && isPending(pod)) this.active.add(key);
@@ -84,10 +84,11 @@ export class Scheduler implements Controller {
     // Within a run the nodes stay and their loads only grow: a pod that fits nowhere tells that every
     // pod asking for the same (thousands of replicas of one template) fits nowhere either this run.
     const fitsNowhere = new Map<string, string>();
+    const memo = new FilterMemo();
     for (const pod of pending) {
       const key = schedulingKey(pod);
       const known = fitsNowhere.get(key);
-      const placement = known !== undefined ? { unschedulable: known } : placePod(pod, this.candidates.all, this.search);
+      const placement = known !== undefined ? { unschedulable: known } : placePod(pod, this.candidates, this.search, memo);
       // A shallow copy of what changes: pods are many, and stored objects are never changed in place.
       const next: Pod = { ...pod, spec: { ...pod.spec }, status: { ...pod.status } };
       if ('node' in placement) {

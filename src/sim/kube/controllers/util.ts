@@ -31,15 +31,22 @@ export function isReady(pod: Pod): boolean {
  * controller does). Returns the new list.
  */
 export function setCondition(conditions: readonly Condition[] | undefined, next: Condition, now: string): Condition[] {
+  return setConditions(conditions, [next], now);
+}
+
+/** Sets several conditions in turn, as `setCondition` does each, with one copy of the list. */
+export function setConditions(conditions: readonly Condition[] | undefined, nexts: readonly Condition[], now: string): Condition[] {
   const list = [...(conditions ?? [])];
-  const at = list.findIndex((c) => c.type === next.type);
-  const previous = at >= 0 ? list[at] : undefined;
-  const merged: Condition = { ...next };
-  if (merged.lastTransitionTime === undefined) {
-    merged.lastTransitionTime = previous && previous.status === next.status ? (previous.lastTransitionTime ?? now) : now;
+  for (const next of nexts) {
+    const at = list.findIndex((c) => c.type === next.type);
+    const previous = at >= 0 ? list[at] : undefined;
+    const merged: Condition = { ...next };
+    if (merged.lastTransitionTime === undefined) {
+      merged.lastTransitionTime = previous && previous.status === next.status ? (previous.lastTransitionTime ?? now) : now;
+    }
+    if (at >= 0) list[at] = merged;
+    else list.push(merged);
   }
-  if (at >= 0) list[at] = merged;
-  else list.push(merged);
   return list;
 }
 

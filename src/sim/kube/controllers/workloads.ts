@@ -15,6 +15,7 @@
  */
 import { matchesNodeAffinity } from '../../../kube/node-affinity.js';
 import { untoleratedTaint } from '../../../kube/taints.js';
+import { admitPod, defaultPodSpec } from '../defaults.js';
 import { OWNER } from '../indexes.js';
 import { R, storeKey } from '../resources.js';
 import { labelSelectorMatcher } from '../selectors.js';
@@ -25,7 +26,9 @@ import {
   type Deployment,
   type KubeObject,
   type Node,
+  type OwnerReference,
   type Pod,
+  type PodSpec,
   type PodTemplateSpec,
   type ReplicaSet,
   type Toleration,
@@ -279,24 +282,64 @@ function deletionOrder(pods: Pod[]): Pod[] {
   );
 }
 
+/** What every pod of one version of an owner holds alike. */
+interface PodParts {
+  spec: PodSpec;
+  labels: Record<string, string>;
+  annotations: Record<string, string> | undefined;
+  ownerReferences: OwnerReference[];
+}
+
+/**
+ * The parts its pods share, per stored owner (each write stores a new object, so a version's parts
+ * never go stale). Stored objects are never changed in place, so pods can share them: a ReplicaSet's
+ * thousand pods hold one spec, not a thousand copies, and what is derived from it (requests, the
+ * scheduler's key, validation) is computed once.
+ */
+const podParts = new WeakMap<KubeObject, PodParts>();
+
+/**
+ * A pod for `owner` from its template, created `built`: nothing in it is the owner's own. A
+ * ReplicaSet's pods share one spec, defaulted and admitted here as the API server would each pod's
+ * (so it writes nothing to it); a DaemonSet's pods are pinned to their node, so each gets a spec of
+ * its own, sharing the rest (containers, tolerations).
+ */
 function podFromTemplate(
   owner: KubeObject,
   template: PodTemplateSpec,
   extra: { labels?: Record<string, string>; tolerations?: Toleration[]; node?: string } = {},
 ): Record<string, unknown> {
-  const spec = clone(template.spec);
-  if (extra.tolerations) {
-    const list = spec.tolerations ?? [];
-    for (const t of extra.tolerations) if (!list.some((x) => x.key === t.key && x.effect === t.effect)) list.push(t);
-    spec.tolerations = list;
+  let parts = podParts.get(owner);
+  if (!parts) {
+    const spec = clone(template.spec);
+    if (extra.tolerations) {
+      const list = spec.tolerations ?? [];
+      for (const t of extra.tolerations) if (!list.some((x) => x.key === t.key && x.effect === t.effect)) list.push(t);
+      spec.tolerations = list;
+    }
+    if (!extra.node) {
+      defaultPodSpec(spec);
+      admitPod({ spec } as Pod);
+    }
+    parts = {
+      spec,
+      labels: { ...(template.metadata?.labels ?? {}), ...(extra.labels ?? {}) },
+      annotations: template.metadata?.annotations ? clone(template.metadata.annotations) : undefined,
+      ownerReferences: [ownerRefTo(owner)],
+    };
+    podParts.set(owner, parts);
   }
+  let spec = parts.spec;
   if (extra.node) {
-    spec.affinity = {
-      ...(spec.affinity ?? {}),
-      nodeAffinity: {
-        ...(spec.affinity?.nodeAffinity ?? {}),
-        requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [extra.node] }] }],
+    spec = {
+      ...spec,
+      affinity: {
+        ...(spec.affinity ?? {}),
+        nodeAffinity: {
+          ...(spec.affinity?.nodeAffinity ?? {}),
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [extra.node] }] }],
+          },
         },
       },
     };
@@ -305,9 +348,9 @@ function podFromTemplate(
     metadata: {
       generateName: `${owner.metadata.name}-`,
       namespace: owner.metadata.namespace,
-      labels: { ...(template.metadata?.labels ?? {}), ...(extra.labels ?? {}) },
-      ...(template.metadata?.annotations ? { annotations: clone(template.metadata.annotations) } : {}),
-      ownerReferences: [ownerRefTo(owner)],
+      labels: parts.labels,
+      ...(parts.annotations ? { annotations: parts.annotations } : {}),
+      ownerReferences: parts.ownerReferences,
     },
     spec,
   };
@@ -322,7 +365,7 @@ function syncReplicaSet(ctx: ControllerContext, rs: ReplicaSet): { failed: boole
   let more = false;
   if (active.length < desired) {
     const { error } = slowStart(Math.min(desired - active.length, REPLICA_SET_BURST), () => {
-      const pod = ctx.registry.create(R.pods, rs.metadata.namespace, podFromTemplate(rs, rs.spec.template)) as Pod;
+      const pod = ctx.registry.create(R.pods, rs.metadata.namespace, podFromTemplate(rs, rs.spec.template), { built: true }) as Pod;
       active.push(pod);
       ctx.recordEvent({
         involved: rs,
@@ -423,11 +466,11 @@ export class DaemonSetController implements Controller {
     const { resource, object } = event;
     if (resource === DAEMONSETS) {
       if (event.type === 'DELETED') this.runsOn.delete(object.metadata.uid);
-      this.dirty.set(objectKey(object.metadata.namespace, object.metadata.name), 'all');
+      this.dirty.set(event.key, 'all');
     } else if (resource === NODES) {
       for (const ds of this.store.values(DAEMONSETS)) this.mark(objectKey(ds.metadata.namespace, ds.metadata.name), object.metadata.name);
     } else if (resource === PODS) {
-      const key = objectKey(object.metadata.namespace, object.metadata.name);
+      const key = event.key;
       const before = event.previous as Pod | undefined;
       if (before) this.track(before, key, false);
       if (event.type !== 'DELETED') this.track(object as Pod, key, true);
@@ -532,6 +575,7 @@ export class DaemonSetController implements Controller {
           tolerations: DAEMON_TOLERATIONS,
           node: node.metadata.name,
         }),
+        { built: true },
       );
     });
     if (error !== undefined) reportFailure(ctx, ds, 'FailedCreate', 'Error creating', error, 'daemonset-controller');
@@ -580,7 +624,7 @@ class OwnerController implements Controller {
   observe(event: StoreEvent): void {
     this.changed = true;
     if (event.resource === this.resource) {
-      this.dirty.add(objectKey(event.object.metadata.namespace, event.object.metadata.name));
+      this.dirty.add(event.key);
     } else if (event.resource === this.ownedResource) {
       for (const object of [event.object, event.previous]) {
         const ref = object ? controllerRef(object) : undefined;
