@@ -20,6 +20,8 @@ export const DISRUPTED_POD_TIMEOUT_MS = 2 * 60 * 1000;
 
 export interface BudgetNumbers extends BudgetCounts {
   pods: Pod[];
+  /** The uids of the controllers whose scale the counts read (ReplicaSets and their Deployments). */
+  controllers: Set<string>;
 }
 
 /** A PDB's selector as a matcher, per stored PDB (a budget is matched against every pod that changes). */
@@ -57,7 +59,7 @@ export function podsOf(store: Store, pdb: PodDisruptionBudget): Pod[] {
 }
 
 /** The replicas a budget's pods' controllers expect, each controller (its Deployment for a ReplicaSet that has one) counted once. */
-function expectedFromControllers(store: Store, pods: Pod[]): number {
+function expectedFromControllers(store: Store, pods: Pod[], consulted: Set<string>): number {
   const seen = new Set<string>();
   // Thousands of pods share a few controllers: each controller reference is resolved once.
   const resolved = new Map<string, { uid: string; replicas: number }>();
@@ -78,6 +80,7 @@ function expectedFromControllers(store: Store, pods: Pod[]): number {
           dref?.kind === 'Deployment' ? store.get<Deployment>(storeKey(R.deployments), pod.metadata.namespace, dref.name) : undefined;
         if (d) scaleOwner = { uid: d.metadata.uid, replicas: d.spec.replicas ?? 1 };
         else if (rs) scaleOwner = { uid: rs.metadata.uid, replicas: rs.spec.replicas ?? 1 };
+        for (const uid of [ref.uid, rs?.metadata.uid, dref?.uid, d?.metadata.uid]) if (uid) consulted.add(uid);
       }
       scaleOwner ??= { uid: ref.uid, replicas: 1 };
       resolved.set(ref.uid, scaleOwner);
@@ -98,8 +101,9 @@ export function budgetNumbers(store: Store, pdb: PodDisruptionBudget, now: numbe
     if (evictedAt && Date.parse(evictedAt) + DISRUPTED_POD_TIMEOUT_MS > now) return false;
     return isReady(p);
   }).length;
-  const controllerReplicas = expectsControllerScale(pdb.spec) ? expectedFromControllers(store, pods) : 0;
-  return { ...budgetCounts(pdb.spec, { matchingPods: pods.length, controllerReplicas, healthyPods }), pods };
+  const controllers = new Set<string>();
+  const controllerReplicas = expectsControllerScale(pdb.spec) ? expectedFromControllers(store, pods, controllers) : 0;
+  return { ...budgetCounts(pdb.spec, { matchingPods: pods.length, controllerReplicas, healthyPods }), pods, controllers };
 }
 
 /** The status the disruption controller would write now (from `numbers`, when the caller has them already). */

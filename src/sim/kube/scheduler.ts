@@ -143,6 +143,9 @@ function removeFromLoad(load: NodeLoad, pod: Pod): void {
 export class NodeLoads {
   private readonly loads = new Map<string, NodeLoad>();
 
+  /** @param changed told the node whose load changed, after the change. */
+  constructor(private readonly changed: (node: string) => void = () => {}) {}
+
   get(node: string): NodeLoad {
     let load = this.loads.get(node);
     if (!load) {
@@ -160,8 +163,16 @@ export class NodeLoads {
     const was = before !== undefined && takesRoom(before);
     const is = after !== undefined && takesRoom(after);
     if (was && is && (before as Pod).spec.nodeName === (after as Pod).spec.nodeName) return;
-    if (was) removeFromLoad(this.get((before as Pod).spec.nodeName as string), before as Pod);
-    if (is) addToLoad(this.get((after as Pod).spec.nodeName as string), after as Pod);
+    if (was) {
+      const node = (before as Pod).spec.nodeName as string;
+      removeFromLoad(this.get(node), before as Pod);
+      this.changed(node);
+    }
+    if (is) {
+      const node = (after as Pod).spec.nodeName as string;
+      addToLoad(this.get(node), after as Pod);
+      this.changed(node);
+    }
   }
 
   /** The loads of the nodes that have pods (or had some). */
@@ -277,11 +288,6 @@ function freeShare(capacity: number, used: number): number {
   return capacity <= 0 ? 0 : Math.max(0, (capacity - used) / capacity);
 }
 
-/** NodeResourcesFit LeastAllocated: the mean free share of CPU and memory after placing the pod (0..100). */
-function score(req: Requests, alloc: { cpu: number; memory: number }, load: NodeLoad): number {
-  return ((freeShare(alloc.cpu, load.scoreCpu + req.scoreCpu) + freeShare(alloc.memory, load.scoreMemory + req.scoreMemory)) / 2) * 100;
-}
-
 export type Placement = { node: string } | { unschedulable: string };
 
 function histogram(counts: Map<string, number>): string {
@@ -300,12 +306,32 @@ export interface Candidate {
 }
 
 /**
+ * What the resource filter and the score read of each node, by its position in `Candidates.all`,
+ * in flat arrays: a placement reads hundreds of nodes, and numbers side by side read several times
+ * faster than the same numbers behind two objects each.
+ */
+interface Layout {
+  cpu: Float64Array;
+  memory: Float64Array;
+  scoreCpu: Float64Array;
+  scoreMemory: Float64Array;
+  pods: Float64Array;
+  allocCpu: Float64Array;
+  allocMemory: Float64Array;
+  allocPods: Float64Array;
+  /** Node name → position. */
+  positions: Map<string, number>;
+}
+
+/**
  * The nodes as the scheduler sees them, in name order, kept as nodes come, change and go (not
- * rebuilt and re-sorted for every run), each with its load from `NodeLoads`.
+ * rebuilt and re-sorted for every run), each with its load from `NodeLoads`; and their numbers in
+ * flat arrays, rebuilt when a node comes or goes and updated when a load changes.
  */
 export class Candidates {
   private readonly list: Candidate[] = [];
   private readonly byName = new Map<string, Candidate>();
+  private layout: Layout | undefined;
 
   constructor(private readonly loads: NodeLoads) {}
 
@@ -322,17 +348,56 @@ export class Candidates {
       if (!known) return;
       this.byName.delete(name);
       this.list.splice(this.position(name), 1);
+      this.layout = undefined;
       return;
     }
     const node = event.object as Node;
     if (known) {
       known.node = node;
       known.alloc = allocatable(node);
+      this.copy(name);
       return;
     }
     const candidate: Candidate = { node, alloc: allocatable(node), load: this.loads.get(name) };
     this.byName.set(name, candidate);
     this.list.splice(this.position(name), 0, candidate);
+    this.layout = undefined;
+  }
+
+  /** Brings a node's numbers in the flat arrays up to date (its load changed). */
+  copy(name: string): void {
+    const layout = this.layout;
+    const at = layout?.positions.get(name);
+    if (!layout || at === undefined) return;
+    const { load, alloc } = this.list[at] as Candidate;
+    layout.cpu[at] = load.cpu;
+    layout.memory[at] = load.memory;
+    layout.scoreCpu[at] = load.scoreCpu;
+    layout.scoreMemory[at] = load.scoreMemory;
+    layout.pods[at] = load.pods;
+    layout.allocCpu[at] = alloc.cpu;
+    layout.allocMemory[at] = alloc.memory;
+    layout.allocPods[at] = alloc.pods;
+  }
+
+  /** The flat arrays, built when nodes came or went since. */
+  flat(): Layout {
+    if (!this.layout) {
+      const n = this.list.length;
+      this.layout = {
+        cpu: new Float64Array(n),
+        memory: new Float64Array(n),
+        scoreCpu: new Float64Array(n),
+        scoreMemory: new Float64Array(n),
+        pods: new Float64Array(n),
+        allocCpu: new Float64Array(n),
+        allocMemory: new Float64Array(n),
+        allocPods: new Float64Array(n),
+        positions: new Map(this.list.map((c, i) => [c.node.metadata.name, i])),
+      };
+      for (const c of this.list) this.copy(c.node.metadata.name);
+    }
+    return this.layout;
   }
 
   /** Where a node is in `all`, or -1. */
@@ -363,28 +428,42 @@ export function placePod(
   const candidates = nodes.all;
   const total = candidates.length;
   if (total === 0) return { unschedulable: 'no nodes available to schedule pods' };
+  // Nodes may have gone since the last search ended.
+  const start = search.start % total;
   const statics = memo.for(pod, total);
   const req = requestsOf(pod);
   const owner = ownerUid(pod);
+  const { cpu, memory, scoreCpu, scoreMemory, pods, allocCpu, allocMemory, allocPods } = nodes.flat();
   const failures: Failure[] = [];
   let best = -1;
   let bestScore = 0;
   /** The best node's pods of the same workload, looked up only when a tie needs it (-1: not yet). */
   let bestSpread = -1;
-  /** Filters and scores the node at `at` (a hot loop: thousands of pods times hundreds of nodes); false when it does not fit. */
+  // A hot loop (thousands of pods times hundreds of nodes): plain numbers, no calls unless a node fails.
   const consider = (at: number): boolean => {
-    const candidate = candidates[at] as Candidate;
     let known = statics[at];
     if (known === undefined) {
-      known = staticFilter(pod, candidate.node) ?? null;
+      known = staticFilter(pod, (candidates[at] as Candidate).node) ?? null;
       statics[at] = known;
     }
-    const failed = known ?? resourceFilter(req, candidate.load, candidate.alloc);
-    if (failed) {
-      failures.push(failed);
+    if (known !== null) {
+      failures.push(known);
       return false;
     }
-    const s = score(req, candidate.alloc, candidate.load);
+    const podsAfter = (pods[at] as number) + 1;
+    const cpuAfter = (cpu[at] as number) + req.cpu;
+    const memoryAfter = (memory[at] as number) + req.memory;
+    const capCpu = allocCpu[at] as number;
+    const capMemory = allocMemory[at] as number;
+    if (podsAfter > (allocPods[at] as number) || (req.cpu > 0 && cpuAfter > capCpu) || (req.memory > 0 && memoryAfter > capMemory)) {
+      failures.push(resourceFilter(req, (candidates[at] as Candidate).load, (candidates[at] as Candidate).alloc) as Failure);
+      return false;
+    }
+    // NodeResourcesFit LeastAllocated: the mean free share of CPU and memory after placing the pod (0..100).
+    const s =
+      ((freeShare(capCpu, (scoreCpu[at] as number) + req.scoreCpu) + freeShare(capMemory, (scoreMemory[at] as number) + req.scoreMemory)) /
+        2) *
+      100;
     // Highest score; on a tie, fewer replicas of the same workload (SelectorSpread).
     if (best < 0 || s > bestScore + 1e-9) {
       best = at;
@@ -392,7 +471,7 @@ export function placePod(
       bestSpread = -1;
     } else if (owner !== undefined && s >= bestScore - 1e-9) {
       if (bestSpread < 0) bestSpread = (candidates[best] as Candidate).load.owners.get(owner) ?? 0;
-      const spread = candidate.load.owners.get(owner) ?? 0;
+      const spread = (candidates[at] as Candidate).load.owners.get(owner) ?? 0;
       if (spread < bestSpread) {
         best = at;
         bestScore = s;
@@ -407,7 +486,7 @@ export function placePod(
     // NodeAffinity's PreFilter: a pod pinned to named nodes (DaemonSet pods) is filtered on those only, in
     // the order the search would reach them; every other node fails the affinity filter without a look.
     const at = [...pinned].map((name) => nodes.indexOf(name)).filter((i) => i >= 0);
-    at.sort((a, b) => ((a - search.start + total) % total) - ((b - search.start + total) % total));
+    at.sort((a, b) => ((a - start + total) % total) - ((b - start + total) % total));
     for (const i of at) consider(i);
     search.examined += at.length;
     unpinned = total - at.length;
@@ -415,8 +494,39 @@ export function placePod(
     const wanted = feasibleNodesToFind(total);
     let feasible = 0;
     let processed = 0;
-    let at = search.start;
+    let at = start;
+    const reqCpu = req.cpu;
+    const reqMemory = req.memory;
     for (; processed < total && feasible < wanted; processed++) {
+      // The common case inline (a node every load-independent filter passed, with room, not tied): `consider` does the rest.
+      if (statics[at] === null) {
+        const capCpu = allocCpu[at] as number;
+        const capMemory = allocMemory[at] as number;
+        if (
+          (pods[at] as number) + 1 <= (allocPods[at] as number) &&
+          (reqCpu <= 0 || (cpu[at] as number) + reqCpu <= capCpu) &&
+          (reqMemory <= 0 || (memory[at] as number) + reqMemory <= capMemory)
+        ) {
+          const s =
+            ((freeShare(capCpu, (scoreCpu[at] as number) + req.scoreCpu) +
+              freeShare(capMemory, (scoreMemory[at] as number) + req.scoreMemory)) /
+              2) *
+            100;
+          if (best < 0 || s > bestScore + 1e-9) {
+            best = at;
+            bestScore = s;
+            bestSpread = -1;
+            feasible++;
+            at = at + 1 === total ? 0 : at + 1;
+            continue;
+          }
+          if (s < bestScore - 1e-9 || owner === undefined) {
+            feasible++;
+            at = at + 1 === total ? 0 : at + 1;
+            continue;
+          }
+        }
+      }
       if (consider(at)) feasible++;
       at = at + 1 === total ? 0 : at + 1;
     }

@@ -43,7 +43,7 @@ type Op =
   | { kind: 'taint'; node: number; on: boolean }
   | { kind: 'addNode' }
   | { kind: 'removeNode'; node: number }
-  | { kind: 'pdb'; app: number; minAvailable: number }
+  | { kind: 'pdb'; app: number; budget: { minAvailable: number | string } | { maxUnavailable: number | string } }
   | { kind: 'unpdb'; app: number }
   | { kind: 'daemonset'; on: boolean }
   | { kind: 'advance'; seconds: number };
@@ -88,7 +88,18 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('taint' as const), node, on: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('addNode' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('removeNode' as const), node }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('pdb' as const), app, minAvailable: fc.integer({ min: 0, max: 4 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('pdb' as const),
+      app,
+      // Integers count pods; a percentage or maxUnavailable reads the controllers' scale too.
+      budget: fc.oneof(
+        fc.record({ minAvailable: fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constantFrom('50%', '100%')) }),
+        fc.record({ maxUnavailable: fc.oneof(fc.integer({ min: 0, max: 2 }), fc.constantFrom('25%', '0%')) }),
+      ),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('unpdb' as const), app }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('daemonset' as const), on: fc.boolean() }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('advance' as const), seconds: fc.constantFrom(1, 3, 10, 45) }) },
@@ -177,7 +188,7 @@ function apply(cluster: SimCluster, op: Op, added: { count: number }): void {
         break;
       }
       case 'pdb':
-        cluster.createPodDisruptionBudget({ name: name(op.app), selector: { app: name(op.app) }, minAvailable: op.minAvailable });
+        cluster.createPodDisruptionBudget({ name: name(op.app), selector: { app: name(op.app) }, ...op.budget });
         break;
       case 'unpdb':
         cluster.registry.delete(R.pdbs, 'default', name(op.app));
@@ -271,5 +282,59 @@ describe('the controllers work from what changed', () => {
       }),
       { numRuns: 100, seed: 9 },
     );
+  });
+});
+
+describe('one write at a few thousand pods', () => {
+  /** 100 workers with 30 pods each (two DaemonSet pods, 28 from Deployments of 100 behind budgets): 3,000 pods. */
+  function big(): SimCluster {
+    const cluster = new SimCluster({ clock: { timeScale: 0, start: Date.parse('2025-03-01T12:00:00Z') }, workerSize: 'm5.2xlarge' });
+    cluster.bootstrap(() => {
+      cluster.addNode('cp', { role: 'control-plane' });
+      for (let i = 0; i < 100; i++) cluster.addNode(`w-${i}`);
+      for (let d = 0; d < 28; d++) {
+        const namespace = `team-${d % 4}`;
+        cluster.createDeployment({ name: `app-${d}`, namespace, replicas: 100, requests: { cpu: '100m', memory: '256Mi' } });
+        cluster.createPodDisruptionBudget({ name: `app-${d}`, namespace, selector: { app: `app-${d}` }, maxUnavailable: '10%' });
+      }
+    });
+    return cluster;
+  }
+
+  /** The objects the controllers read for `write` and everything it set off. */
+  function visits(cluster: SimCluster, write: () => void): number {
+    const before = cluster.visited;
+    write();
+    cluster.settle();
+    return cluster.visited - before;
+  }
+
+  it('costs the controllers the objects it concerns, not every pod', () => {
+    const cluster = big();
+    try {
+      const pods = cluster.store.count('pods');
+      expect(pods).toBeGreaterThan(3000);
+      const counts = {
+        createPod: visits(cluster, () =>
+          cluster.registry.create(R.pods, 'team-0', {
+            metadata: { name: 'probe' },
+            spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '100m' } } }] },
+          }),
+        ),
+        deletePod: visits(cluster, () => {
+          const victim = cluster.pods('team-0').find((p) => p.metadata.name.startsWith('app-0-')) as Pod;
+          cluster.registry.delete(R.pods, 'team-0', victim.metadata.name);
+        }),
+        cordon: visits(cluster, () => {
+          const node = cluster.registry.get(R.nodes, undefined, 'w-7');
+          cluster.registry.update(R.nodes, undefined, 'w-7', { ...node, spec: { ...(node.spec as object), unschedulable: true } });
+        }),
+        scaleUp: visits(cluster, () => cluster.scaleDeployment('app-3', 101, 'team-3')),
+      };
+      console.log(pods, counts);
+      for (const [write, count] of Object.entries(counts)) expect(count, write).toBeLessThan(pods / 4);
+    } finally {
+      cluster.close();
+    }
   });
 });

@@ -2,7 +2,7 @@
  * The disruption controller: keeps every PodDisruptionBudget's status current (see `disruption.ts`).
  * A budget is synced when it changed, when a pod it covers (in its namespace: the namespace index)
  * came, went, or changed in a way it counts (labels, readiness, deletion, owner), when a controller
- * in its namespace changed its scale, and when an eviction it recorded times out.
+ * whose scale it counts changed that scale, and when an eviction it recorded times out.
  */
 import { budgetMatcher, budgetNumbers, budgetStatus, DISRUPTED_POD_TIMEOUT_MS } from '../disruption.js';
 import { NAMESPACE } from '../indexes.js';
@@ -32,6 +32,13 @@ function scaleOf(object: KubeObject | undefined): unknown {
 
 export class DisruptionController implements Controller {
   private readonly dirty = new Set<string>();
+  /**
+   * The budgets (by key) that read each controller's scale (by uid) when last synced, and the other
+   * way round: a scale change concerns those only. Which controllers a budget reads changes only
+   * with its pods, whose changes sync it.
+   */
+  private readonly readers = new Map<string, Set<string>>();
+  private readonly reads = new Map<string, Set<string>>();
   /** A wake-up per budget for the earliest of its recorded evictions to time out. */
   private readonly expiries = new Map<string, { due: number; cancel: () => void }>();
 
@@ -68,8 +75,7 @@ export class DisruptionController implements Controller {
         scaleOf(previous) !== scaleOf(object) ||
         controllerRef(previous as KubeObject)?.uid !== controllerRef(object)?.uid;
       if (!changed) return;
-      for (const pdb of this.store.indexed(PDBS, NAMESPACE, object.metadata.namespace ?? ''))
-        this.dirty.add(objectKey(pdb.metadata.namespace, pdb.metadata.name));
+      for (const key of this.readers.get(object.metadata.uid) ?? []) this.dirty.add(key);
     }
   }
 
@@ -85,16 +91,33 @@ export class DisruptionController implements Controller {
       if (!pdb) {
         this.expiries.get(key)?.cancel();
         this.expiries.delete(key);
+        this.noteReads(key, new Set());
         continue;
       }
       const numbers = budgetNumbers(ctx.store, pdb, now);
       ctx.visit(numbers.pods.length + 1);
+      this.noteReads(key, numbers.controllers);
       const status = budgetStatus(ctx.store, pdb, now, timestamp, numbers);
       this.expireLater(ctx, key, status.disruptedPods as Record<string, string> | undefined);
       if (canonicalJson(status) === canonicalJson(pdb.status ?? {})) continue;
       const next = clone(pdb);
       next.status = status;
       ctx.store.update(PDBS, next);
+    }
+  }
+
+  private noteReads(key: string, controllers: Set<string>): void {
+    for (const uid of this.reads.get(key) ?? []) {
+      const readers = this.readers.get(uid);
+      readers?.delete(key);
+      if (readers?.size === 0) this.readers.delete(uid);
+    }
+    if (controllers.size === 0) this.reads.delete(key);
+    else this.reads.set(key, controllers);
+    for (const uid of controllers) {
+      const readers = this.readers.get(uid) ?? new Set<string>();
+      readers.add(key);
+      this.readers.set(uid, readers);
     }
   }
 

@@ -26,8 +26,8 @@ function isPending(pod: Pod): boolean {
 
 export class Scheduler implements Controller {
   /** Every node's committed requests, kept as pods bind and go. */
-  readonly loads = new NodeLoads();
-  private readonly candidates = new Candidates(this.loads);
+  readonly loads = new NodeLoads((node) => this.candidates.copy(node));
+  private readonly candidates: Candidates = new Candidates(this.loads);
   /** Where the next search over the nodes starts (it persists across pods and runs). */
   private readonly search: SearchState = { start: 0, examined: 0 };
   /** Pending pods to try in the next run. */
