@@ -143,8 +143,8 @@ function removeFromLoad(load: NodeLoad, pod: Pod): void {
 export class NodeLoads {
   private readonly loads = new Map<string, NodeLoad>();
 
-  /** @param changed told the node whose load changed, after the change. */
-  constructor(private readonly changed: (node: string) => void = () => {}) {}
+  /** @param changed told the node whose load changed (and the owner of the pod that did it), after the change. */
+  constructor(private readonly changed: (node: string, owner: string | undefined) => void = () => {}) {}
 
   get(node: string): NodeLoad {
     let load = this.loads.get(node);
@@ -166,12 +166,12 @@ export class NodeLoads {
     if (was) {
       const node = (before as Pod).spec.nodeName as string;
       removeFromLoad(this.get(node), before as Pod);
-      this.changed(node);
+      this.changed(node, ownerUid(before as Pod));
     }
     if (is) {
       const node = (after as Pod).spec.nodeName as string;
       addToLoad(this.get(node), after as Pod);
-      this.changed(node);
+      this.changed(node, ownerUid(after as Pod));
     }
   }
 
@@ -269,24 +269,29 @@ export function filterNode(pod: Pod, node: Node, load: NodeLoad, alloc = allocat
  * the same of them, so each node is checked once per template, not once per pod. (null: passes.)
  */
 export class FilterMemo {
-  private readonly byKey = new Map<string, Array<Failure | null | undefined>>();
+  private readonly byKey = new Map<string, StaticResults>();
 
   /** The results for pods like this one, by node position (filled in as nodes are checked). */
-  for(pod: Pod, total: number): Array<Failure | null | undefined> {
+  for(pod: Pod, total: number): StaticResults {
     const key = schedulingKey(pod);
     let results = this.byKey.get(key);
     if (!results) {
-      results = new Array(total);
+      results = { state: new Uint8Array(total), failures: [] };
       this.byKey.set(key, results);
     }
     return results;
   }
 }
 
-/** The free share of a resource after placing the pod (0..1). */
-function freeShare(capacity: number, used: number): number {
-  return capacity <= 0 ? 0 : Math.max(0, (capacity - used) / capacity);
+/** Per node position: 0 not checked yet, PASSES, or FAILS with the failure in `failures`. */
+interface StaticResults {
+  state: Uint8Array;
+  failures: Array<Failure | undefined>;
 }
+
+const PASSES = 1;
+const FAILS = 2;
+
 
 export type Placement = { node: string } | { unschedulable: string };
 
@@ -319,6 +324,8 @@ interface Layout {
   allocCpu: Float64Array;
   allocMemory: Float64Array;
   allocPods: Float64Array;
+  /** Per owner uid, its pods on each node (what SelectorSpread breaks ties with). */
+  owners: Map<string, Int32Array>;
   /** Node name → position. */
   positions: Map<string, number>;
 }
@@ -364,12 +371,13 @@ export class Candidates {
     this.layout = undefined;
   }
 
-  /** Brings a node's numbers in the flat arrays up to date (its load changed). */
-  copy(name: string): void {
+  /** Brings a node's numbers in the flat arrays up to date (its load changed, by a pod of `owner`). */
+  copy(name: string, owner?: string): void {
     const layout = this.layout;
     const at = layout?.positions.get(name);
     if (!layout || at === undefined) return;
     const { load, alloc } = this.list[at] as Candidate;
+    if (owner !== undefined) this.spreadOf(layout, owner)[at] = load.owners.get(owner) ?? 0;
     layout.cpu[at] = load.cpu;
     layout.memory[at] = load.memory;
     layout.scoreCpu[at] = load.scoreCpu;
@@ -393,11 +401,22 @@ export class Candidates {
         allocCpu: new Float64Array(n),
         allocMemory: new Float64Array(n),
         allocPods: new Float64Array(n),
+        owners: new Map(),
         positions: new Map(this.list.map((c, i) => [c.node.metadata.name, i])),
       };
       for (const c of this.list) this.copy(c.node.metadata.name);
+      for (const [at, c] of this.list.entries()) for (const [owner, count] of c.load.owners) this.spreadOf(this.layout, owner)[at] = count;
     }
     return this.layout;
+  }
+
+  private spreadOf(layout: Layout, owner: string): Int32Array {
+    let counts = layout.owners.get(owner);
+    if (!counts) {
+      counts = new Int32Array(this.list.length);
+      layout.owners.set(owner, counts);
+    }
+    return counts;
   }
 
   /** Where a node is in `all`, or -1. */
@@ -430,110 +449,68 @@ export function placePod(
   if (total === 0) return { unschedulable: 'no nodes available to schedule pods' };
   // Nodes may have gone since the last search ended.
   const start = search.start % total;
-  const statics = memo.for(pod, total);
+  const { state, failures: staticFailures } = memo.for(pod, total);
   const req = requestsOf(pod);
+  const { cpu: reqCpu, memory: reqMemory, scoreCpu: reqScoreCpu, scoreMemory: reqScoreMemory } = req;
   const owner = ownerUid(pod);
-  const { cpu, memory, scoreCpu, scoreMemory, pods, allocCpu, allocMemory, allocPods } = nodes.flat();
+  const layout = nodes.flat();
+  const { cpu, memory, scoreCpu, scoreMemory, pods, allocCpu, allocMemory, allocPods } = layout;
+  const spreads = owner !== undefined ? layout.owners.get(owner) : undefined;
   const failures: Failure[] = [];
   let best = -1;
   let bestScore = 0;
-  /** The best node's pods of the same workload, looked up only when a tie needs it (-1: not yet). */
-  let bestSpread = -1;
-  // A hot loop (thousands of pods times hundreds of nodes): plain numbers, no calls unless a node fails.
-  const consider = (at: number): boolean => {
-    let known = statics[at];
-    if (known === undefined) {
-      known = staticFilter(pod, (candidates[at] as Candidate).node) ?? null;
-      statics[at] = known;
+  const pinned = pinnedNodes(pod);
+  // NodeAffinity's PreFilter: a pod pinned to named nodes (DaemonSet pods) is filtered on those only, in
+  // the order the search would reach them; every other node fails the affinity filter without a look.
+  const only = pinned ? [...pinned].map((name) => nodes.indexOf(name)).filter((i) => i >= 0) : undefined;
+  only?.sort((a, b) => ((a - start + total) % total) - ((b - start + total) % total));
+  const count = only ? only.length : total;
+  const wanted = only ? count : feasibleNodesToFind(total);
+  let feasible = 0;
+  let processed = 0;
+  let next = start;
+  // A hot loop (thousands of pods times hundreds of nodes): flat numbers, no calls or allocation unless a node fails.
+  for (; processed < count && feasible < wanted; processed++) {
+    let at = next;
+    if (only) at = only[processed] as number;
+    else next = next + 1 === total ? 0 : next + 1;
+    let known = state[at];
+    if (known === 0) {
+      const failed = staticFilter(pod, (candidates[at] as Candidate).node);
+      staticFailures[at] = failed;
+      known = failed ? FAILS : PASSES;
+      state[at] = known;
     }
-    if (known !== null) {
-      failures.push(known);
-      return false;
+    if (known === FAILS) {
+      failures.push(staticFailures[at] as Failure);
+      continue;
     }
-    const podsAfter = (pods[at] as number) + 1;
-    const cpuAfter = (cpu[at] as number) + req.cpu;
-    const memoryAfter = (memory[at] as number) + req.memory;
     const capCpu = allocCpu[at] as number;
     const capMemory = allocMemory[at] as number;
-    if (podsAfter > (allocPods[at] as number) || (req.cpu > 0 && cpuAfter > capCpu) || (req.memory > 0 && memoryAfter > capMemory)) {
-      failures.push(resourceFilter(req, (candidates[at] as Candidate).load, (candidates[at] as Candidate).alloc) as Failure);
-      return false;
+    if (
+      (pods[at] as number) + 1 > (allocPods[at] as number) ||
+      (reqCpu > 0 && (cpu[at] as number) + reqCpu > capCpu) ||
+      (reqMemory > 0 && (memory[at] as number) + reqMemory > capMemory)
+    ) {
+      const candidate = candidates[at] as Candidate;
+      failures.push(resourceFilter(req, candidate.load, candidate.alloc) as Failure);
+      continue;
     }
+    feasible++;
     // NodeResourcesFit LeastAllocated: the mean free share of CPU and memory after placing the pod (0..100).
-    const s =
-      ((freeShare(capCpu, (scoreCpu[at] as number) + req.scoreCpu) + freeShare(capMemory, (scoreMemory[at] as number) + req.scoreMemory)) /
-        2) *
-      100;
+    const freeCpu = capCpu <= 0 ? 0 : Math.max(0, (capCpu - ((scoreCpu[at] as number) + reqScoreCpu)) / capCpu);
+    const freeMemory = capMemory <= 0 ? 0 : Math.max(0, (capMemory - ((scoreMemory[at] as number) + reqScoreMemory)) / capMemory);
+    const s = ((freeCpu + freeMemory) / 2) * 100;
     // Highest score; on a tie, fewer replicas of the same workload (SelectorSpread).
-    if (best < 0 || s > bestScore + 1e-9) {
+    if (best < 0 || s > bestScore + 1e-9 || (s >= bestScore - 1e-9 && spreads !== undefined && (spreads[at] as number) < (spreads[best] as number))) {
       best = at;
       bestScore = s;
-      bestSpread = -1;
-    } else if (owner !== undefined && s >= bestScore - 1e-9) {
-      if (bestSpread < 0) bestSpread = (candidates[best] as Candidate).load.owners.get(owner) ?? 0;
-      const spread = (candidates[at] as Candidate).load.owners.get(owner) ?? 0;
-      if (spread < bestSpread) {
-        best = at;
-        bestScore = s;
-        bestSpread = spread;
-      }
     }
-    return true;
-  };
-  const pinned = pinnedNodes(pod);
-  let unpinned = 0;
-  if (pinned) {
-    // NodeAffinity's PreFilter: a pod pinned to named nodes (DaemonSet pods) is filtered on those only, in
-    // the order the search would reach them; every other node fails the affinity filter without a look.
-    const at = [...pinned].map((name) => nodes.indexOf(name)).filter((i) => i >= 0);
-    at.sort((a, b) => ((a - start + total) % total) - ((b - start + total) % total));
-    for (const i of at) consider(i);
-    search.examined += at.length;
-    unpinned = total - at.length;
-  } else {
-    const wanted = feasibleNodesToFind(total);
-    let feasible = 0;
-    let processed = 0;
-    let at = start;
-    const reqCpu = req.cpu;
-    const reqMemory = req.memory;
-    for (; processed < total && feasible < wanted; processed++) {
-      // The common case inline (a node every load-independent filter passed, with room, not tied): `consider` does the rest.
-      if (statics[at] === null) {
-        const capCpu = allocCpu[at] as number;
-        const capMemory = allocMemory[at] as number;
-        if (
-          (pods[at] as number) + 1 <= (allocPods[at] as number) &&
-          (reqCpu <= 0 || (cpu[at] as number) + reqCpu <= capCpu) &&
-          (reqMemory <= 0 || (memory[at] as number) + reqMemory <= capMemory)
-        ) {
-          const s =
-            ((freeShare(capCpu, (scoreCpu[at] as number) + req.scoreCpu) +
-              freeShare(capMemory, (scoreMemory[at] as number) + req.scoreMemory)) /
-              2) *
-            100;
-          if (best < 0 || s > bestScore + 1e-9) {
-            best = at;
-            bestScore = s;
-            bestSpread = -1;
-            feasible++;
-            at = at + 1 === total ? 0 : at + 1;
-            continue;
-          }
-          if (s < bestScore - 1e-9 || owner === undefined) {
-            feasible++;
-            at = at + 1 === total ? 0 : at + 1;
-            continue;
-          }
-        }
-      }
-      if (consider(at)) feasible++;
-      at = at + 1 === total ? 0 : at + 1;
-    }
-    // The next pod's search starts where this one stopped, so placements rotate over the nodes as in the scheduler.
-    search.start = at;
-    search.examined += processed;
   }
+  search.examined += processed;
+  // The next pod's search starts where this one stopped, so placements rotate over the nodes as in the scheduler.
+  if (!only) search.start = next;
+  const unpinned = only ? total - count : 0;
   if (best >= 0) return { node: (candidates[best] as Candidate).node.metadata.name };
   return { unschedulable: fitError(total, failures, unpinned) };
 }

@@ -26,7 +26,7 @@ function isPending(pod: Pod): boolean {
 
 export class Scheduler implements Controller {
   /** Every node's committed requests, kept as pods bind and go. */
-  readonly loads = new NodeLoads((node) => this.candidates.copy(node));
+  readonly loads = new NodeLoads((node, owner) => this.candidates.copy(node, owner));
   private readonly candidates: Candidates = new Candidates(this.loads);
   /** Where the next search over the nodes starts (it persists across pods and runs). */
   private readonly search: SearchState = { start: 0, examined: 0 };
