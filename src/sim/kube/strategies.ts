@@ -117,8 +117,21 @@ function validateLabels(labels: unknown, field: string): Cause[] {
   return causes;
 }
 
+/** Problems of an object's labels, by the stored map: a controller's pods share theirs, so it is checked once. */
+const labelProblems = new WeakMap<object, Cause[]>();
+
+function metadataLabelProblems(labels: unknown): Cause[] {
+  if (!isRecord(labels)) return validateLabels(labels, 'metadata.labels');
+  let problems = labelProblems.get(labels);
+  if (!problems) {
+    problems = validateLabels(labels, 'metadata.labels');
+    labelProblems.set(labels, problems);
+  }
+  return problems;
+}
+
 function validateMeta(object: KubeObject, rule: NameRule = 'subdomain'): Cause[] {
-  return [...validateName(object.metadata, rule), ...validateLabels(object.metadata.labels, 'metadata.labels')];
+  return [...validateName(object.metadata, rule), ...metadataLabelProblems(object.metadata.labels)];
 }
 
 function validateContainers(containers: unknown, field: string): Cause[] {

@@ -1,11 +1,11 @@
 /**
  * The disruption controller: keeps every PodDisruptionBudget's status current (see `disruption.ts`).
- * A budget is synced when it changed, when a pod it covers (in its namespace: the namespace index)
+ * A budget is synced when it changed, when a pod it covers (found by the pod's namespace and labels)
  * came, went, or changed in a way it counts (labels, readiness, deletion, owner), when a controller
  * whose scale it counts changed that scale, and when an eviction it recorded times out.
  */
 import { budgetMatcher, budgetNumbers, budgetStatus, DISRUPTED_POD_TIMEOUT_MS } from '../disruption.js';
-import { NAMESPACE } from '../indexes.js';
+import { labelIndexValue } from '../indexes.js';
 import { R, storeKey } from '../resources.js';
 import { objectKey, type Store, type StoreEvent } from '../store.js';
 import { clone, type KubeObject, type Pod, type PodDisruptionBudget } from '../types.js';
@@ -39,6 +39,13 @@ export class DisruptionController implements Controller {
    */
   private readonly readers = new Map<string, Set<string>>();
   private readonly reads = new Map<string, Set<string>>();
+  /**
+   * Budgets (by key) by where a pod's change finds them: "<namespace>\0<key>=<value>", the first
+   * pair of their `matchLabels`, or "<namespace>\0" for those without (a pod event looks under its
+   * namespace and each of its labels, not at every budget of the namespace).
+   */
+  private readonly slots = new Map<string, Set<string>>();
+  private readonly filed = new Map<string, string>();
   /** A wake-up per budget for the earliest of its recorded evictions to time out. */
   private readonly expiries = new Map<string, { due: number; cancel: () => void }>();
 
@@ -54,20 +61,13 @@ export class DisruptionController implements Controller {
     const { resource, object, previous } = event;
     if (resource === PDBS) {
       this.dirty.add(event.key);
+      this.file(event.key, event.type === 'DELETED' ? undefined : (object as PodDisruptionBudget));
     } else if (resource === PODS) {
       if (event.type === 'MODIFIED' && !podChangeCounts(previous as Pod, object as Pod)) return;
-      for (const pdb of this.store.indexed<PodDisruptionBudget>(PDBS, NAMESPACE, object.metadata.namespace ?? '')) {
-        const key = objectKey(pdb.metadata.namespace, pdb.metadata.name);
-        if (this.dirty.has(key)) continue;
-        let covers: boolean;
-        try {
-          const matches = budgetMatcher(pdb);
-          covers = matches(object.metadata.labels) || (previous !== undefined && matches(previous.metadata.labels));
-        } catch {
-          // A selector that cannot be read: the sync reports it as the controller does.
-          covers = true;
-        }
-        if (covers) this.dirty.add(key);
+      const namespace = object.metadata.namespace ?? '';
+      this.consider(namespace, '', object, previous);
+      for (const labels of new Set([object.metadata.labels, previous?.metadata.labels])) {
+        for (const [name, value] of Object.entries(labels ?? {})) this.consider(namespace, labelIndexValue(name, value), object, previous);
       }
     } else if (SCALED.has(resource)) {
       const changed =
@@ -76,6 +76,45 @@ export class DisruptionController implements Controller {
         controllerRef(previous as KubeObject)?.uid !== controllerRef(object)?.uid;
       if (!changed) return;
       for (const key of this.readers.get(object.metadata.uid) ?? []) this.dirty.add(key);
+    }
+  }
+
+  /** Files a budget under the first pair of its `matchLabels` (every pod it covers has that label), or under its namespace alone. */
+  private file(key: string, pdb: PodDisruptionBudget | undefined): void {
+    const before = this.filed.get(key);
+    const pair = Object.entries(pdb?.spec.selector?.matchLabels ?? {})[0];
+    const slot = pdb ? `${pdb.metadata.namespace ?? ''}\u0000${pair ? labelIndexValue(pair[0], pair[1]) : ''}` : undefined;
+    if (before === slot) return;
+    if (before !== undefined) {
+      const keys = this.slots.get(before);
+      keys?.delete(key);
+      if (keys?.size === 0) this.slots.delete(before);
+    }
+    if (slot === undefined) {
+      this.filed.delete(key);
+      return;
+    }
+    this.filed.set(key, slot);
+    const keys = this.slots.get(slot) ?? new Set<string>();
+    keys.add(key);
+    this.slots.set(slot, keys);
+  }
+
+  /** Marks the budgets filed under `pair` in `namespace` that cover the pod as it is or was. */
+  private consider(namespace: string, pair: string, object: KubeObject, previous: KubeObject | undefined): void {
+    for (const key of this.slots.get(`${namespace}\u0000${pair}`) ?? []) {
+      if (this.dirty.has(key)) continue;
+      const pdb = this.store.getByKey<PodDisruptionBudget>(PDBS, key);
+      if (!pdb) continue;
+      let covers: boolean;
+      try {
+        const matches = budgetMatcher(pdb);
+        covers = matches(object.metadata.labels) || (previous !== undefined && matches(previous.metadata.labels));
+      } catch {
+        // A selector that cannot be read: the sync reports it as the controller does.
+        covers = true;
+      }
+      if (covers) this.dirty.add(key);
     }
   }
 

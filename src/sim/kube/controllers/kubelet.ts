@@ -211,12 +211,7 @@ export class Kubelets implements Controller {
       now,
     );
     next.status.conditions = orderConditions(conditions);
-    const hostIP = internalIP(node);
-    if (hostIP) {
-      next.status.hostIP = hostIP;
-      next.status.hostIPs = [{ ip: hostIP }];
-    }
-    next.status.startTime = now;
+    this.placeOn(next, node, now);
     next.status.containerStatuses = (pod.spec.containers ?? []).map(
       (c): ContainerStatus => ({
         name: c.name,
@@ -232,19 +227,35 @@ export class Kubelets implements Controller {
     return next;
   }
 
+  /** The node's address and the start time, as the kubelet reports them once it takes the pod. */
+  private placeOn(next: Pod, node: Node, now: string): void {
+    const hostIP = internalIP(node);
+    if (hostIP) {
+      next.status.hostIP = hostIP;
+      next.status.hostIPs = [{ ip: hostIP }];
+    }
+    next.status.startTime = now;
+  }
+
   private start(ctx: ControllerContext, namespace: string, name: string, uid: string): void {
     const pod = ctx.store.get<Pod>(PODS, namespace, name);
     if (!pod || pod.metadata.uid !== uid || pod.metadata.deletionTimestamp || pod.status?.phase !== 'Pending' || !pod.spec.nodeName) return;
     const node = ctx.store.get<Node>(NODES, undefined, pod.spec.nodeName);
     if (!node) return;
-    const next: Pod = pod.status.containerStatuses ? { ...pod, status: { ...pod.status } } : this.creating(pod, node, ctx);
+    const next: Pod = { ...pod, status: { ...pod.status } };
     const now = ctx.clock.timestamp();
-    const conditions = setConditions(
-      next.status.conditions,
-      STARTED.map((type) => ({ type, status: 'True', lastProbeTime: null })),
-      now,
+    next.status.conditions = orderConditions(
+      setConditions(
+        next.status.conditions,
+        STARTED.map((type) => ({ type, status: 'True', lastProbeTime: null })),
+        now,
+      ),
     );
-    next.status.conditions = orderConditions(conditions);
+    // Straight from bound (the build starts pods in one write): what ContainerCreating would have set, in its order.
+    if (!pod.status.containerStatuses) {
+      this.placeOn(next, node, now);
+      next.status.containerStatuses = []; // set below: here for its place among the fields
+    }
     next.status.phase = 'Running';
     const ip = pod.spec.hostNetwork ? next.status.hostIP : this.allocateIp(node);
     if (ip) {

@@ -395,7 +395,8 @@ function syncReplicaSet(ctx: ControllerContext, rs: ReplicaSet): { failed: boole
     const gone = new Set(victims.map((p) => p.metadata.uid));
     active = active.filter((p) => !gone.has(p.metadata.uid));
   }
-  const current = active.map((p) => ctx.store.get<Pod>(PODS, p.metadata.namespace, p.metadata.name) ?? p);
+  // As stored: read from the index before this sync, created by it, and nothing else wrote them meanwhile.
+  const current = active;
   const matches = labelSelectorMatcher(rs.spec.selector);
   const ready = current.filter(isReady).length;
   const status = {
