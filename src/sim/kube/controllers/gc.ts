@@ -82,7 +82,12 @@ export class GarbageCollector implements Controller {
     if (resource === PODS) {
       const pod = object as Pod;
       if (type === 'DELETED') this.orphanedSince.delete(pod.metadata.uid);
-      else if (pod.spec.nodeName && pod.spec.nodeName !== (event.previous as Pod | undefined)?.spec.nodeName)
+      // A pod bound to a node that exists can only be orphaned by that node's DELETED event, which brings its pods back here.
+      else if (
+        pod.spec.nodeName &&
+        pod.spec.nodeName !== (event.previous as Pod | undefined)?.spec.nodeName &&
+        !this.store.get(NODES, undefined, pod.spec.nodeName)
+      )
         this.podsToCheck.add(event.key);
     } else if (resource === NODES && type !== 'MODIFIED') {
       for (const key of this.store.indexedKeys(PODS, NODE_NAME, object.metadata.name)) this.podsToCheck.add(key);

@@ -53,8 +53,15 @@ function podNetwork(node: Node): string | undefined {
 /** The conditions a pod's start sets True. */
 const STARTED = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'];
 
-function internalIP(node: Node): string | undefined {
-  return node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+/** A node's `status.hostIPs` for its pods, per stored node: shared by them (stored objects are never changed in place). */
+const hostIPs = new WeakMap<Node, Array<{ ip: string }> | undefined>();
+
+function hostIPsOf(node: Node): Array<{ ip: string }> | undefined {
+  if (hostIPs.has(node)) return hostIPs.get(node);
+  const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  const list = ip ? [{ ip }] : undefined;
+  hostIPs.set(node, list);
+  return list;
 }
 
 /** A pod's kubelet timers: the start of its containers, and the end of its grace period. */
@@ -98,7 +105,9 @@ export class Kubelets implements Controller {
     if (event.resource !== PODS) return;
     const pod = event.object as Pod;
     if (event.type === 'DELETED') this.gone.add(pod.metadata.uid);
-    else if (pod.spec.nodeName) this.dirty.add(event.key);
+    // A kubelet has something to do for a bound pod that is Pending or being deleted, or whose timers may need dropping.
+    else if (pod.spec.nodeName && (pod.status?.phase === 'Pending' || pod.metadata.deletionTimestamp || this.timers.has(pod.metadata.uid)))
+      this.dirty.add(event.key);
   }
 
   resync(store: Store): void {
@@ -229,10 +238,10 @@ export class Kubelets implements Controller {
 
   /** The node's address and the start time, as the kubelet reports them once it takes the pod. */
   private placeOn(next: Pod, node: Node, now: string): void {
-    const hostIP = internalIP(node);
-    if (hostIP) {
-      next.status.hostIP = hostIP;
-      next.status.hostIPs = [{ ip: hostIP }];
+    const hostIPs = hostIPsOf(node);
+    if (hostIPs) {
+      next.status.hostIP = (hostIPs[0] as { ip: string }).ip;
+      next.status.hostIPs = hostIPs;
     }
     next.status.startTime = now;
   }

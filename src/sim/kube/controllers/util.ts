@@ -23,7 +23,9 @@ export function isActive(pod: Pod): boolean {
 }
 
 export function isReady(pod: Pod): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  // A plain loop: asked of every pod a ReplicaSet, DaemonSet or budget counts.
+  for (const c of pod.status?.conditions ?? []) if (c.type === 'Ready' && c.status === 'True') return true;
+  return false;
 }
 
 /**
@@ -44,10 +46,31 @@ export function setConditions(conditions: readonly Condition[] | undefined, next
     if (merged.lastTransitionTime === undefined) {
       merged.lastTransitionTime = previous && previous.status === next.status ? (previous.lastTransitionTime ?? now) : now;
     }
-    if (at >= 0) list[at] = merged;
-    else list.push(merged);
+    const condition = shared(merged);
+    if (at >= 0) list[at] = condition;
+    else list.push(condition);
   }
   return list;
+}
+
+/** Conditions by their content, for `shared`; emptied when it grows (it holds the few kinds a sync's moment makes). */
+const conditions = new Map<string, Condition>();
+const SHAREABLE = new Set(['type', 'status', 'lastProbeTime', 'lastTransitionTime', 'reason', 'message']);
+
+/**
+ * One object for equal conditions: the pods a sync starts or binds get the same conditions, with the
+ * same times, and stored objects are never changed in place, so they can share them (150,000 pods
+ * hold a few hundred condition objects, not 750,000). Conditions with other fields are left alone.
+ */
+function shared(condition: Condition): Condition {
+  const keys = Object.keys(condition);
+  if (!keys.every((key) => SHAREABLE.has(key)) || condition.lastProbeTime !== null) return condition;
+  const key = `${condition.type}\u0000${condition.status}\u0000${condition.lastTransitionTime}\u0000${condition.reason}\u0000${condition.message}\u0000${keys.join(',')}`;
+  const known = conditions.get(key);
+  if (known) return known;
+  if (conditions.size >= 10_000) conditions.clear();
+  conditions.set(key, condition);
+  return condition;
 }
 
 /** JSON with sorted keys: a stable form for comparing and hashing templates. */
