@@ -53,23 +53,34 @@ export function setConditions(conditions: readonly Condition[] | undefined, next
   return list;
 }
 
-/** Conditions by their content, for `shared`; emptied when it grows (it holds the few kinds a sync's moment makes). */
-const conditions = new Map<string, Condition>();
-const SHAREABLE = new Set(['type', 'status', 'lastProbeTime', 'lastTransitionTime', 'reason', 'message']);
+/** Conditions by transition time, type and status, for `shared`; emptied when it grows (a sync's moment makes a few). */
+const conditions = new Map<string, Map<string, Map<string, Condition>>>();
 
 /**
  * One object for equal conditions: the pods a sync starts or binds get the same conditions, with the
  * same times, and stored objects are never changed in place, so they can share them (150,000 pods
- * hold a few hundred condition objects, not 750,000). Conditions with other fields are left alone.
+ * hold a few condition objects, not 750,000). Only the plain ones are shared (type, status, times):
+ * conditions with a reason or message, or other fields, are left alone.
  */
 function shared(condition: Condition): Condition {
-  const keys = Object.keys(condition);
-  if (!keys.every((key) => SHAREABLE.has(key)) || condition.lastProbeTime !== null) return condition;
-  const key = `${condition.type}\u0000${condition.status}\u0000${condition.lastTransitionTime}\u0000${condition.reason}\u0000${condition.message}\u0000${keys.join(',')}`;
-  const known = conditions.get(key);
+  const time = condition.lastTransitionTime;
+  if (condition.lastProbeTime !== null || typeof time !== 'string' || condition.reason !== undefined || condition.message !== undefined)
+    return condition;
+  for (const key in condition) if (key !== 'type' && key !== 'status' && key !== 'lastProbeTime' && key !== 'lastTransitionTime') return condition;
+  let byType = conditions.get(time);
+  if (!byType) {
+    if (conditions.size >= 100) conditions.clear();
+    byType = new Map();
+    conditions.set(time, byType);
+  }
+  let byStatus = byType.get(condition.type);
+  if (!byStatus) {
+    byStatus = new Map();
+    byType.set(condition.type, byStatus);
+  }
+  const known = byStatus.get(condition.status);
   if (known) return known;
-  if (conditions.size >= 10_000) conditions.clear();
-  conditions.set(key, condition);
+  byStatus.set(condition.status, condition);
   return condition;
 }
 
