@@ -292,7 +292,6 @@ interface StaticResults {
 const PASSES = 1;
 const FAILS = 2;
 
-
 export type Placement = { node: string } | { unschedulable: string };
 
 function histogram(counts: Map<string, number>): string {
@@ -502,7 +501,11 @@ export function placePod(
     const freeMemory = capMemory <= 0 ? 0 : Math.max(0, (capMemory - ((scoreMemory[at] as number) + reqScoreMemory)) / capMemory);
     const s = ((freeCpu + freeMemory) / 2) * 100;
     // Highest score; on a tie, fewer replicas of the same workload (SelectorSpread).
-    if (best < 0 || s > bestScore + 1e-9 || (s >= bestScore - 1e-9 && spreads !== undefined && (spreads[at] as number) < (spreads[best] as number))) {
+    if (
+      best < 0 ||
+      s > bestScore + 1e-9 ||
+      (s >= bestScore - 1e-9 && spreads !== undefined && (spreads[at] as number) < (spreads[best] as number))
+    ) {
       best = at;
       bestScore = s;
     }

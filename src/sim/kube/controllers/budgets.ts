@@ -30,6 +30,30 @@ function scaleOf(object: KubeObject | undefined): unknown {
   return (object?.spec as { replicas?: number } | undefined)?.replicas;
 }
 
+function slotOf(namespace: string, pair: string): string {
+  return `${namespace}\u0000${pair}`;
+}
+
+/** The slots a pod's labels look under, per labels map (a ReplicaSet's pods share theirs); with none, the namespace's own slot. */
+const podSlots = new WeakMap<object, { namespace: string; slots: string[] }>();
+const namespaceSlots = new Map<string, string[]>();
+
+function slotsOf(namespace: string, labels: Record<string, string> | undefined): string[] {
+  if (!labels) {
+    let slots = namespaceSlots.get(namespace);
+    if (!slots) {
+      slots = [slotOf(namespace, '')];
+      namespaceSlots.set(namespace, slots);
+    }
+    return slots;
+  }
+  const known = podSlots.get(labels);
+  if (known?.namespace === namespace) return known.slots;
+  const slots = Object.entries(labels).map(([name, value]) => slotOf(namespace, labelIndexValue(name, value)));
+  podSlots.set(labels, { namespace, slots });
+  return slots;
+}
+
 export class DisruptionController implements Controller {
   private readonly dirty = new Set<string>();
   /**
@@ -65,10 +89,10 @@ export class DisruptionController implements Controller {
     } else if (resource === PODS) {
       if (event.type === 'MODIFIED' && !podChangeCounts(previous as Pod, object as Pod)) return;
       const namespace = object.metadata.namespace ?? '';
-      this.consider(namespace, '', object, previous);
-      for (const labels of new Set([object.metadata.labels, previous?.metadata.labels])) {
-        for (const [name, value] of Object.entries(labels ?? {})) this.consider(namespace, labelIndexValue(name, value), object, previous);
-      }
+      this.consider(slotsOf(namespace, undefined)[0] as string, object, previous);
+      for (const slot of slotsOf(namespace, object.metadata.labels)) this.consider(slot, object, previous);
+      if (previous && previous.metadata.labels !== object.metadata.labels)
+        for (const slot of slotsOf(namespace, previous.metadata.labels)) this.consider(slot, object, previous);
     } else if (SCALED.has(resource)) {
       const changed =
         event.type !== 'MODIFIED' ||
@@ -83,7 +107,7 @@ export class DisruptionController implements Controller {
   private file(key: string, pdb: PodDisruptionBudget | undefined): void {
     const before = this.filed.get(key);
     const pair = Object.entries(pdb?.spec.selector?.matchLabels ?? {})[0];
-    const slot = pdb ? `${pdb.metadata.namespace ?? ''}\u0000${pair ? labelIndexValue(pair[0], pair[1]) : ''}` : undefined;
+    const slot = pdb ? slotOf(pdb.metadata.namespace ?? '', pair ? labelIndexValue(pair[0], pair[1]) : '') : undefined;
     if (before === slot) return;
     if (before !== undefined) {
       const keys = this.slots.get(before);
@@ -100,9 +124,11 @@ export class DisruptionController implements Controller {
     this.slots.set(slot, keys);
   }
 
-  /** Marks the budgets filed under `pair` in `namespace` that cover the pod as it is or was. */
-  private consider(namespace: string, pair: string, object: KubeObject, previous: KubeObject | undefined): void {
-    for (const key of this.slots.get(`${namespace}\u0000${pair}`) ?? []) {
+  /** Marks the budgets filed under `slot` that cover the pod as it is or was. */
+  private consider(slot: string, object: KubeObject, previous: KubeObject | undefined): void {
+    const keys = this.slots.get(slot);
+    if (!keys) return;
+    for (const key of keys) {
       if (this.dirty.has(key)) continue;
       const pdb = this.store.getByKey<PodDisruptionBudget>(PDBS, key);
       if (!pdb) continue;

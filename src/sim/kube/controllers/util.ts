@@ -2,7 +2,9 @@
 import type { Condition, KubeObject, OwnerReference, Pod } from '../types.js';
 
 export function controllerRef(object: KubeObject): OwnerReference | undefined {
-  return object.metadata.ownerReferences?.find((r) => r.controller);
+  // A plain loop: asked for every pod event by several controllers.
+  for (const ref of object.metadata.ownerReferences ?? []) if (ref.controller) return ref;
+  return undefined;
 }
 
 export function ownerRefTo(owner: KubeObject): OwnerReference {
@@ -66,7 +68,8 @@ function shared(condition: Condition): Condition {
   const time = condition.lastTransitionTime;
   if (condition.lastProbeTime !== null || typeof time !== 'string' || condition.reason !== undefined || condition.message !== undefined)
     return condition;
-  for (const key in condition) if (key !== 'type' && key !== 'status' && key !== 'lastProbeTime' && key !== 'lastTransitionTime') return condition;
+  for (const key in condition)
+    if (key !== 'type' && key !== 'status' && key !== 'lastProbeTime' && key !== 'lastTransitionTime') return condition;
   let byType = conditions.get(time);
   if (!byType) {
     if (conditions.size >= 100) conditions.clear();

@@ -611,6 +611,7 @@ export class DaemonSetController implements Controller {
  * those (the owner index). One whose create was refused is retried whenever anything changes.
  */
 class OwnerController implements Controller {
+  /** Objects to sync, by uid: a changed pod names its ReplicaSet by uid, so nothing is built per event. */
   private readonly dirty = new Set<string>();
   private readonly failed = new Set<string>();
   private changed = false;
@@ -625,32 +626,35 @@ class OwnerController implements Controller {
   observe(event: StoreEvent): void {
     this.changed = true;
     if (event.resource === this.resource) {
-      this.dirty.add(event.key);
+      this.dirty.add(event.object.metadata.uid);
     } else if (event.resource === this.ownedResource) {
-      for (const object of [event.object, event.previous]) {
-        const ref = object ? controllerRef(object) : undefined;
-        if (object && ref?.kind === this.kind) this.dirty.add(objectKey(object.metadata.namespace, ref.name));
-      }
+      this.note(event.object);
+      if (event.previous && event.previous.metadata.ownerReferences !== event.object.metadata.ownerReferences) this.note(event.previous);
     }
   }
 
+  private note(object: KubeObject): void {
+    const ref = controllerRef(object);
+    if (ref?.kind === this.kind) this.dirty.add(ref.uid);
+  }
+
   resync(store: Store): void {
-    for (const object of store.values(this.resource)) this.dirty.add(objectKey(object.metadata.namespace, object.metadata.name));
+    for (const object of store.values(this.resource)) this.dirty.add(object.metadata.uid);
   }
 
   run(ctx: ControllerContext): void {
     if (this.changed) {
-      for (const key of this.failed) this.dirty.add(key);
+      for (const uid of this.failed) this.dirty.add(uid);
       this.failed.clear();
       this.changed = false;
     }
-    for (const key of drain(this.dirty)) {
-      const object = ctx.store.getByKey(this.resource, key);
-      if (!object || object.metadata.deletionTimestamp) continue;
-      const { failed, more } = this.sync(ctx, object);
-      if (failed) this.failed.add(key);
+    for (const uid of drain(this.dirty)) {
+      const found = ctx.store.byUid(uid);
+      if (found?.resource !== this.resource || found.object.metadata.deletionTimestamp) continue;
+      const { failed, more } = this.sync(ctx, found.object);
+      if (failed) this.failed.add(uid);
       if (more) {
-        this.dirty.add(key);
+        this.dirty.add(uid);
         ctx.more();
       }
     }
