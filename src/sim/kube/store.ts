@@ -216,6 +216,11 @@ export class Store {
     return this.table(resource).objects.size;
   }
 
+  /** Iterates a resource's objects with their keys in insertion order, without sorting (for controllers). */
+  entries<T extends KubeObject = KubeObject>(resource: string): IterableIterator<[string, T]> {
+    return this.table(resource).objects.entries() as IterableIterator<[string, T]>;
+  }
+
   /** Iterates a resource's objects in insertion order, without sorting (for controllers). */
   values<T extends KubeObject = KubeObject>(resource: string): IterableIterator<T> {
     return this.table(resource).objects.values() as IterableIterator<T>;

@@ -458,6 +458,11 @@ export class DaemonSetController implements Controller {
   /** DaemonSets whose last create was refused: retried (on every node) when anything changes. */
   private readonly failed = new Set<string>();
   private changed = false;
+  /**
+   * Each DaemonSet's (by uid) active pods that are scheduled, and of those the Ready ones, kept as
+   * its pods change: its status without counting its thousands of pods (one per node) at each sync.
+   */
+  private readonly tallies = new Map<string, { scheduled: number; ready: number }>();
 
   /** @param store the store `observe` reads the DaemonSets from when a node changes. */
   constructor(private readonly store: Store) {}
@@ -479,6 +484,10 @@ export class DaemonSetController implements Controller {
   }
 
   resync(store: Store): void {
+    // Counted again from the pods: a status the kept counts got wrong is rewritten, which tests notice.
+    this.placed.clear();
+    this.tallies.clear();
+    for (const [key, pod] of store.entries<Pod>(PODS)) this.track(pod, key, true);
     for (const ds of store.values(DAEMONSETS)) this.dirty.set(objectKey(ds.metadata.namespace, ds.metadata.name), 'all');
   }
 
@@ -516,13 +525,14 @@ export class DaemonSetController implements Controller {
     const node = pinnedNode(pod) ?? '';
     this.mark(objectKey(pod.metadata.namespace, ref.name), node);
     let byNode = this.placed.get(ref.uid);
+    if (!isActive(pod)) return;
+    this.tally(ref.uid, pod, add ? 1 : -1);
     if (!add) {
       byNode?.get(node)?.delete(key);
       if (byNode?.get(node)?.size === 0) byNode.delete(node);
       if (byNode?.size === 0) this.placed.delete(ref.uid);
       return;
     }
-    if (!isActive(pod)) return;
     if (!byNode) {
       byNode = new Map();
       this.placed.set(ref.uid, byNode);
@@ -530,6 +540,17 @@ export class DaemonSetController implements Controller {
     const keys = byNode.get(node) ?? new Set<string>();
     keys.add(key);
     byNode.set(node, keys);
+  }
+
+  /** Counts an active pod in (1) or out (-1) of its DaemonSet's tally. */
+  private tally(uid: string, pod: Pod, sign: number): void {
+    const tally = this.tallies.get(uid) ?? { scheduled: 0, ready: 0 };
+    if (pod.spec.nodeName) {
+      tally.scheduled += sign;
+      if (isReady(pod)) tally.ready += sign;
+    }
+    if (tally.scheduled === 0 && tally.ready === 0) this.tallies.delete(uid);
+    else this.tallies.set(uid, tally);
   }
 
   /** One sync on some nodes (or all); what was refused, and the nodes left for the next sync (past the burst). */
@@ -583,18 +604,16 @@ export class DaemonSetController implements Controller {
     for (const pod of surplus.slice(0, DAEMON_SET_BURST)) ctx.registry.delete(R.pods, pod.metadata.namespace, pod.metadata.name);
     const left = error !== undefined ? [] : missing.map((n) => n.metadata.name);
     for (const pod of surplus.slice(DAEMON_SET_BURST)) left.push(pinnedNode(pod) ?? '');
-    const current = ownedBy<Pod>(ctx, PODS, ds).filter(isActive);
-    const scheduled = current.filter((p) => p.spec.nodeName);
-    const ready = scheduled.filter(isReady).length;
+    const { scheduled, ready } = this.tallies.get(uid) ?? { scheduled: 0, ready: 0 };
     const desired = runs.size;
     const status = {
-      currentNumberScheduled: scheduled.length,
+      currentNumberScheduled: scheduled,
       numberMisscheduled: 0,
       desiredNumberScheduled: desired,
       numberReady: ready,
       ...omitEmpty({
         observedGeneration: ds.metadata.generation,
-        updatedNumberScheduled: scheduled.length,
+        updatedNumberScheduled: scheduled,
         numberAvailable: ready,
         numberUnavailable: Math.max(0, desired - ready),
       }),
