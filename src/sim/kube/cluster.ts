@@ -8,6 +8,9 @@
  * stopped at its batch limit (500 pods a sync) ends the turn, and the next batch runs on the next
  * turn of the event loop, so the server answers and stops during a scale of thousands of pods.
  * `settle()` runs the passes synchronously, every batch included, for tests that step time by hand.
+ * Every change in the store is shown to every controller, which notes what it concerns; a pass
+ * works through those notes only (see controllers/context.ts), so its cost follows the change, not
+ * the size of the cluster.
  */
 import { cpuMillis, memoryBytes } from '../../kube/quantity.js';
 import { vmSize } from '../../kube/vm-sizes.js';
