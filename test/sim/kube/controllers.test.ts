@@ -238,50 +238,48 @@ function expectResyncChangesNothing(cluster: SimCluster): void {
   expect(changed).toEqual([]);
 }
 
+/** Random operation sequences, each on a fresh world: `check` after every operation, `finish` at the end. */
+function onRandomOperations(
+  seed: number,
+  numRuns: number,
+  check: (cluster: SimCluster) => void,
+  finish = (_: SimCluster): void => {},
+): void {
+  fc.assert(
+    fc.property(fc.array(opArb, { minLength: 1, maxLength: 30 }), (ops) => {
+      const cluster = world();
+      const added = { count: 0 };
+      try {
+        for (const op of ops) {
+          apply(cluster, op, added);
+          check(cluster);
+        }
+        finish(cluster);
+      } finally {
+        cluster.close();
+      }
+    }),
+    { numRuns, seed },
+  );
+}
+
 describe('the controllers work from what changed', () => {
   it('keep every node load equal to its pods summed from scratch, through binds, deletions, evictions and finished pods', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 30 }), (ops) => {
-        const cluster = world();
-        const added = { count: 0 };
-        try {
-          for (const op of ops) {
-            apply(cluster, op, added);
-            expectLoadsRecomputed(cluster);
-          }
-        } finally {
-          cluster.close();
-        }
-      }),
-      { numRuns: 60, seed: 8 },
-    );
+    onRandomOperations(8, 60, expectLoadsRecomputed);
   });
 
   it('reach the state a full rescan would: a resync after any sequence of operations changes nothing', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 30 }), (ops) => {
-        const cluster = world();
-        const added = { count: 0 };
-        try {
-          for (const op of ops) {
-            apply(cluster, op, added);
-            expectResyncChangesNothing(cluster);
-          }
-          // Long enough for every start, grace period and orphan quarantine (in steps: what a timer sets off runs at the step's end).
-          for (let i = 0; i < 12; i++) cluster.advance(10);
-          expectResyncChangesNothing(cluster);
-          const nodes = new Set(cluster.nodes().map((n) => n.metadata.name));
-          for (const pod of cluster.pods()) {
-            expect(pod.metadata.deletionTimestamp, pod.metadata.name).toBeUndefined();
-            if (pod.spec.nodeName && nodes.has(pod.spec.nodeName) && !['Succeeded', 'Failed'].includes(pod.status.phase ?? ''))
-              expect(pod.status.phase, pod.metadata.name).toBe('Running');
-          }
-        } finally {
-          cluster.close();
-        }
-      }),
-      { numRuns: 100, seed: 9 },
-    );
+    onRandomOperations(9, 100, expectResyncChangesNothing, (cluster) => {
+      // Long enough for every start, grace period and orphan quarantine (in steps: what a timer sets off runs at the step's end).
+      for (let i = 0; i < 12; i++) cluster.advance(10);
+      expectResyncChangesNothing(cluster);
+      const nodes = new Set(cluster.nodes().map((n) => n.metadata.name));
+      for (const pod of cluster.pods()) {
+        expect(pod.metadata.deletionTimestamp, pod.metadata.name).toBeUndefined();
+        if (pod.spec.nodeName && nodes.has(pod.spec.nodeName) && !['Succeeded', 'Failed'].includes(pod.status.phase ?? ''))
+          expect(pod.status.phase, pod.metadata.name).toBe('Running');
+      }
+    });
   });
 });
 
