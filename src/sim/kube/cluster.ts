@@ -150,7 +150,7 @@ export class SimCluster {
     this.controllers = [
       new GarbageCollector(this.store),
       deploymentController(),
-      replicaSetController(),
+      replicaSetController(this.store),
       new DaemonSetController(this.store),
       this.scheduler,
       new Kubelets(this.store),

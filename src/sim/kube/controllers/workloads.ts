@@ -18,7 +18,7 @@ import { untoleratedTaint } from '../../../kube/taints.js';
 import { admitPod, defaultPodSpec } from '../defaults.js';
 import { OWNER } from '../indexes.js';
 import { R, storeKey } from '../resources.js';
-import { labelSelectorMatcher } from '../selectors.js';
+import { type LabelMatcher, labelSelectorMatcher } from '../selectors.js';
 import { objectKey, type Store, type StoreEvent } from '../store.js';
 import {
   clone,
@@ -356,17 +356,102 @@ function podFromTemplate(
   };
 }
 
+/** A ReplicaSet's active pods, and of those the Ready ones and the ones its selector matches. */
+interface Tally {
+  active: number;
+  ready: number;
+  labeled: number;
+}
+
+/**
+ * Each ReplicaSet's (by uid) tally, kept as its pods change: a sync that creates pods, or none,
+ * reads these numbers instead of its pods (thousands, for a big workload); only deleting pods reads
+ * them, to choose which. A ReplicaSet whose selector changed is counted again at its next sync.
+ */
+class ReplicaSetTallies {
+  private readonly tallies = new Map<string, Tally>();
+  private readonly stale = new Set<string>();
+
+  /** @param store the store `observe` reads a pod's ReplicaSet from (for its selector). */
+  constructor(private readonly store: Store) {}
+
+  observe(event: StoreEvent): void {
+    if (event.resource === REPLICASETS) {
+      const uid = event.object.metadata.uid;
+      if (event.type === 'DELETED') {
+        this.tallies.delete(uid);
+        this.stale.delete(uid);
+      } else if (event.type === 'ADDED' || !sameSelector(event.previous as ReplicaSet, event.object as ReplicaSet)) this.stale.add(uid);
+      return;
+    }
+    if (event.resource !== PODS) return;
+    if (event.previous) this.count(event.previous as Pod, -1);
+    if (event.type !== 'DELETED') this.count(event.object as Pod, 1);
+  }
+
+  /** A ReplicaSet's tally, counted from its pods when it is new, its selector changed, or after a resync. */
+  of(ctx: ControllerContext, rs: ReplicaSet): Tally {
+    const uid = rs.metadata.uid;
+    let tally = this.tallies.get(uid);
+    if (!tally || this.stale.has(uid)) {
+      const matches = labelSelectorMatcher(rs.spec.selector);
+      tally = { active: 0, ready: 0, labeled: 0 };
+      for (const pod of ownedBy<Pod>(ctx, PODS, rs)) {
+        if (!isActive(pod)) continue;
+        tally.active++;
+        if (isReady(pod)) tally.ready++;
+        if (matches(pod.metadata.labels)) tally.labeled++;
+      }
+      this.tallies.set(uid, tally);
+      this.stale.delete(uid);
+    }
+    return tally;
+  }
+
+  resync(): void {
+    for (const uid of this.tallies.keys()) this.stale.add(uid);
+  }
+
+  private count(pod: Pod, sign: number): void {
+    const ref = controllerRef(pod);
+    if (ref?.kind !== 'ReplicaSet' || !isActive(pod)) return;
+    const tally = this.tallies.get(ref.uid);
+    // Not counted yet (or being counted again): its first sync counts it from its pods.
+    if (!tally || this.stale.has(ref.uid)) return;
+    const rs = this.store.byUid(ref.uid)?.object as ReplicaSet | undefined;
+    if (!rs) return;
+    tally.active += sign;
+    if (isReady(pod)) tally.ready += sign;
+    if (matcherOf(rs)(pod.metadata.labels)) tally.labeled += sign;
+  }
+}
+
+function sameSelector(a: ReplicaSet, b: ReplicaSet): boolean {
+  return a.spec.selector === b.spec.selector || canonicalJson(a.spec.selector) === canonicalJson(b.spec.selector);
+}
+
+/** A ReplicaSet's selector as a matcher, per stored ReplicaSet. */
+const matchers = new WeakMap<ReplicaSet, LabelMatcher>();
+
+function matcherOf(rs: ReplicaSet): LabelMatcher {
+  let matcher = matchers.get(rs);
+  if (!matcher) {
+    matcher = labelSelectorMatcher(rs.spec.selector);
+    matchers.set(rs, matcher);
+  }
+  return matcher;
+}
+
 /** One sync of a ReplicaSet; `failed` when a create was refused (retried when anything changes), `more` when it stopped at its burst. */
-function syncReplicaSet(ctx: ControllerContext, rs: ReplicaSet): { failed: boolean; more: boolean } {
-  const pods = ownedBy<Pod>(ctx, PODS, rs);
-  let active = pods.filter(isActive);
+function syncReplicaSet(ctx: ControllerContext, rs: ReplicaSet, tallies: ReplicaSetTallies): { failed: boolean; more: boolean } {
+  const tally = tallies.of(ctx, rs);
   const desired = rs.spec.replicas ?? 1;
   let failed = false;
   let more = false;
-  if (active.length < desired) {
-    const { error } = slowStart(Math.min(desired - active.length, REPLICA_SET_BURST), () => {
+  if (tally.active < desired) {
+    // Each create is counted in the tally (through the store's event) as it happens.
+    const { error } = slowStart(Math.min(desired - tally.active, REPLICA_SET_BURST), () => {
       const pod = ctx.registry.create(R.pods, rs.metadata.namespace, podFromTemplate(rs, rs.spec.template), { built: true }) as Pod;
-      active.push(pod);
       ctx.recordEvent({
         involved: rs,
         type: 'Normal',
@@ -378,8 +463,9 @@ function syncReplicaSet(ctx: ControllerContext, rs: ReplicaSet): { failed: boole
     if (error !== undefined) {
       reportFailure(ctx, rs, 'FailedCreate', 'Error creating', error, 'replicaset-controller');
       failed = true;
-    } else more = active.length < desired;
-  } else if (active.length > desired) {
+    } else more = tally.active < desired;
+  } else if (tally.active > desired) {
+    const active = ownedBy<Pod>(ctx, PODS, rs).filter(isActive);
     const victims = deletionOrder(active).slice(0, Math.min(active.length - desired, REPLICA_SET_BURST));
     more = active.length - victims.length > desired;
     for (const pod of victims) {
@@ -392,19 +478,13 @@ function syncReplicaSet(ctx: ControllerContext, rs: ReplicaSet): { failed: boole
         component: 'replicaset-controller',
       });
     }
-    const gone = new Set(victims.map((p) => p.metadata.uid));
-    active = active.filter((p) => !gone.has(p.metadata.uid));
   }
-  // As stored: read from the index before this sync, created by it, and nothing else wrote them meanwhile.
-  const current = active;
-  const matches = labelSelectorMatcher(rs.spec.selector);
-  const ready = current.filter(isReady).length;
   const status = {
-    replicas: current.length,
+    replicas: tally.active,
     ...omitEmpty({
-      fullyLabeledReplicas: current.filter((p) => matches(p.metadata.labels)).length,
-      readyReplicas: ready,
-      availableReplicas: ready,
+      fullyLabeledReplicas: tally.labeled,
+      readyReplicas: tally.ready,
+      availableReplicas: tally.ready,
       observedGeneration: rs.metadata.generation,
     }),
   };
@@ -635,15 +715,18 @@ class OwnerController implements Controller {
   private readonly failed = new Set<string>();
   private changed = false;
 
+  /** @param counts what the sync keeps counted of the owned objects (fed every change, counted again on a resync). */
   constructor(
     private readonly resource: string,
     private readonly ownedResource: string,
     private readonly kind: string,
     private readonly sync: (ctx: ControllerContext, object: KubeObject) => { failed: boolean; more: boolean },
+    private readonly counts?: { observe(event: StoreEvent): void; resync(): void },
   ) {}
 
   observe(event: StoreEvent): void {
     this.changed = true;
+    this.counts?.observe(event);
     if (event.resource === this.resource) {
       this.dirty.add(event.object.metadata.uid);
     } else if (event.resource === this.ownedResource) {
@@ -658,6 +741,7 @@ class OwnerController implements Controller {
   }
 
   resync(store: Store): void {
+    this.counts?.resync();
     for (const object of store.values(this.resource)) this.dirty.add(object.metadata.uid);
   }
 
@@ -687,6 +771,7 @@ export function deploymentController(): Controller {
   }));
 }
 
-export function replicaSetController(): Controller {
-  return new OwnerController(REPLICASETS, PODS, 'ReplicaSet', (ctx, rs) => syncReplicaSet(ctx, rs as ReplicaSet));
+export function replicaSetController(store: Store): Controller {
+  const tallies = new ReplicaSetTallies(store);
+  return new OwnerController(REPLICASETS, PODS, 'ReplicaSet', (ctx, rs) => syncReplicaSet(ctx, rs as ReplicaSet, tallies), tallies);
 }
