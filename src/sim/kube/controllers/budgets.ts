@@ -2,9 +2,19 @@
  * The disruption controller: keeps every PodDisruptionBudget's status current (see `disruption.ts`).
  * A budget is synced when it changed, when a pod it covers (found by the pod's namespace and labels)
  * came, went, or changed in a way it counts (labels, readiness, deletion, owner), when a controller
- * whose scale it counts changed that scale, and when an eviction it recorded times out.
+ * whose scale it counts changed that scale, and when an eviction it recorded times out; what it
+ * counts of its pods is kept as they change, so a sync does not read them.
  */
-import { budgetMatcher, budgetNumbers, budgetStatus, DISRUPTED_POD_TIMEOUT_MS } from '../disruption.js';
+import {
+  type BudgetTally,
+  budgetMatcher,
+  budgetNumbers,
+  budgetStatus,
+  DISRUPTED_POD_TIMEOUT_MS,
+  podsOf,
+  tallyPod,
+  tallyPods,
+} from '../disruption.js';
 import { labelIndexValue } from '../indexes.js';
 import { R, storeKey } from '../resources.js';
 import { objectKey, type Store, type StoreEvent } from '../store.js';
@@ -70,6 +80,12 @@ export class DisruptionController implements Controller {
    */
   private readonly slots = new Map<string, Set<string>>();
   private readonly filed = new Map<string, string>();
+  /**
+   * What each budget (by key) counts of the pods it covers, kept as they change: a sync reads these
+   * numbers, not its pods (thousands, for a big workload). Stale ones are counted again.
+   */
+  private readonly tallies = new Map<string, BudgetTally>();
+  private readonly stale = new Set<string>();
   /** A wake-up per budget for the earliest of its recorded evictions to time out. */
   private readonly expiries = new Map<string, { due: number; cancel: () => void }>();
 
@@ -86,13 +102,19 @@ export class DisruptionController implements Controller {
     if (resource === PDBS) {
       this.dirty.add(event.key);
       this.file(event.key, event.type === 'DELETED' ? undefined : (object as PodDisruptionBudget));
+      // Counted again (at its next sync) when new or when what it selects may have changed.
+      const before = previous as PodDisruptionBudget | undefined;
+      const after = object as PodDisruptionBudget;
+      if (event.type === 'DELETED') this.tallies.delete(event.key);
+      else if (!before || before.spec.selector !== after.spec.selector) {
+        if (!before || canonicalJson(before.spec.selector) !== canonicalJson(after.spec.selector)) this.stale.add(event.key);
+      }
     } else if (resource === PODS) {
       if (event.type === 'MODIFIED' && !podChangeCounts(previous as Pod, object as Pod)) return;
+      // The pod as it was leaves the budgets that covered it, and as it is joins those that cover it.
       const namespace = object.metadata.namespace ?? '';
-      this.consider(slotsOf(namespace, undefined)[0] as string, object, previous);
-      for (const slot of slotsOf(namespace, object.metadata.labels)) this.consider(slot, object, previous);
-      if (previous && previous.metadata.labels !== object.metadata.labels)
-        for (const slot of slotsOf(namespace, previous.metadata.labels)) this.consider(slot, object, previous);
+      if (previous) this.count(namespace, previous as Pod, -1);
+      if (event.type !== 'DELETED') this.count(namespace, object as Pod, 1);
     } else if (SCALED.has(resource)) {
       const changed =
         event.type !== 'MODIFIED' ||
@@ -124,27 +146,31 @@ export class DisruptionController implements Controller {
     this.slots.set(slot, keys);
   }
 
-  /** Marks the budgets filed under `slot` that cover the pod as it is or was. */
-  private consider(slot: string, object: KubeObject, previous: KubeObject | undefined): void {
-    const keys = this.slots.get(slot);
-    if (!keys) return;
-    for (const key of keys) {
-      if (this.dirty.has(key)) continue;
-      const pdb = this.store.getByKey<PodDisruptionBudget>(PDBS, key);
-      if (!pdb) continue;
-      let covers: boolean;
-      try {
-        const matches = budgetMatcher(pdb);
-        covers = matches(object.metadata.labels) || (previous !== undefined && matches(previous.metadata.labels));
-      } catch {
-        // A selector that cannot be read: the sync reports it as the controller does.
-        covers = true;
+  /** Counts a pod in (1) or out (-1) of the budgets that cover it, and marks them. */
+  private count(namespace: string, pod: Pod, sign: number): void {
+    for (const slot of [...slotsOf(namespace, undefined), ...slotsOf(namespace, pod.metadata.labels)]) {
+      for (const key of this.slots.get(slot) ?? []) {
+        const pdb = this.store.getByKey<PodDisruptionBudget>(PDBS, key);
+        if (!pdb) continue;
+        let covers: boolean;
+        try {
+          covers = budgetMatcher(pdb)(pod.metadata.labels);
+        } catch {
+          // A selector that cannot be read: the sync reports it as the controller does.
+          this.dirty.add(key);
+          continue;
+        }
+        if (!covers) continue;
+        this.dirty.add(key);
+        const tally = this.tallies.get(key);
+        if (tally && !this.stale.has(key)) tallyPod(tally, pod, sign);
       }
-      if (covers) this.dirty.add(key);
     }
   }
 
   resync(store: Store): void {
+    // Counted again from the pods: a status the kept counts got wrong is rewritten, which tests notice.
+    for (const key of this.tallies.keys()) this.stale.add(key);
     for (const pdb of store.values(PDBS)) this.dirty.add(objectKey(pdb.metadata.namespace, pdb.metadata.name));
   }
 
@@ -157,10 +183,12 @@ export class DisruptionController implements Controller {
         this.expiries.get(key)?.cancel();
         this.expiries.delete(key);
         this.noteReads(key, new Set());
+        this.tallies.delete(key);
+        this.stale.delete(key);
         continue;
       }
-      const numbers = budgetNumbers(ctx.store, pdb, now);
-      ctx.visit(numbers.pods.length + 1);
+      const numbers = budgetNumbers(ctx.store, pdb, now, this.tallyOf(ctx, key, pdb));
+      ctx.visit(1);
       this.noteReads(key, numbers.controllers);
       const status = budgetStatus(ctx.store, pdb, now, timestamp, numbers);
       this.expireLater(ctx, key, status.disruptedPods as Record<string, string> | undefined);
@@ -184,6 +212,19 @@ export class DisruptionController implements Controller {
       readers.add(key);
       this.readers.set(uid, readers);
     }
+  }
+
+  /** A budget's tally, counted from its pods when it is new, its selector changed, or after a resync. */
+  private tallyOf(ctx: ControllerContext, key: string, pdb: PodDisruptionBudget): BudgetTally {
+    let tally = this.tallies.get(key);
+    if (!tally || this.stale.has(key)) {
+      const pods = podsOf(ctx.store, pdb);
+      ctx.visit(pods.length);
+      tally = tallyPods(pods);
+      this.tallies.set(key, tally);
+      this.stale.delete(key);
+    }
+    return tally;
   }
 
   /** Syncs the budget again when the first of its recorded evictions times out. */
