@@ -10,6 +10,11 @@
  * sync on the next turn of the event loop, so a scale to thousands of pods never blocks the API.
  * A create that fails is reported once as a Warning event on the owner, and retried when anything changes.
  *
+ * Each controller syncs only what changed or what a change concerns (a Deployment whose
+ * ReplicaSet changed, a ReplicaSet whose pod did, a DaemonSet on the node that came, changed or
+ * went), and keeps counts of the pods it owns as they change, so a sync of a workload of thousands
+ * of pods reads its pods only to choose which to delete.
+ *
  * Simplified: a template change moves all replicas to the new ReplicaSet at once (no surge or
  * unavailability budget), and minReadySeconds is treated as 0.
  */
@@ -93,9 +98,8 @@ function ownedBy<T extends KubeObject>(ctx: ControllerContext, resource: string,
 
 function updateStatus<T extends KubeObject>(ctx: ControllerContext, key: string, object: T, status: Record<string, unknown>): void {
   if (canonicalJson(status) === canonicalJson((object as KubeObject).status ?? {})) return;
-  const next: KubeObject = clone(object);
-  next.status = status;
-  ctx.store.update(key, next);
+  // A copy of the top only: stored objects are never changed in place, so the rest can be shared.
+  ctx.store.update(key, { ...object, status });
 }
 
 function withoutHash(template: PodTemplateSpec): PodTemplateSpec {
@@ -291,12 +295,12 @@ interface PodParts {
 }
 
 /**
- * The parts its pods share, per stored owner (each write stores a new object, so a version's parts
- * never go stale). Stored objects are never changed in place, so pods can share them: a ReplicaSet's
- * thousand pods hold one spec, not a thousand copies, and what is derived from it (requests, the
- * scheduler's key, validation) is computed once.
+ * The parts its pods share, per stored template (an owner's status writes keep its spec; a change
+ * of the spec stores a new one, so parts never go stale). Stored objects are never changed in
+ * place, so pods can share them: a ReplicaSet's thousand pods hold one spec, not a thousand
+ * copies, and what is derived from it (requests, the scheduler's key, validation) is computed once.
  */
-const podParts = new WeakMap<KubeObject, PodParts>();
+const podParts = new WeakMap<PodTemplateSpec, PodParts>();
 
 /**
  * A pod for `owner` from its template, created `built`: nothing in it is the owner's own. A
@@ -309,7 +313,7 @@ function podFromTemplate(
   template: PodTemplateSpec,
   extra: { labels?: Record<string, string>; tolerations?: Toleration[]; node?: string } = {},
 ): Record<string, unknown> {
-  let parts = podParts.get(owner);
+  let parts = podParts.get(template);
   if (!parts) {
     const spec = clone(template.spec);
     if (extra.tolerations) {
@@ -327,7 +331,7 @@ function podFromTemplate(
       annotations: template.metadata?.annotations ? clone(template.metadata.annotations) : undefined,
       ownerReferences: [ownerRefTo(owner)],
     };
-    podParts.set(owner, parts);
+    podParts.set(template, parts);
   }
   let spec = parts.spec;
   if (extra.node) {
