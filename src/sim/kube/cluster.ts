@@ -188,13 +188,17 @@ export class SimCluster {
    * Builds state that should already be running when the simulation starts: pods bound in here
    * start at once instead of after `podStartSeconds` (in one write, from bound to Running), and the
    * build leaves no Normal events (created, scheduled: they would have expired in a cluster that has
-   * run a while), only its warnings (a pod that fits nowhere).
+   * run a while), only its warnings (a pod that fits nowhere). Nor is the build in the watch
+   * history: as against an API server whose watch cache starts after it, a watch resumes from a
+   * list made after the build (an older resourceVersion gets 410 Expired, and clients list again).
    */
   bootstrap(build: () => void): void {
     this.bootstrapping = true;
     try {
-      build();
-      this.settle();
+      this.store.withoutHistory(() => {
+        build();
+        this.settle();
+      });
     } finally {
       this.bootstrapping = false;
     }

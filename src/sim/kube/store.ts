@@ -74,23 +74,25 @@ export interface KeyRange {
  */
 class KeyOrder {
   private sorted: string[] = [];
-  /** Keys created since the last merge (not in `sorted`). */
-  private readonly added = new Set<string>();
-  /** Keys removed since the last merge (still in `sorted`). */
+  /** Keys created since the last merge, in creation order (an array: building a cluster pushes 150,000). */
+  private added: string[] = [];
+  /** Keys removed since the last merge: in `sorted` or `added`, and to be left out of the next merge. */
   private readonly removed = new Set<string>();
 
   add(key: string): void {
-    // Removed and created again (a pod deleted and re-created under its name): it is still in `sorted`.
-    if (!this.removed.delete(key)) this.added.add(key);
+    // Removed and created again (a pod deleted and re-created under its name): it is still where it was.
+    if (!this.removed.delete(key)) this.added.push(key);
   }
 
   remove(key: string): void {
-    if (!this.added.delete(key)) this.removed.add(key);
+    this.removed.add(key);
+    // A resource that churns and is never listed (events) would pile up removed keys: merge once they are half.
+    if (this.removed.size > 1024 && this.removed.size * 2 > this.sorted.length + this.added.length) this.keys();
   }
 
   keys(): readonly string[] {
-    if (this.added.size === 0 && this.removed.size === 0) return this.sorted;
-    const fresh = [...this.added].sort(compareText);
+    if (this.added.length === 0 && this.removed.size === 0) return this.sorted;
+    const fresh = (this.removed.size > 0 ? this.added.filter((k) => !this.removed.has(k)) : this.added).sort(compareText);
     const merged: string[] = [];
     let i = 0;
     let j = 0;
@@ -107,7 +109,7 @@ class KeyOrder {
       }
     }
     this.sorted = merged;
-    this.added.clear();
+    this.added = [];
     this.removed.clear();
     return merged;
   }
@@ -161,6 +163,7 @@ export class Store {
   private readonly tables = new Map<string, Table>();
   private readonly uids = new Map<string, { resource: string; key: string }>();
   private readonly history: StoreEvent[] = [];
+  private recording = true;
   private readonly listeners = new Set<StoreListener>();
 
   /** @param historyLimit changes kept for watches that resume; older resourceVersions get 410 Gone. */
@@ -299,6 +302,21 @@ export class Store {
     return gone;
   }
 
+  /**
+   * Runs `build` without keeping its changes for watches that resume (listeners still see them):
+   * the history starts again after it, so a watch from before gets 410 and lists again. For building
+   * a cluster before anyone watches it, whose 150,000 pods' first versions need not outlive it.
+   */
+  withoutHistory(build: () => void): void {
+    this.history.length = 0;
+    this.recording = false;
+    try {
+      build();
+    } finally {
+      this.recording = true;
+    }
+  }
+
   /** Changes after `revision`, oldest first; undefined when the history no longer reaches back that far. */
   since(revision: number): StoreEvent[] | undefined {
     if (revision < this.oldestRevision) return undefined;
@@ -340,7 +358,7 @@ export class Store {
   }
 
   private emit(event: StoreEvent): void {
-    this.history.push(event);
+    if (this.recording) this.history.push(event);
     // Trim in batches: removing one event per write from the front of a long array would cost O(n) each time.
     if (this.history.length > this.historyLimit * 1.25) this.history.splice(0, this.history.length - this.historyLimit);
     for (const listener of [...this.listeners]) listener(event);
