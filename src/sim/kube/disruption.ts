@@ -39,7 +39,7 @@ export interface BudgetTally {
   controllers: Map<string, { ref: OwnerReference; pods: number }>;
 }
 
-export function emptyTally(): BudgetTally {
+function emptyTally(): BudgetTally {
   return { matching: 0, healthy: 0, uncontrolled: 0, controllers: new Map() };
 }
 
