@@ -225,28 +225,15 @@ for (const r of results) {
   const big = r.nodes >= 5000;
   row(`build (after: RSS ${r.rssBuiltMiB} MiB, heap ${r.heapBuiltMiB} MiB)`, ms(r.buildMs), '—', big ? '≤ 15 s' : '—', ms(r.buildCpuMs));
   const writeTarget = big ? '≤ 10 ms' : '—';
-  row(
-    'write: create a pod, scheduled',
-    ms(r.writes.createPod.median),
-    ms(r.writes.createPod.p95),
-    writeTarget,
-    ms(r.writes.createPod.cpuMedian),
-  );
-  row(
-    'write: delete a pod, replaced and scheduled',
-    ms(r.writes.deletePod.median),
-    ms(r.writes.deletePod.p95),
-    writeTarget,
-    ms(r.writes.deletePod.cpuMedian),
-  );
-  row('write: cordon or uncordon a node', ms(r.writes.cordon.median), ms(r.writes.cordon.p95), writeTarget, ms(r.writes.cordon.cpuMedian));
-  row(
-    'write: scale a Deployment by +1, the pod scheduled',
-    ms(r.writes.scaleUp.median),
-    ms(r.writes.scaleUp.p95),
-    writeTarget,
-    ms(r.writes.scaleUp.cpuMedian),
-  );
+  for (const [what, kind] of [
+    ['write: create a pod, scheduled', 'createPod'],
+    ['write: delete a pod, replaced and scheduled', 'deletePod'],
+    ['write: cordon or uncordon a node', 'cordon'],
+    ['write: scale a Deployment by +1, the pod scheduled', 'scaleUp'],
+  ]) {
+    const w = r.writes[kind];
+    row(what, ms(w.median), ms(w.p95), writeTarget, ms(w.cpuMedian));
+  }
   row(
     `LIST all pods, ${r.list.pages} pages of 500, in the process (per page; first ${ms(r.served.firstPageMs)})`,
     ms(r.served.pageMedianMs),
