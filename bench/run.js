@@ -149,4 +149,5 @@ for (const [nodes, pending] of [
     `| ${what} | ${r.pods.toLocaleString('en')} | ${r.rule} | ${r.cpuMs.toFixed(1)} ms | ${r.rssWithSnapshotMiB} MiB | ${r.rssAfterMiB} MiB | ${target} |`,
   );
 }
+console.log(`\n${execFileSync(process.execPath, ['--expose-gc', join(import.meta.dirname, 'sim-kube.js')], { encoding: 'utf8' })}`);
 console.log(`\nRSS after the run: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);

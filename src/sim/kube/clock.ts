@@ -33,6 +33,7 @@ export class SimClock {
   private realTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private firing = false;
+  private stamped = { second: Number.NaN, text: '' };
 
   constructor(options: ClockOptions = {}) {
     const timeScale = options.timeScale ?? 1;
@@ -55,7 +56,10 @@ export class SimClock {
    * are written as its last second.
    */
   timestamp(at = this.now()): string {
-    return new Date(Math.min(Math.floor(at / 1000) * 1000, LAST_TIMESTAMP)).toISOString().replace('.000Z', 'Z');
+    const second = Math.min(Math.floor(at / 1000) * 1000, LAST_TIMESTAMP);
+    // Every write stamps something, mostly within the same second: the text is made once per second.
+    if (second !== this.stamped.second) this.stamped = { second, text: new Date(second).toISOString().replace('.000Z', 'Z') };
+    return this.stamped.text;
   }
 
   /** Moves simulated time forward and runs every timer that falls due, in order. */

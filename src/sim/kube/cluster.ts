@@ -8,17 +8,21 @@
  * stopped at its batch limit (500 pods a sync) ends the turn, and the next batch runs on the next
  * turn of the event loop, so the server answers and stops during a scale of thousands of pods.
  * `settle()` runs the passes synchronously, every batch included, for tests that step time by hand.
+ * Every change in the store is shown to every controller, which notes what it concerns; a pass
+ * works through those notes only (see controllers/context.ts), so its cost follows the change, not
+ * the size of the cluster.
  */
 import { cpuMillis, memoryBytes } from '../../kube/quantity.js';
 import { vmSize } from '../../kube/vm-sizes.js';
 import { type ClockOptions, SimClock } from './clock.js';
-import { disruptionController } from './controllers/budgets.js';
+import { DisruptionController } from './controllers/budgets.js';
 import type { Controller, ControllerContext, EventInput, SimTiming } from './controllers/context.js';
 import { EventRecorder } from './controllers/events.js';
 import { GarbageCollector } from './controllers/gc.js';
 import { Kubelets } from './controllers/kubelet.js';
-import { schedulerController } from './controllers/scheduling.js';
-import { daemonSetController, deploymentController, replicaSetController } from './controllers/workloads.js';
+import { Scheduler } from './controllers/scheduling.js';
+import { DaemonSetController, deploymentController, replicaSetController } from './controllers/workloads.js';
+import { installIndexes } from './indexes.js';
 import { nodeMetrics, podMetrics, UsageModel, type WorkloadUsage } from './metrics.js';
 import { addressIn, buildNode, NOT_READY_TAINT_KEY, type NodeRole, READY_CONDITION } from './nodes.js';
 import { Registry } from './registry.js';
@@ -93,9 +97,10 @@ export class SimCluster {
   readonly timing: SimTiming;
   private readonly options: SimClusterOptions;
   private readonly events: EventRecorder;
-  private readonly kubelets = new Kubelets();
-  private readonly gc = new GarbageCollector();
+  /** The scheduler, whose node loads tests compare with loads summed from scratch. */
+  readonly scheduler: Scheduler;
   private readonly controllers: Controller[];
+  private work = 0;
   private readonly context: ControllerContext;
   private bootstrapping = false;
   private scheduled = false;
@@ -110,6 +115,7 @@ export class SimCluster {
   constructor(options: SimClusterOptions = {}) {
     this.options = options;
     this.store = new Store(options.watchHistory);
+    installIndexes(this.store);
     this.clock = options.clock instanceof SimClock ? options.clock : new SimClock(options.clock);
     this.registry = new Registry(this.store, this.clock);
     this.events = new EventRecorder(this.store, this.clock);
@@ -127,22 +133,33 @@ export class SimCluster {
       get bootstrapping() {
         return self.bootstrapping;
       },
-      recordEvent: (event: EventInput) => this.events.record(event),
+      recordEvent: (event: EventInput) => {
+        // A cluster starts as one that has run a while: the Normal events of its build (created, scheduled) would have expired; its warnings are still current.
+        if (!(self.bootstrapping && event.type === 'Normal')) this.events.record(event);
+      },
       wake: () => this.requestReconcile(),
       more: () => {
         this.unfinished = true;
       },
+      visit: (count = 1) => {
+        this.work += count;
+      },
     };
+    this.scheduler = new Scheduler();
+    // The order of a pass: cleanup first, then the workloads, which create pods, the scheduler, which binds them, the kubelets, which start them, and the budgets, which count them.
     this.controllers = [
-      (ctx) => this.gc.run(ctx),
-      deploymentController,
-      replicaSetController,
-      daemonSetController,
-      schedulerController(),
-      (ctx) => this.kubelets.run(ctx),
-      disruptionController,
+      new GarbageCollector(this.store),
+      deploymentController(),
+      replicaSetController(this.store),
+      new DaemonSetController(this.store),
+      this.scheduler,
+      new Kubelets(this.store),
+      new DisruptionController(this.store),
     ];
-    this.unsubscribe = this.store.subscribe(() => this.requestReconcile());
+    this.unsubscribe = this.store.subscribe((event) => {
+      for (const controller of this.controllers) controller.observe(event);
+      this.requestReconcile();
+    });
     for (const ns of ['default', 'kube-node-lease', 'kube-public', 'kube-system'])
       this.registry.create(R.namespaces, undefined, { metadata: { name: ns } });
     // The API server's own service, as every cluster has it.
@@ -169,13 +186,19 @@ export class SimCluster {
 
   /**
    * Builds state that should already be running when the simulation starts: pods bound in here
-   * start at once instead of after `podStartSeconds`.
+   * start at once instead of after `podStartSeconds` (in one write, from bound to Running), and the
+   * build leaves no Normal events (created, scheduled: they would have expired in a cluster that has
+   * run a while), only its warnings (a pod that fits nowhere). Nor is the build in the watch
+   * history: as against an API server whose watch cache starts after it, a watch resumes from a
+   * list made after the build (an older resourceVersion gets 410 Expired, and clients list again).
    */
   bootstrap(build: () => void): void {
     this.bootstrapping = true;
     try {
-      build();
-      this.settle();
+      this.store.withoutHistory(() => {
+        build();
+        this.settle();
+      });
     } finally {
       this.bootstrapping = false;
     }
@@ -348,6 +371,20 @@ export class SimCluster {
   }
 
   /**
+   * Has every controller look at every object, as after a restart of the controller manager, and
+   * settles. The controllers work from what changed; when they kept up, this changes nothing.
+   */
+  resync(): void {
+    for (const controller of this.controllers) controller.resync(this.store);
+    this.settle();
+  }
+
+  /** Objects the controllers have read so far (pods, nodes…): compared before and after a change, the work it cost. */
+  get visited(): number {
+    return this.work;
+  }
+
+  /**
    * Controller passes until nothing changes. Passes that only worked through batches (a scale of
    * thousands of pods, 500 a sync) do not count towards MAX_PASSES: each makes progress. With
    * `yieldBetweenBatches`, it returns true after the first pass that left work for the next, so
@@ -360,7 +397,7 @@ export class SimCluster {
       for (let pass = 0; pass < MAX_PASSES; ) {
         const before = this.store.revision;
         this.unfinished = false;
-        for (const controller of this.controllers) controller(this.context);
+        for (const controller of this.controllers) controller.run(this.context);
         if (this.unfinished) {
           if (yieldBetweenBatches) return true;
           continue;
@@ -381,8 +418,7 @@ export class SimCluster {
   close(): void {
     this.closed = true;
     this.unsubscribe();
-    this.kubelets.stop();
-    this.gc.stop();
+    for (const controller of this.controllers) controller.stop?.();
     this.clock.close();
   }
 

@@ -20,7 +20,8 @@ function defaultContainer(container: Container): void {
   if (limits) {
     const merged = { ...(requests ?? {}) };
     for (const [name, value] of Object.entries(limits)) merged[name] ??= value;
-    if (Object.keys(merged).length > 0) container.resources.requests = merged;
+    // Written only when something was missing: a spec defaulted before (a controller's, shared by its pods) is left as it is.
+    if (Object.keys(merged).length > Object.keys(requests ?? {}).length) container.resources.requests = merged;
   }
   const ports = container.ports;
   if (Array.isArray(ports))
@@ -42,7 +43,8 @@ const PRIORITY_CLASSES: Record<string, number> = { 'system-node-critical': 20000
 
 /**
  * What admission adds to a pod (not to templates): the service account, priority, service links,
- * and the DefaultTolerationSeconds tolerations for not-ready and unreachable nodes.
+ * and the DefaultTolerationSeconds tolerations for not-ready and unreachable nodes. A spec admitted
+ * before is not written to (controllers' pods share one).
  */
 export function admitPod(pod: Pod): void {
   const spec = pod.spec;
@@ -61,7 +63,7 @@ export function admitPod(pod: Pod): void {
     );
     if (!covered) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
   }
-  spec.tolerations = tolerations;
+  if (spec.tolerations !== tolerations) spec.tolerations = tolerations;
 }
 
 /** `status.qosClass`: Guaranteed when every container's requests equal its limits, BestEffort with none at all. */

@@ -11,6 +11,7 @@
 
 import { isReady } from './controllers/util.js';
 import { budgetNumbers } from './disruption.js';
+import { NAMESPACE } from './indexes.js';
 import type { DeleteOptions, Registry } from './registry.js';
 import { R, storeKey } from './resources.js';
 import { labelSelectorMatcher } from './selectors.js';
@@ -61,7 +62,7 @@ export function evict(
   }
   const store = registry.store;
   const budgets = store
-    .list<PodDisruptionBudget>(storeKey(R.pdbs), namespace)
+    .indexed<PodDisruptionBudget>(storeKey(R.pdbs), NAMESPACE, namespace)
     .filter((pdb) => labelSelectorMatcher(pdb.spec.selector)(pod.metadata.labels));
   if (budgets.length > 1) {
     throw new KubeError(

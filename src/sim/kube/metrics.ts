@@ -52,11 +52,19 @@ function formatKibibytes(bytes: number): string {
   return `${Math.round(bytes / 1024)}Ki`;
 }
 
+/** Requests by container object: a workload's pods share their template's containers, and stored objects never change. */
+const requestsByContainer = new WeakMap<Container, Usage>();
+
 function containerRequest(c: Container): Usage {
-  return {
-    cpu: c.resources?.requests?.cpu !== undefined ? requireQuantity(c.resources.requests.cpu, 'cpu', cpuMillis) : 0,
-    memory: c.resources?.requests?.memory !== undefined ? requireQuantity(c.resources.requests.memory, 'memory', memoryBytes) : 0,
-  };
+  let usage = requestsByContainer.get(c);
+  if (!usage) {
+    usage = {
+      cpu: c.resources?.requests?.cpu !== undefined ? requireQuantity(c.resources.requests.cpu, 'cpu', cpuMillis) : 0,
+      memory: c.resources?.requests?.memory !== undefined ? requireQuantity(c.resources.requests.memory, 'memory', memoryBytes) : 0,
+    };
+    requestsByContainer.set(c, usage);
+  }
+  return usage;
 }
 
 export class UsageModel {
@@ -84,9 +92,17 @@ export class UsageModel {
     return { kind: ref.kind, name: ref.name };
   }
 
-  /** Per-container usage of a running pod. */
-  containerUsage(store: Store, pod: Pod): Array<{ name: string; usage: Usage }> {
-    const workload = this.workloadOf(store, pod);
+  /**
+   * Per-container usage of a running pod. `workloads` remembers, for one read of many pods, the
+   * workload of each controller (thousands of pods share a few).
+   */
+  containerUsage(store: Store, pod: Pod, workloads?: Map<string, { kind: string; name: string }>): Array<{ name: string; usage: Usage }> {
+    const ref = workloads ? controllerRef(pod) : undefined;
+    let workload = ref ? workloads?.get(ref.uid) : undefined;
+    if (!workload) {
+      workload = this.workloadOf(store, pod);
+      if (ref) workloads?.set(ref.uid, workload);
+    }
     const declared = this.get(pod.metadata.namespace ?? '', workload.name, workload.kind);
     const factor = declared?.factor ?? 1;
     const containers = pod.spec.containers ?? [];
@@ -113,8 +129,8 @@ export class UsageModel {
   }
 }
 
-function running(store: Store): Pod[] {
-  return store.list<Pod>(storeKey(R.pods)).filter((p) => p.status?.phase === 'Running' && p.spec.nodeName);
+function isRunning(pod: Pod): boolean {
+  return pod.status?.phase === 'Running' && Boolean(pod.spec.nodeName);
 }
 
 /** What a node's system daemons use on top of its pods: 50m + 2% of its CPUs, 300Mi + 5% of its memory. */
@@ -135,9 +151,12 @@ function meta(object: KubeObject, timestamp: string): Record<string, unknown> {
 
 export function nodeMetrics(store: Store, model: UsageModel, timestamp: string): KubeObject[] {
   const perNode = new Map<string, Usage>();
-  for (const pod of running(store)) {
+  const workloads = new Map<string, { kind: string; name: string }>();
+  // Sums need no order: the pods as stored, not sorted.
+  for (const pod of store.values<Pod>(storeKey(R.pods))) {
+    if (!isRunning(pod)) continue;
     const sum = perNode.get(pod.spec.nodeName as string) ?? { cpu: 0, memory: 0 };
-    for (const c of model.containerUsage(store, pod)) {
+    for (const c of model.containerUsage(store, pod, workloads)) {
       sum.cpu += c.usage.cpu;
       sum.memory += c.usage.memory;
     }
@@ -159,8 +178,10 @@ export function nodeMetrics(store: Store, model: UsageModel, timestamp: string):
 }
 
 export function podMetrics(store: Store, model: UsageModel, timestamp: string, namespace?: string): KubeObject[] {
-  return running(store)
-    .filter((pod) => namespace === undefined || pod.metadata.namespace === namespace)
+  const workloads = new Map<string, { kind: string; name: string }>();
+  return store
+    .list<Pod>(storeKey(R.pods), namespace)
+    .filter(isRunning)
     .map(
       (pod) =>
         ({
@@ -168,7 +189,7 @@ export function podMetrics(store: Store, model: UsageModel, timestamp: string, n
           timestamp,
           window: WINDOW,
           containers: model
-            .containerUsage(store, pod)
+            .containerUsage(store, pod, workloads)
             .map((c) => ({ name: c.name, usage: { cpu: formatNanoCpu(c.usage.cpu), memory: formatKibibytes(c.usage.memory) } })),
         }) as unknown as KubeObject,
     );

@@ -7,9 +7,17 @@
  * graceful pod deletion, finalizers, delete propagation, list selectors and pagination.
  */
 import { randomUUID } from 'node:crypto';
+import { matchesRequirements } from '../../kube/label-selector.js';
 import type { SimClock } from './clock.js';
-import { apiVersionOf, R, RESOURCES, type ResourceInfo, storeKey } from './resources.js';
-import { type FieldRequirement, type LabelMatcher, labelQueryMatcher, parseFieldSelector } from './selectors.js';
+import { dependentsOf, LABELS, labelIndexValue } from './indexes.js';
+import { apiVersionOf, R, type ResourceInfo, storeKey } from './resources.js';
+import {
+  type FieldRequirement,
+  type LabelMatcher,
+  type LabelRequirement,
+  labelQueryRequirements,
+  parseFieldSelector,
+} from './selectors.js';
 import { checkShape } from './shapes.js';
 import {
   alreadyExists,
@@ -23,12 +31,21 @@ import {
   staleConflict,
   successStatus,
 } from './status.js';
-import type { Store } from './store.js';
+import { type KeyRange, lowerBound, objectKey, type Store } from './store.js';
 import { fieldValue, strategyFor } from './strategies.js';
 import { clone, isRecord, type KubeObject, type Pod } from './types.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
+}
+
+export interface CreateOptions extends WriteOptions {
+  /**
+   * The body was built by a controller from stored objects (whose JSON types were checked when they
+   * were stored) and is not used after: it is stored without the request decoder's copy and shape
+   * check, which a controller creating thousands of pods would otherwise pay for each.
+   */
+  built?: boolean;
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -66,6 +83,8 @@ export function randomSuffix(length = 5): string {
 /** A compiled selector pair: what list, watch and the controllers filter with. */
 export interface Filter {
   labels: LabelMatcher | undefined;
+  /** The label requirements `labels` checks: those of one value can be read from the label index. */
+  labelRequirements: readonly LabelRequirement[];
   fields: FieldRequirement[];
 }
 
@@ -76,7 +95,59 @@ export function compileFilter(info: ResourceInfo, labelSelector: string | undefi
       throw badRequest(`field label not supported: ${f.field} (${info.resource} can be selected by ${info.fields.join(', ')})`);
     }
   }
-  return { labels: labelSelector ? labelQueryMatcher(labelSelector) : undefined, fields };
+  const requirements = labelSelector ? labelQueryRequirements(labelSelector) : [];
+  return {
+    labels: labelSelector ? (labels) => matchesRequirements(requirements, labels) : undefined,
+    labelRequirements: requirements,
+    fields,
+  };
+}
+
+/**
+ * The keys a list or watch of `info` must look at, in etcd order. Where an index covers one of the
+ * selector's requirements (a field selector on an indexed field, `metadata.name`, a label equal to
+ * a value), only the keys under it, the smallest such set; otherwise the namespace's (or the
+ * resource's) keys. Every key still has to pass the whole filter: this only narrows.
+ */
+function candidateKeys(store: Store, info: ResourceInfo, namespace: string | undefined, filter: Filter): KeyRange {
+  const resource = storeKey(info);
+  let scope = info.namespaced ? namespace : undefined;
+  const sets: Array<ReadonlySet<string> | readonly string[]> = [];
+  for (const f of filter.fields) {
+    if (f.op !== '=') continue;
+    if (f.field === 'metadata.namespace' && info.namespaced && scope === undefined) scope = f.value;
+    else if (f.field === 'metadata.name' && (scope !== undefined || !info.namespaced)) sets.push([objectKey(scope, f.value)]);
+    // An empty value selects objects without the field, which no index holds.
+    else if (f.value !== '' && store.hasIndex(resource, f.field)) sets.push(store.indexedKeys(resource, f.field, f.value));
+  }
+  if (store.hasIndex(resource, LABELS)) {
+    for (const r of filter.labelRequirements) {
+      if (r.operator !== '=' && r.operator !== 'in') continue;
+      const buckets = r.values.map((value) => store.indexedKeys(resource, LABELS, labelIndexValue(r.key, value)));
+      sets.push(buckets.length === 1 ? (buckets[0] as ReadonlySet<string>) : new Set(buckets.flatMap((b) => [...b])));
+    }
+  }
+  const size = (set: ReadonlySet<string> | readonly string[]): number => ('size' in set ? set.size : set.length);
+  const smallest = sets.reduce<ReadonlySet<string> | readonly string[] | undefined>(
+    (best, set) => (best === undefined || size(set) < size(best) ? set : best),
+    undefined,
+  );
+  if (smallest === undefined) return store.keys(resource, scope);
+  const prefix = scope !== undefined ? `${scope}/` : '';
+  const keys = [...smallest].filter((key) => key.startsWith(prefix)).sort();
+  return { keys, start: 0, end: keys.length };
+}
+
+/** The objects a list (without `limit`) or a watch's initial events give, in etcd order. */
+export function listMatching(store: Store, info: ResourceInfo, namespace: string | undefined, filter: Filter): KubeObject[] {
+  const { keys, start, end } = candidateKeys(store, info, namespace, filter);
+  const resource = storeKey(info);
+  const items: KubeObject[] = [];
+  for (let i = start; i < end; i++) {
+    const object = store.getByKey(resource, keys[i] as string);
+    if (object && matchesFilter(object, filter)) items.push(object);
+  }
+  return items;
 }
 
 export function matchesFilter(object: KubeObject, filter: Filter): boolean {
@@ -109,7 +180,7 @@ function decodeContinue(token: string): ContinueToken {
 }
 
 function keyOf(object: KubeObject): string {
-  return object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name;
+  return objectKey(object.metadata.namespace, object.metadata.name);
 }
 
 /** Everything in an object the API compares for a no-op update: all but the resourceVersion. */
@@ -130,10 +201,16 @@ export class Registry {
     return object;
   }
 
+  /**
+   * A list, a page at a time with `limit`: the keys come in etcd order from the store (or an index),
+   * a `continue` token is found in them by binary search, and only as many objects are read as it
+   * takes to fill the page and know whether more follow.
+   */
   list(info: ResourceInfo, namespace: string | undefined, options: ListOptions = {}): ListResult {
     const filter = compileFilter(info, options.labelSelector, options.fieldSelector);
-    let items = this.store.list(storeKey(info), info.namespaced ? namespace : undefined).filter((o) => matchesFilter(o, filter));
+    const { keys, start, end } = candidateKeys(this.store, info, namespace, filter);
     let rv = this.store.revision;
+    let from = start;
     if (options.continue) {
       const token = decodeContinue(options.continue);
       if (token.rv < this.store.oldestRevision) {
@@ -142,21 +219,33 @@ export class Registry {
         );
       }
       rv = token.rv;
-      items = items.filter((o) => keyOf(o) >= token.start);
+      from = lowerBound(keys, token.start, start, end);
+    }
+    const limit = options.limit ?? 0;
+    const resource = storeKey(info);
+    const items: KubeObject[] = [];
+    let at = from;
+    let more = false;
+    for (; at < end; at++) {
+      const object = this.store.getByKey(resource, keys[at] as string);
+      if (!object || !matchesFilter(object, filter)) continue;
+      if (limit > 0 && items.length === limit) {
+        more = true;
+        break;
+      }
+      items.push(object);
     }
     const result: ListResult = { items, resourceVersion: String(rv) };
-    const limit = options.limit ?? 0;
-    if (limit > 0 && items.length > limit) {
-      result.items = items.slice(0, limit);
-      result.continue = encodeContinue(rv, keyOf(result.items[limit - 1] as KubeObject));
-      // The API server reports the remaining count only when it knows it exactly: without selectors.
-      if (!options.labelSelector && !options.fieldSelector) result.remainingItemCount = items.length - limit;
+    if (more) {
+      result.continue = encodeContinue(rv, keyOf(items[limit - 1] as KubeObject));
+      // The API server reports the remaining count only when it knows it exactly: without selectors (then every key matches).
+      if (!options.labelSelector && !options.fieldSelector) result.remainingItemCount = end - at;
     }
     return result;
   }
 
-  create(info: ResourceInfo, namespace: string | undefined, input: unknown, options: WriteOptions = {}): KubeObject {
-    const object = this.decode(info, input);
+  create(info: ResourceInfo, namespace: string | undefined, input: unknown, options: CreateOptions = {}): KubeObject {
+    const object = this.decode(info, input, options.built ?? false);
     const meta = object.metadata;
     if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
     this.settleNamespace(info, meta, namespace);
@@ -341,21 +430,16 @@ export class Registry {
 
   /** Removes owner references to `uid` from every object (delete with propagationPolicy Orphan). */
   orphanDependents(uid: string): void {
-    for (const info of RESOURCES) {
-      if (info.aggregated) continue;
-      for (const object of [...this.store.values(storeKey(info))]) {
-        const refs = object.metadata.ownerReferences;
-        if (!refs?.some((r) => r.uid === uid)) continue;
-        const next = clone(object);
-        next.metadata.ownerReferences = refs.filter((r) => r.uid !== uid);
-        if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
-        this.store.update(storeKey(info), next);
-      }
+    for (const { resource, object } of dependentsOf(this.store, uid)) {
+      const next = clone(object);
+      next.metadata.ownerReferences = (object.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+      if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
+      this.store.update(resource, next);
     }
   }
 
   /** Checks a request body is an object of this resource's kind and returns a private copy with its type set. */
-  private decode(info: ResourceInfo, input: unknown): KubeObject {
+  private decode(info: ResourceInfo, input: unknown, built = false): KubeObject {
     if (!isRecord(input))
       throw badRequest(`the request body must be a JSON object (a ${info.kind}), got ${Array.isArray(input) ? 'an array' : typeof input}`);
     const apiVersion = apiVersionOf(info);
@@ -365,9 +449,9 @@ export class Registry {
     if (input.kind !== undefined && input.kind !== info.kind) {
       throw badRequest(`the kind in the data (${String(input.kind)}) does not match the expected kind (${info.kind}) for ${info.resource}`);
     }
-    const object = clone(input) as KubeObject;
+    const object = (built ? { ...input } : clone(input)) as KubeObject;
     // Wrong JSON types are the decoder's 400, before any code reads the fields.
-    checkShape(info.kind, object, apiVersion);
+    if (!built) checkShape(info.kind, object, apiVersion);
     object.apiVersion = apiVersion;
     object.kind = info.kind;
     object.metadata = { ...(object.metadata ?? {}) } as KubeObject['metadata'];

@@ -6,6 +6,7 @@
 import { UserError } from '../../errors.js';
 import {
   type LabelMatcher,
+  type LabelRequirement,
   type LabelSelector,
   matchesRequirements,
   parseLabelSelector,
@@ -13,7 +14,7 @@ import {
 } from '../../kube/label-selector.js';
 import { badRequest } from './status.js';
 
-export type { LabelMatcher } from '../../kube/label-selector.js';
+export type { LabelMatcher, LabelRequirement } from '../../kube/label-selector.js';
 
 /** Runs product selector code, answering its refusal as the API server does: a 400 with the same message. */
 function asBadRequest<T>(run: () => T): T {
@@ -25,9 +26,14 @@ function asBadRequest<T>(run: () => T): T {
   }
 }
 
+/** `?labelSelector=` as requirements; a syntax error is a 400 naming what was found where. */
+export function labelQueryRequirements(text: string): LabelRequirement[] {
+  return asBadRequest(() => parseLabelSelector(text));
+}
+
 /** `?labelSelector=` as a matcher; a syntax error is a 400 naming what was found where. */
 export function labelQueryMatcher(text: string): LabelMatcher {
-  const requirements = asBadRequest(() => parseLabelSelector(text));
+  const requirements = labelQueryRequirements(text);
   return (labels) => matchesRequirements(requirements, labels);
 }
 

@@ -117,8 +117,21 @@ function validateLabels(labels: unknown, field: string): Cause[] {
   return causes;
 }
 
+/** Problems of an object's labels, by the stored map: a controller's pods share theirs, so it is checked once. */
+const labelProblems = new WeakMap<object, Cause[]>();
+
+function metadataLabelProblems(labels: unknown): Cause[] {
+  if (!isRecord(labels)) return validateLabels(labels, 'metadata.labels');
+  let problems = labelProblems.get(labels);
+  if (!problems) {
+    problems = validateLabels(labels, 'metadata.labels');
+    labelProblems.set(labels, problems);
+  }
+  return problems;
+}
+
 function validateMeta(object: KubeObject, rule: NameRule = 'subdomain'): Cause[] {
-  return [...validateName(object.metadata, rule), ...validateLabels(object.metadata.labels, 'metadata.labels')];
+  return [...validateName(object.metadata, rule), ...metadataLabelProblems(object.metadata.labels)];
 }
 
 function validateContainers(containers: unknown, field: string): Cause[] {
@@ -157,6 +170,22 @@ function validateQuantities(list: Record<string, unknown> | undefined, field: st
 
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
+/**
+ * Problems of a pod's containers, by the stored array: a controller's pods share their template's
+ * (stored objects are never changed in place), so it is checked once, not once per pod.
+ */
+const containerProblems = new WeakMap<object, Cause[]>();
+
+function podContainerProblems(containers: unknown): Cause[] {
+  if (!Array.isArray(containers)) return validateContainers(containers, 'spec.containers');
+  let problems = containerProblems.get(containers);
+  if (!problems) {
+    problems = validateContainers(containers, 'spec.containers');
+    containerProblems.set(containers, problems);
+  }
+  return problems;
+}
+
 const podStrategy: Strategy = {
   hasStatus: true,
   generation: false,
@@ -169,7 +198,7 @@ const podStrategy: Strategy = {
   },
   validate(object, old) {
     const pod = object as Pod;
-    const causes = [...validateMeta(object), ...validateContainers(pod.spec?.containers, 'spec.containers')];
+    const causes = [...validateMeta(object), ...podContainerProblems(pod.spec?.containers)];
     if (old) {
       // A pod's spec is fixed once created, apart from images and a few scheduling fields.
       const strip = (spec: unknown): string => {

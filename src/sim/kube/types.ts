@@ -190,9 +190,33 @@ export interface PodDisruptionBudget extends KubeObject {
   status: Record<string, unknown>;
 }
 
-/** A deep copy: stored objects are never changed in place, so every writer works on its own copy. */
+/**
+ * A deep copy: stored objects are never changed in place, so every writer works on its own copy.
+ * Objects here are JSON data (parsed bodies, stored objects), copied by hand: several times faster
+ * than `structuredClone`, which every write of every pod would pay. Anything else (a Buffer, a
+ * Date) goes to `structuredClone`.
+ */
 export function clone<T>(value: T): T {
-  return structuredClone(value);
+  return copyData(value) as T;
+}
+
+function copyData(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = copyData(value[i]);
+    return out;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = copyData((value as Record<string, unknown>)[key]);
+    // A "__proto__" key (JSON.parse makes it an own property) stays a property: assigning it would set the prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else out[key] = item;
+  }
+  return out;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -11,7 +11,7 @@
  *   `sendInitialEvents=true` one bookmark marks the end of the initial objects.
  */
 import type { ServerResponse } from 'node:http';
-import { type Filter, matchesFilter } from './registry.js';
+import { type Filter, listMatching, matchesFilter } from './registry.js';
 import { apiVersionOf, type ResourceInfo, storeKey } from './resources.js';
 import { expired } from './status.js';
 import type { EventType, Store, StoreEvent } from './store.js';
@@ -73,7 +73,7 @@ export function serveWatch(res: ServerResponse, options: WatchOptions): () => vo
   const initial = options.sendInitialEvents ?? (rv === undefined || rv === '' || rv === '0');
   let unsubscribe: () => void = () => {};
   if (initial) {
-    for (const object of store.list(key, info.namespaced ? namespace : undefined)) if (matches(object)) write('ADDED', object);
+    for (const object of listMatching(store, info, namespace, filter)) write('ADDED', object);
     if (options.sendInitialEvents && options.allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
     unsubscribe = store.subscribe(translate);
   } else {

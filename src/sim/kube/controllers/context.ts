@@ -4,10 +4,16 @@
  * they get the same defaults as objects clients create), and run in one reconcile pass after any
  * change or timer, until nothing changes. A controller does a bounded amount of work per pass (as
  * the real ones do per sync) and says when it left some for the next (`more`).
+ *
+ * Controllers are event-driven, as the real ones are with their informers and work queues: every
+ * change in the store is shown to each controller (`observe`), which notes the objects it concerns
+ * (the ReplicaSet whose pod changed, the node whose pods changed, the pod to schedule) in a dirty
+ * set; a run works through that set only. `resync` notes everything, so the next run does what a
+ * full rescan would: that a resync finds nothing left to do is how tests check the dirty sets.
  */
 import type { SimClock } from '../clock.js';
 import type { Registry } from '../registry.js';
-import type { Store } from '../store.js';
+import type { Store, StoreEvent } from '../store.js';
 import type { KubeObject } from '../types.js';
 
 export interface EventInput {
@@ -44,6 +50,17 @@ export interface ControllerContext {
    * cluster yields to the event loop before it, so the API keeps answering during a big scale.
    */
   more(): void;
+  /** Counts objects a controller read (pods, nodes…): the work a change cost, which tests bound. */
+  visit(count?: number): void;
 }
 
-export type Controller = (ctx: ControllerContext) => void;
+export interface Controller {
+  /** Notes what a change concerns: cheap, reading no more than the event and the indexes. */
+  observe(event: StoreEvent): void;
+  /** Works through what was noted since the last run. */
+  run(ctx: ControllerContext): void;
+  /** Notes every object, so the next run does what a full rescan would. */
+  resync(store: Store): void;
+  /** Cancels the controller's timers (the cluster is closing). */
+  stop?(): void;
+}

@@ -14,6 +14,8 @@ const MAX_EVENTS = 5000;
 
 export class EventRecorder {
   private readonly folded = new Map<string, { namespace: string; name: string }>();
+  /** The fold of each event this recorder made (by "<namespace>/<name>"), so an expired one drops its own. */
+  private readonly folds = new Map<string, string>();
   private seq = 0;
 
   constructor(
@@ -64,6 +66,7 @@ export class EventRecorder {
     };
     this.store.create(storeKey(R.events), event);
     this.folded.set(key, { namespace, name });
+    this.folds.set(`${namespace}/${name}`, key);
     this.expire();
   }
 
@@ -79,8 +82,23 @@ export class EventRecorder {
     for (const event of [...this.store.values(key)]) {
       if (excess <= 0 && Date.parse(event.metadata.creationTimestamp) >= cutoff) break;
       this.store.remove(key, event.metadata.namespace, event.metadata.name);
+      this.forget(`${event.metadata.namespace}/${event.metadata.name}`);
       excess--;
     }
-    for (const [fold, ref] of this.folded) if (!this.store.get(key, ref.namespace, ref.name)) this.folded.delete(fold);
+    // Events deleted by others (a client, a namespace going) leave folds behind: swept when they pile up.
+    if (this.folds.size > MAX_EVENTS * 2) {
+      for (const name of [...this.folds.keys()]) {
+        const [namespace = '', event = ''] = name.split('/');
+        if (!this.store.get(key, namespace, event)) this.forget(name);
+      }
+    }
+  }
+
+  private forget(event: string): void {
+    const fold = this.folds.get(event);
+    if (fold === undefined) return;
+    this.folds.delete(event);
+    const ref = this.folded.get(fold);
+    if (ref && `${ref.namespace}/${ref.name}` === event) this.folded.delete(fold);
   }
 }

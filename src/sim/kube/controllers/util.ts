@@ -2,7 +2,9 @@
 import type { Condition, KubeObject, OwnerReference, Pod } from '../types.js';
 
 export function controllerRef(object: KubeObject): OwnerReference | undefined {
-  return object.metadata.ownerReferences?.find((r) => r.controller);
+  // A plain loop: asked for every pod event by several controllers.
+  for (const ref of object.metadata.ownerReferences ?? []) if (ref.controller) return ref;
+  return undefined;
 }
 
 export function ownerRefTo(owner: KubeObject): OwnerReference {
@@ -23,7 +25,9 @@ export function isActive(pod: Pod): boolean {
 }
 
 export function isReady(pod: Pod): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  // A plain loop: asked of every pod a ReplicaSet, DaemonSet or budget counts.
+  for (const c of pod.status?.conditions ?? []) if (c.type === 'Ready' && c.status === 'True') return true;
+  return false;
 }
 
 /**
@@ -31,16 +35,56 @@ export function isReady(pod: Pod): boolean {
  * controller does). Returns the new list.
  */
 export function setCondition(conditions: readonly Condition[] | undefined, next: Condition, now: string): Condition[] {
+  return setConditions(conditions, [next], now);
+}
+
+/** Sets several conditions in turn, as `setCondition` does each, with one copy of the list. */
+export function setConditions(conditions: readonly Condition[] | undefined, nexts: readonly Condition[], now: string): Condition[] {
   const list = [...(conditions ?? [])];
-  const at = list.findIndex((c) => c.type === next.type);
-  const previous = at >= 0 ? list[at] : undefined;
-  const merged: Condition = { ...next };
-  if (merged.lastTransitionTime === undefined) {
-    merged.lastTransitionTime = previous && previous.status === next.status ? (previous.lastTransitionTime ?? now) : now;
+  for (const next of nexts) {
+    const at = list.findIndex((c) => c.type === next.type);
+    const previous = at >= 0 ? list[at] : undefined;
+    const merged: Condition = { ...next };
+    if (merged.lastTransitionTime === undefined) {
+      merged.lastTransitionTime = previous && previous.status === next.status ? (previous.lastTransitionTime ?? now) : now;
+    }
+    const condition = shared(merged);
+    if (at >= 0) list[at] = condition;
+    else list.push(condition);
   }
-  if (at >= 0) list[at] = merged;
-  else list.push(merged);
   return list;
+}
+
+/** Conditions by transition time, type and status, for `shared`; emptied when it grows (a sync's moment makes a few). */
+const conditions = new Map<string, Map<string, Map<string, Condition>>>();
+
+/**
+ * One object for equal conditions: the pods a sync starts or binds get the same conditions, with the
+ * same times, and stored objects are never changed in place, so they can share them (150,000 pods
+ * hold a few condition objects, not 750,000). Only the plain ones are shared (type, status, times):
+ * conditions with a reason or message, or other fields, are left alone.
+ */
+function shared(condition: Condition): Condition {
+  const time = condition.lastTransitionTime;
+  if (condition.lastProbeTime !== null || typeof time !== 'string' || condition.reason !== undefined || condition.message !== undefined)
+    return condition;
+  for (const key in condition)
+    if (key !== 'type' && key !== 'status' && key !== 'lastProbeTime' && key !== 'lastTransitionTime') return condition;
+  let byType = conditions.get(time);
+  if (!byType) {
+    if (conditions.size >= 100) conditions.clear();
+    byType = new Map();
+    conditions.set(time, byType);
+  }
+  let byStatus = byType.get(condition.type);
+  if (!byStatus) {
+    byStatus = new Map();
+    byType.set(condition.type, byStatus);
+  }
+  const known = byStatus.get(condition.status);
+  if (known) return known;
+  byStatus.set(condition.status, condition);
+  return condition;
 }
 
 /** JSON with sorted keys: a stable form for comparing and hashing templates. */
@@ -80,4 +124,11 @@ export function omitEmpty(record: Record<string, unknown>, keep: readonly string
       out[key] = value;
   }
   return out;
+}
+
+/** The items of a dirty set, which is emptied: what a run works through (what it notes meanwhile is for the next run). */
+export function drain<T>(set: Set<T>): T[] {
+  const items = [...set];
+  set.clear();
+  return items;
 }
