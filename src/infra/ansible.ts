@@ -113,6 +113,8 @@ export interface PlaybookRun {
   knownHosts: string;
   /** The ansible-playbook executable. */
   ansiblePlaybook?: string;
+  /** Where ansible's log goes: this process's output (the Actions log), or nowhere (tests, benchmarks). */
+  log?: 'inherit' | 'ignore';
 }
 
 /** The last lines of a text, for a message. */
@@ -172,8 +174,8 @@ export async function runPlaybook(run: PlaybookRun, limit: readonly string[], re
       ANSIBLE_NOCOLOR: '1',
     },
     stdin: 'ignore',
-    stdout: 'inherit',
-    stderr: ['pipe', 'inherit'],
+    stdout: run.log ?? 'inherit',
+    stderr: run.log === 'ignore' ? 'pipe' : ['pipe', 'inherit'],
     reject: false,
   });
   let text: string;

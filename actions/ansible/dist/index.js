@@ -36120,8 +36120,8 @@ async function runPlaybook(run, limit, recordFile) {
       ANSIBLE_NOCOLOR: "1"
     },
     stdin: "ignore",
-    stdout: "inherit",
-    stderr: ["pipe", "inherit"],
+    stdout: run.log ?? "inherit",
+    stderr: run.log === "ignore" ? "pipe" : ["pipe", "inherit"],
     reject: false
   });
   let text;

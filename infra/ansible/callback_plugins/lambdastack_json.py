@@ -36,6 +36,12 @@ MAX_MESSAGE = 500
 def _message(result):
     """The first thing that says why a result is what it is: msg, then the end of stderr."""
     data = result._result
+    # A loop's result says "All items completed" or "One or more items failed": the item that
+    # failed, or could not be reached, says why.
+    for item in data.get("results") or []:
+        if isinstance(item, dict) and (item.get("failed") or item.get("unreachable")):
+            data = item
+            break
     if data.get("censored"):
         return str(data["censored"])
     text = data.get("msg") or ""
