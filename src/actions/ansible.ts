@@ -216,6 +216,7 @@ async function ansible(): Promise<void> {
   const created = parseCreatedHosts(hostsGiven, 'hosts');
   const key = core.getInput('ssh-private-key');
   if (key !== '') maskKey(key);
+  const keyText = key === '' ? undefined : normalisePrivateKey(key, 'ssh-private-key');
   const playbook = resolve(workspace, await workspacePath('playbook', core.getInput('playbook') || DEFAULT_PLAYBOOK, workspace));
   await checkPlaybook(playbook, 'playbook');
   const inventories = await Promise.all(
@@ -245,7 +246,7 @@ async function ansible(): Promise<void> {
   const temp = await mkdtemp(join(runnerTemp(), 'lsa-ansible-'));
   let keyFile: KeyFile | undefined;
   try {
-    if (key !== '') keyFile = await writeKeyFile(normalisePrivateKey(key, 'ssh-private-key'), temp);
+    if (keyText !== undefined) keyFile = await writeKeyFile(keyText, temp);
     const createdFile = join(temp, 'created.yml');
     await writeFile(createdFile, createdInventory(created, group));
     const run: PlaybookRun = {

@@ -21,6 +21,8 @@ export interface HostSpec {
   connection?: 'local' | 'ssh';
   /** kubeadm exits 1 on this host. */
   failKubeadm?: boolean;
+  /** kubeadm sleeps this many seconds first: a step caught in the middle. */
+  slowKubeadm?: number;
 }
 
 /** One connection the fake ssh was asked for. */
@@ -48,8 +50,9 @@ export interface AnsibleWorld {
   makeUnreachable(host: string, times: number | 'forever'): Promise<void>;
 }
 
-const KUBEADM = (root: string, fail: boolean): string => `#!/bin/sh
+const KUBEADM = (root: string, fail: boolean, sleep: number): string => `#!/bin/sh
 echo "$*" >> "${root}/kubeadm.log"
+sleep ${sleep}
 ${fail ? 'echo "kubeadm: the control plane refused the join" >&2; exit 1' : ''}
 case "$1" in
   token) echo "kubeadm join 10.1.1.10:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:00ff" ;;
@@ -107,7 +110,7 @@ export async function ansibleWorld(dir: string, hosts: readonly HostSpec[]): Pro
   for (const host of hosts) {
     await mkdir(root(host.name), { recursive: true });
     const kubeadm = join(root(host.name), 'kubeadm');
-    await writeFile(kubeadm, KUBEADM(root(host.name), host.failKubeadm ?? false));
+    await writeFile(kubeadm, KUBEADM(root(host.name), host.failKubeadm ?? false, host.slowKubeadm ?? 0));
     await chmod(kubeadm, 0o755);
     const vars: Record<string, string> = {
       ansible_host: addresses.get(host.name) ?? '',

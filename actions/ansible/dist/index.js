@@ -36556,6 +36556,7 @@ async function ansible() {
   const created = parseCreatedHosts(hostsGiven, "hosts");
   const key = getInput("ssh-private-key");
   if (key !== "") maskKey(key);
+  const keyText = key === "" ? void 0 : normalisePrivateKey(key, "ssh-private-key");
   const playbook = resolve2(workspace, await workspacePath("playbook", getInput("playbook") || DEFAULT_PLAYBOOK, workspace));
   await checkPlaybook(playbook, "playbook");
   const inventories = await Promise.all(
@@ -36582,7 +36583,7 @@ async function ansible() {
   const temp = await mkdtemp2(join4(runnerTemp(), "lsa-ansible-"));
   let keyFile;
   try {
-    if (key !== "") keyFile = await writeKeyFile(normalisePrivateKey(key, "ssh-private-key"), temp);
+    if (keyText !== void 0) keyFile = await writeKeyFile(keyText, temp);
     const createdFile = join4(temp, "created.yml");
     await writeFile3(createdFile, createdInventory(created, group));
     const run = {
