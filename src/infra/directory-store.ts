@@ -39,9 +39,10 @@ export class DirectoryStore implements ObjectStore {
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
+    const path = this.pathOf(key);
     let body: Buffer;
     try {
-      body = await readFile(this.pathOf(key));
+      body = await readFile(path);
     } catch (error) {
       if (isCode(error, 'ENOENT')) return undefined;
       throw new TransientError(`cannot read ${this.location}/${key}`, { cause: error });

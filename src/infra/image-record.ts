@@ -40,15 +40,21 @@ export async function findImage(store: ObjectStore, hash: string): Promise<Image
   const key = imageRecordKey(hash);
   const stored = await store.get(key);
   if (!stored) return undefined;
+  let why: string | undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(stored.body));
   } catch {
-    parsed = undefined;
+    why = 'not JSON';
   }
   const record = imageRecordSchema.safeParse(parsed);
-  if (!record.success || record.data.hash !== hash) {
-    const why = record.success ? `it is the record of ${record.data.hash}` : (record.error.issues[0]?.message ?? 'not JSON');
+  if (why === undefined && !record.success) {
+    const [issue] = record.error.issues;
+    why = `${issue?.path.join('.') || 'the record'}: ${issue?.message}`;
+  } else if (record.success && record.data.hash !== hash) {
+    why = `it is the record of ${record.data.hash}`;
+  }
+  if (why !== undefined || !record.success) {
     throw new UserError(
       `${store.location}/${key} is not an image record of this hash (${why}): delete it, and the next run bakes and records the image again`,
     );

@@ -30,6 +30,8 @@ export interface PackerRun {
   packer?: string;
   /** Extra environment (credentials come from the step's environment already). */
   env?: Record<string, string>;
+  /** Where packer's log goes: this process's output (the Actions log), or nowhere (tests). */
+  log?: 'inherit' | 'ignore';
 }
 
 /** What one `packer build` made, from its manifest. */
@@ -111,14 +113,15 @@ export async function buildImage(run: PackerRun, tempParent: string): Promise<Bu
     const result = await execa(
       run.packer ?? 'packer',
       ['build', '-color=false', ...varArgs({ ...run.variables, manifest_path: manifestPath }), run.template],
-      { cwd: run.cwd, env: packerEnv(run.env), reject: false, stdin: 'ignore', stdout: 'inherit', stderr: 'inherit' },
+      { cwd: run.cwd, env: packerEnv(run.env), reject: false, stdin: 'ignore', stdout: run.log ?? 'inherit', stderr: run.log ?? 'inherit' },
     );
     if (result.exitCode !== 0) {
       throw new TransientError(
         `packer build of ${run.template} failed (exit ${result.exitCode ?? result.signal}): the log above says why; nothing was recorded`,
       );
     }
-    return readManifest(manifestPath, run.template);
+    // Awaited here, so the manifest is read before `finally` removes its directory.
+    return await readManifest(manifestPath, run.template);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -141,7 +144,8 @@ async function readManifest(path: string, template: string): Promise<BuiltImage>
     throw new UserError(`packer build of ${template} made ${builds.length} artifacts: a worker image template builds exactly one source`);
   }
   const imageId = imageIdOf(build);
-  if (imageId === '') {
+  // The null builder's artifact id is the word "Null", which names no image.
+  if (imageId === '' || (build.builder_type === 'null' && imageId === build.artifact_id)) {
     throw new UserError(
       `packer build of ${template} gave no image id: its builder has no artifact id, so set \`custom_data = { image_id = … }\` in the manifest post-processor`,
     );

@@ -65,8 +65,8 @@ function documentOf(file: ClusterFile, kind: string, name: string): SourceDocume
 export function workerSettings(file: ClusterFile): WorkerSettings {
   const source = file.analysis.source;
   const clusterDoc = file.analysis.clusterSource;
-  const fail = (doc: SourceDocument | undefined, path: readonly string[], message: string): never => {
-    const offset = doc ? offsetOf(doc, path) : 0;
+  const fail = (doc: SourceDocument | undefined, path: readonly string[], message: string, options: { key?: boolean } = {}): never => {
+    const offset = doc ? offsetOf(doc, path, options) : 0;
     const at = source ? source.locate(offset) : { line: 1, column: 1 };
     throw new ConfigError([{ file: file.config.file, ...at, message }]);
   };
@@ -82,11 +82,14 @@ export function workerSettings(file: ClusterFile): WorkerSettings {
   const configurationName = typeof component.configuration === 'string' ? component.configuration : 'default';
   const nodeDoc = documentOf(file, KUBERNETES_NODE_KIND, configurationName);
   if (!nodeDoc) {
+    // At the `configuration` that names the missing document, or at the component when it names none.
+    const named = typeof component.configuration === 'string';
     return fail(
       clusterDoc,
-      [...componentPath, 'configuration'],
+      named ? [...componentPath, 'configuration'] : componentPath,
       `no ${KUBERNETES_NODE_KIND} document named ${JSON.stringify(configurationName)} (the ${WORKER_COMPONENT} configuration): ` +
         `add one with \`specification.version\` (for example 1.20.12), the Kubernetes release the worker image is built with`,
+      { key: !named },
     );
   }
   const version = valueAt(nodeDoc.value, ['specification', 'version']);

@@ -36245,8 +36245,8 @@ function documentOf(file2, kind, name) {
 function workerSettings(file2) {
   const source = file2.analysis.source;
   const clusterDoc = file2.analysis.clusterSource;
-  const fail = (doc, path10, message) => {
-    const offset = doc ? offsetOf(doc, path10) : 0;
+  const fail = (doc, path10, message, options = {}) => {
+    const offset = doc ? offsetOf(doc, path10, options) : 0;
     const at = source ? source.locate(offset) : { line: 1, column: 1 };
     throw new ConfigError([{ file: file2.config.file, ...at, message }]);
   };
@@ -36262,10 +36262,12 @@ function workerSettings(file2) {
   const configurationName = typeof component.configuration === "string" ? component.configuration : "default";
   const nodeDoc = documentOf(file2, KUBERNETES_NODE_KIND, configurationName);
   if (!nodeDoc) {
+    const named = typeof component.configuration === "string";
     return fail(
       clusterDoc,
-      [...componentPath, "configuration"],
-      `no ${KUBERNETES_NODE_KIND} document named ${JSON.stringify(configurationName)} (the ${WORKER_COMPONENT} configuration): add one with \`specification.version\` (for example 1.20.12), the Kubernetes release the worker image is built with`
+      named ? [...componentPath, "configuration"] : componentPath,
+      `no ${KUBERNETES_NODE_KIND} document named ${JSON.stringify(configurationName)} (the ${WORKER_COMPONENT} configuration): add one with \`specification.version\` (for example 1.20.12), the Kubernetes release the worker image is built with`,
+      { key: !named }
     );
   }
   const version2 = valueAt(nodeDoc.value, ["specification", "version"]);

@@ -28261,9 +28261,10 @@ var DirectoryStore = class {
   root;
   location;
   async get(key) {
+    const path10 = this.pathOf(key);
     let body;
     try {
-      body = await readFile2(this.pathOf(key));
+      body = await readFile2(path10);
     } catch (error63) {
       if (isCode(error63, "ENOENT")) return void 0;
       throw new TransientError(`cannot read ${this.location}/${key}`, { cause: error63 });
@@ -28408,15 +28409,21 @@ async function findImage(store, hash2) {
   const key = imageRecordKey(hash2);
   const stored = await store.get(key);
   if (!stored) return void 0;
+  let why;
   let parsed;
   try {
     parsed = JSON.parse(new TextDecoder().decode(stored.body));
   } catch {
-    parsed = void 0;
+    why = "not JSON";
   }
   const record2 = imageRecordSchema.safeParse(parsed);
-  if (!record2.success || record2.data.hash !== hash2) {
-    const why = record2.success ? `it is the record of ${record2.data.hash}` : record2.error.issues[0]?.message ?? "not JSON";
+  if (why === void 0 && !record2.success) {
+    const [issue3] = record2.error.issues;
+    why = `${issue3?.path.join(".") || "the record"}: ${issue3?.message}`;
+  } else if (record2.success && record2.data.hash !== hash2) {
+    why = `it is the record of ${record2.data.hash}`;
+  }
+  if (why !== void 0 || !record2.success) {
     throw new UserError(
       `${store.location}/${key} is not an image record of this hash (${why}): delete it, and the next run bakes and records the image again`
     );
@@ -36279,14 +36286,14 @@ async function buildImage(run, tempParent) {
     const result = await execa(
       run.packer ?? "packer",
       ["build", "-color=false", ...varArgs({ ...run.variables, manifest_path: manifestPath }), run.template],
-      { cwd: run.cwd, env: packerEnv(run.env), reject: false, stdin: "ignore", stdout: "inherit", stderr: "inherit" }
+      { cwd: run.cwd, env: packerEnv(run.env), reject: false, stdin: "ignore", stdout: run.log ?? "inherit", stderr: run.log ?? "inherit" }
     );
     if (result.exitCode !== 0) {
       throw new TransientError(
         `packer build of ${run.template} failed (exit ${result.exitCode ?? result.signal}): the log above says why; nothing was recorded`
       );
     }
-    return readManifest(manifestPath, run.template);
+    return await readManifest(manifestPath, run.template);
   } finally {
     await rm3(dir, { recursive: true, force: true });
   }
@@ -36307,7 +36314,7 @@ async function readManifest(path10, template) {
     throw new UserError(`packer build of ${template} made ${builds.length} artifacts: a worker image template builds exactly one source`);
   }
   const imageId = imageIdOf(build);
-  if (imageId === "") {
+  if (imageId === "" || build.builder_type === "null" && imageId === build.artifact_id) {
     throw new UserError(
       `packer build of ${template} gave no image id: its builder has no artifact id, so set \`custom_data = { image_id = \u2026 }\` in the manifest post-processor`
     );
@@ -36345,8 +36352,8 @@ function documentOf(file2, kind, name) {
 function workerSettings(file2) {
   const source = file2.analysis.source;
   const clusterDoc = file2.analysis.clusterSource;
-  const fail = (doc, path10, message) => {
-    const offset = doc ? offsetOf(doc, path10) : 0;
+  const fail = (doc, path10, message, options = {}) => {
+    const offset = doc ? offsetOf(doc, path10, options) : 0;
     const at = source ? source.locate(offset) : { line: 1, column: 1 };
     throw new ConfigError([{ file: file2.config.file, ...at, message }]);
   };
@@ -36362,10 +36369,12 @@ function workerSettings(file2) {
   const configurationName = typeof component.configuration === "string" ? component.configuration : "default";
   const nodeDoc = documentOf(file2, KUBERNETES_NODE_KIND, configurationName);
   if (!nodeDoc) {
+    const named = typeof component.configuration === "string";
     return fail(
       clusterDoc,
-      [...componentPath, "configuration"],
-      `no ${KUBERNETES_NODE_KIND} document named ${JSON.stringify(configurationName)} (the ${WORKER_COMPONENT} configuration): add one with \`specification.version\` (for example 1.20.12), the Kubernetes release the worker image is built with`
+      named ? [...componentPath, "configuration"] : componentPath,
+      `no ${KUBERNETES_NODE_KIND} document named ${JSON.stringify(configurationName)} (the ${WORKER_COMPONENT} configuration): add one with \`specification.version\` (for example 1.20.12), the Kubernetes release the worker image is built with`,
+      { key: !named }
     );
   }
   const version2 = valueAt(nodeDoc.value, ["specification", "version"]);
