@@ -1,15 +1,11 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createdInventory, type RunOutcome, runWithRetries } from '../../src/infra/ansible.js';
-import { REPO_ROOT } from '../actions/runner.js';
+import type { RunOutcome } from '../../src/infra/ansible.js';
 import { tempDir } from '../support/temp.js';
+import { playOver } from './ansible-play.js';
 import { type AnsibleWorld, ansibleWorld, clusterHosts } from './ansible-world.js';
 
 // The real playbook (infra/ansible/site.yml) run by ansible-core over hosts of this machine: a full
 // LambdaStack run over a cluster, then the scale-up the ansible action runs.
-
-const PLAYBOOK = join(REPO_ROOT, 'infra', 'ansible', 'site.yml');
 const MASTER = 'demo-shop-kubernetes-master-vm-0';
 const BALANCER = 'demo-shop-load-balancer-vm-0';
 const worker = (i: number): string => `demo-shop-kubernetes-node-vm-${i}`;
@@ -18,22 +14,8 @@ const ADDED = [worker(3), worker(4)];
 
 const facts = (role: string): string => `etc/ansible/facts.d/lambdastack_${role}.fact`;
 
-/** One run of the playbook over `hosts`; those in `created` are added to kubernetes_node, as the action adds the created workers. */
-async function play(world: AnsibleWorld, hosts: string[], tags: string[], created: string[] = hosts): Promise<RunOutcome> {
-  const createdFile = join(world.dir, 'created.yml');
-  await writeFile(
-    createdFile,
-    createdInventory(
-      created.map((name) => ({ name, index: undefined, address: world.address(name) })),
-      'kubernetes_node',
-    ),
-  );
-  return runWithRetries(
-    { playbook: PLAYBOOK, inventories: [world.inventory, createdFile], tags, knownHosts: join(world.dir, 'known_hosts'), log: 'ignore' },
-    hosts,
-    { attempts: 1, delayMs: 0, tempDir: world.dir },
-  );
-}
+const play = (world: AnsibleWorld, limit: string[], tags: string[], created: string[] = limit): Promise<RunOutcome> =>
+  playOver(world, { limit, tags, created });
 
 describe('infra/ansible/site.yml under ansible-core', () => {
   let world: AnsibleWorld;

@@ -1,14 +1,10 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { UserError } from '../../src/errors.js';
-import { createdInventory, parseCreatedHosts, type RunOutcome, runWithRetries } from '../../src/infra/ansible.js';
-import { REPO_ROOT } from '../actions/runner.js';
+import { createdInventory, parseCreatedHosts, type RunOutcome } from '../../src/infra/ansible.js';
 import { tempDir } from '../support/temp.js';
+import { playOver } from './ansible-play.js';
 import { type AnsibleWorld, ansibleWorld, type HostSpec } from './ansible-world.js';
-
-const PLAYBOOK = join(REPO_ROOT, 'infra', 'ansible', 'site.yml');
 
 describe("parseCreatedHosts (the ansible action's `hosts` input: the terraform action's created nodes)", () => {
   it('reads [{name, index, address}]; index is optional', () => {
@@ -71,26 +67,13 @@ describe('runWithRetries: unreachable hosts are run again, alone, a bounded numb
   }
 
   async function scaleUp(w: AnsibleWorld, hosts: string[], attempts: number, onRetry?: () => Promise<void>): Promise<RunOutcome> {
-    const created = join(w.dir, 'created.yml');
-    await writeFile(
-      created,
-      createdInventory(
-        hosts.map((name) => ({ name, index: undefined, address: w.address(name) })),
-        'kubernetes_node',
-      ),
-    );
     const retries: Array<Promise<void>> = [];
-    const outcome = await runWithRetries(
-      {
-        playbook: PLAYBOOK,
-        inventories: [w.inventory, created],
-        tags: ['node-join'],
-        knownHosts: join(w.dir, 'known_hosts'),
-        log: 'ignore',
-      },
-      hosts,
-      { attempts, delayMs: 0, tempDir: w.dir, onRetry: () => void retries.push(onRetry?.() ?? Promise.resolve()) },
-    );
+    const outcome = await playOver(w, {
+      limit: hosts,
+      tags: ['node-join'],
+      attempts,
+      onRetry: () => void retries.push(onRetry?.() ?? Promise.resolve()),
+    });
     await Promise.all(retries);
     return outcome;
   }
