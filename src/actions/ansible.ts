@@ -223,7 +223,12 @@ async function ansible(): Promise<void> {
     listInput('inventory').map(async (path) => resolve(workspace, await workspacePath('inventory', path, workspace))),
   );
   const tags = namesInput('tags', DEFAULT_TAGS);
-  const [group = DEFAULT_GROUP] = namesInput('group', [DEFAULT_GROUP]);
+  const group = core.getInput('group') || DEFAULT_GROUP;
+  if (!NAME.test(group)) {
+    throw new UserError(
+      `input \`group\`: ${JSON.stringify(group)} is not one inventory group name: use letters, digits, '_' and '-' (default ${DEFAULT_GROUP})`,
+    );
+  }
   const attempts = integerInput('attempts', 3, 1, 10);
   const delay = integerInput('retry-delay', 30, 0, 600);
 

@@ -157,8 +157,9 @@ export async function runPlaybook(run: PlaybookRun, limit: readonly string[], re
     ...(run.user ? ['-u', run.user] : []),
     // Fresh workers have host keys nobody has seen: accept a new one, refuse a changed one, and
     // keep them in this run's own file rather than the runner's ~/.ssh.
+    // ansible splits this with shlex: the path is quoted, so a space in RUNNER_TEMP stays in it.
     '--ssh-common-args',
-    `-o UserKnownHostsFile=${run.knownHosts} -o StrictHostKeyChecking=accept-new`,
+    `-o 'UserKnownHostsFile=${run.knownHosts.replace(/'/g, `'\\''`)}' -o StrictHostKeyChecking=accept-new`,
     ...(run.extraVars && Object.keys(run.extraVars).length > 0 ? ['-e', JSON.stringify(run.extraVars)] : []),
     run.playbook,
   ];

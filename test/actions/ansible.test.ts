@@ -36,7 +36,8 @@ async function checkout(hosts: HostSpec[]): Promise<Checkout> {
   await cp(join(REPO_ROOT, 'infra'), join(workspace, 'infra'), { recursive: true });
   await cp(join(REPO_ROOT, 'cluster-config'), join(workspace, 'cluster-config'), { recursive: true });
   await mkdir(join(workspace, 'world'));
-  const runnerTemp = join(workspace, 'runner-temp');
+  // With a space, as a runner's temporary directory may have: paths must stay one argument.
+  const runnerTemp = join(workspace, 'runner temp');
   await mkdir(runnerTemp);
   return { workspace, world: await ansibleWorld(join(workspace, 'world'), hosts), runnerTemp };
 }
@@ -118,6 +119,10 @@ describe('the ansible action (its committed bundle, run as the runner runs it)',
     const [keyPath = ''] = keyPaths;
     expect(keyPath.startsWith(`${at.runnerTemp}/`)).toBe(true);
     expect(new Set(calls.map((call) => call.keyMode))).toEqual(new Set(['600']));
+    // The step's own known_hosts, one argument although its path has a space.
+    expect(
+      new Set(calls.map((call) => call.knownHosts.startsWith(`${at.runnerTemp}/lsa-ansible-`) && call.knownHosts.endsWith('/known_hosts'))),
+    ).toEqual(new Set([true]));
     expect(new Set(calls.map((call) => call.keySha256))).toEqual(new Set([createHash('sha256').update(KEY).digest('hex')]));
     await expect(stat(keyPath)).rejects.toThrow(/ENOENT/);
     expect(await readdir(at.runnerTemp)).toEqual([]);
@@ -238,6 +243,10 @@ describe('the ansible action (its committed bundle, run as the runner runs it)',
       [{ hosts: '{"name": "x"}' }, /^input `hosts` must be a JSON array of hosts/],
       [{ hosts, 'ssh-private-key': KEY_BODY.join('\n') }, /^input `ssh-private-key` is not an SSH private key: put the whole key file/],
       [{ hosts, tags: 'node-join,all hosts' }, /^input `tags`: "all hosts" is not a name/],
+      [
+        { hosts, group: 'kubernetes_node,load_balancer' },
+        /^input `group`: "kubernetes_node,load_balancer" is not one inventory group name/,
+      ],
       [{ hosts, attempts: '0' }, /^input `attempts` is "0": set it to a whole number from 1 to 10 \(default 3\)$/],
       [{ hosts, playbook: 'infra/ansible/missing.yml' }, /^input `playbook`: infra\/ansible\/missing.yml does not exist/],
       [{ hosts, inventory: '../outside.yml' }, /^input `inventory`: \.\.\/outside.yml is outside the repository checkout/],

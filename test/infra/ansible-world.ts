@@ -32,6 +32,8 @@ export interface SshCall {
   /** The key file's mode in octal, or `none` when there was no key file. */
   keyMode: string;
   keySha256: string;
+  /** The UserKnownHostsFile it was given, or `none`. */
+  knownHosts: string;
 }
 
 export interface AnsibleWorld {
@@ -66,12 +68,16 @@ const FAKE_SSH = (dir: string): string => `#!/bin/bash
 address="\${@: -2:1}"
 command="\${@: -1}"
 key=""
+known=none
 for arg in "$@"; do
-  case "$arg" in IdentityFile=*) key="\${arg#IdentityFile=}"; key="\${key//\\"/}" ;; esac
+  case "$arg" in
+    IdentityFile=*) key="\${arg#IdentityFile=}"; key="\${key//\\"/}" ;;
+    UserKnownHostsFile=*) known="\${arg#UserKnownHostsFile=}" ;;
+  esac
 done
 mode=none; digest=none
 if [ -n "$key" ] && [ -f "$key" ]; then mode=$(stat -c %a "$key"); digest=$(sha256sum "$key" | cut -d' ' -f1); fi
-printf '%s %s %s %s\\n' "$address" "\${key:-none}" "$mode" "$digest" >> "${dir}/ssh.log"
+printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$address" "\${key:-none}" "$mode" "$digest" "$known" >> "${dir}/ssh.log"
 refuse="${dir}/unreachable-$address"
 if [ -f "$refuse" ]; then
   left=$(cat "$refuse")
@@ -157,8 +163,8 @@ export async function ansibleWorld(dir: string, hosts: readonly HostSpec[]): Pro
     kubeadmCalls: (host) => lines(join(root(host), 'kubeadm.log')),
     sshCalls: async () =>
       (await lines(join(dir, 'ssh.log'))).map((line) => {
-        const [address = '', keyPath = '', keyMode = '', keySha256 = ''] = line.split(' ');
-        return { address, keyPath, keyMode, keySha256 };
+        const [address = '', keyPath = '', keyMode = '', keySha256 = '', knownHosts = ''] = line.split('\t');
+        return { address, keyPath, keyMode, keySha256, knownHosts };
       }),
     makeUnreachable: (host, times) => writeFile(join(dir, `unreachable-${addresses.get(host)}`), String(times)),
   };

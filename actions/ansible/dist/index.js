@@ -36103,8 +36103,9 @@ async function runPlaybook(run, limit, recordFile) {
     ...run.user ? ["-u", run.user] : [],
     // Fresh workers have host keys nobody has seen: accept a new one, refuse a changed one, and
     // keep them in this run's own file rather than the runner's ~/.ssh.
+    // ansible splits this with shlex: the path is quoted, so a space in RUNNER_TEMP stays in it.
     "--ssh-common-args",
-    `-o UserKnownHostsFile=${run.knownHosts} -o StrictHostKeyChecking=accept-new`,
+    `-o 'UserKnownHostsFile=${run.knownHosts.replace(/'/g, `'\\''`)}' -o StrictHostKeyChecking=accept-new`,
     ...run.extraVars && Object.keys(run.extraVars).length > 0 ? ["-e", JSON.stringify(run.extraVars)] : [],
     run.playbook
   ];
@@ -36565,7 +36566,12 @@ async function ansible() {
     listInput("inventory").map(async (path10) => resolve2(workspace, await workspacePath("inventory", path10, workspace)))
   );
   const tags = namesInput("tags", DEFAULT_TAGS);
-  const [group = DEFAULT_GROUP] = namesInput("group", [DEFAULT_GROUP]);
+  const group = getInput("group") || DEFAULT_GROUP;
+  if (!NAME.test(group)) {
+    throw new UserError(
+      `input \`group\`: ${JSON.stringify(group)} is not one inventory group name: use letters, digits, '_' and '-' (default ${DEFAULT_GROUP})`
+    );
+  }
   const attempts = integerInput("attempts", 3, 1, 10);
   const delay = integerInput("retry-delay", 30, 0, 600);
   const file2 = getInput("config") === "" ? void 0 : await clusterConfigInput("config", workspace);
