@@ -1,6 +1,6 @@
 // The `packer` action (actions/packer/action.yml): the worker image for a scale-up. It hashes what
-// goes into the image (template, node playbooks, Kubernetes version, base image), reuses the image
-// recorded under that hash beside the terraform state, and otherwise bakes one with `packer build`
+// goes into the image (template, node playbooks, Kubernetes version, base image, provider
+// settings), reuses the image recorded under that hash beside the cluster's terraform state, and otherwise bakes one with `packer build`
 // and records it (create-only, so concurrent runs agree on one image per hash). Built into
 // actions/packer/dist/index.js by `npm run bundle`.
 import { isAbsolute, resolve } from 'node:path';
@@ -9,7 +9,7 @@ import { clusterId, type RemoteState } from '../config/index.js';
 import { UserError } from '../errors.js';
 import { DirectoryStore } from '../infra/directory-store.js';
 import { type ImageHash, imageHash } from '../infra/image-hash.js';
-import { findImage, IMAGE_RECORD_SCHEMA, type ImageRecord, imageRecordKey, recordImage } from '../infra/image-record.js';
+import { findImage, IMAGE_RECORD_SCHEMA, type ImageRecord, imageRecordKey, recordImage, recordPrefixOf } from '../infra/image-record.js';
 import type { ObjectStore } from '../infra/object-store.js';
 import { buildImage, TEMPLATE_VARIABLES, VARIABLE_NAME } from '../infra/packer.js';
 import { workerSettings } from '../infra/worker-settings.js';
@@ -48,17 +48,17 @@ function variablesInput(): Record<string, string> {
  * demo, the tests), otherwise the one beside the terraform state that the cluster config's
  * configuration/remote-state document names.
  */
-function storeFor(given: string, workspace: string, state: RemoteState | undefined, file: string): ObjectStore {
+function storeFor(given: string, workspace: string, state: RemoteState | undefined, file: string): { store: ObjectStore; prefix: string } {
   if (given !== '') {
     const path = given.startsWith('file://') ? given.slice('file://'.length) : given;
-    return new DirectoryStore(isAbsolute(path) ? path : resolve(workspace, path));
+    return { store: new DirectoryStore(isAbsolute(path) ? path : resolve(workspace, path)), prefix: '' };
   }
   if (!state) {
     throw new UserError(
       `${file} has no configuration/remote-state document: the image record lives beside the terraform state, so add one (or set input \`store\` to a directory for a local run)`,
     );
   }
-  return stateStore(state);
+  return { store: stateStore(state), prefix: recordPrefixOf(state.key) };
 }
 
 /**
@@ -138,17 +138,17 @@ async function packer(): Promise<void> {
     );
   }
   const variables = variablesInput();
-  const store = storeFor(core.getInput('store'), workspace, file.config.remoteState, file.config.file);
+  const { store, prefix } = storeFor(core.getInput('store'), workspace, file.config.remoteState, file.config.file);
 
-  const hashed = await imageHash({ workspace, template, playbooks, kubernetesVersion: settings.kubernetesVersion, baseImage });
+  const hashed = await imageHash({ workspace, template, playbooks, kubernetesVersion: settings.kubernetesVersion, baseImage, variables });
   core.info(
     `content hash ${hashed.hash} of ${hashed.files.length} file(s), Kubernetes ${settings.kubernetesVersion}, base image ${baseImage}`,
   );
   core.debug(hashed.description);
-  const where = `${store.location}/${imageRecordKey(hashed.hash)}`;
+  const where = `${store.location}/${imageRecordKey(hashed.hash, prefix)}`;
 
   let outcome: Outcome;
-  const found = await findImage(store, hashed.hash);
+  const found = await findImage(store, hashed.hash, prefix);
   if (found) {
     core.info(`cache hit: ${where} records image ${found.imageId}; nothing to build`);
     outcome = { record: found, cacheHit: true };
@@ -164,20 +164,24 @@ async function packer(): Promise<void> {
       runnerTemp(),
     );
     const buildMs = Date.now() - buildStarted;
-    const { record, lostRace } = await recordImage(store, {
-      schema: IMAGE_RECORD_SCHEMA,
-      hash: hashed.hash,
-      imageId: built.imageId,
-      artifactId: built.artifactId,
-      builder: built.builderType,
-      template,
-      kubernetesVersion: settings.kubernetesVersion,
-      baseImage,
-      files: hashed.files,
-      packerRunUuid: built.packerRunUuid,
-      builtAt: new Date().toISOString(),
-      builtBy: builtBy(),
-    });
+    const { record, lostRace } = await recordImage(
+      store,
+      {
+        schema: IMAGE_RECORD_SCHEMA,
+        hash: hashed.hash,
+        imageId: built.imageId,
+        artifactId: built.artifactId,
+        builder: built.builderType,
+        template,
+        kubernetesVersion: settings.kubernetesVersion,
+        baseImage,
+        files: hashed.files,
+        packerRunUuid: built.packerRunUuid,
+        builtAt: new Date().toISOString(),
+        builtBy: builtBy(),
+      },
+      prefix,
+    );
     if (lostRace) {
       core.warning(
         `another run recorded image ${record.imageId} for these inputs while this one baked ${built.imageId}: using ${record.imageId}; ${built.imageId} is unused and can be deleted`,

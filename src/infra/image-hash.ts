@@ -7,7 +7,7 @@ import { join, posix, relative, sep } from 'node:path';
  * else, so an unchanged input reuses the image and any change bakes a new one.
  *
  * It covers the packer template, the files of the node playbooks the template bakes in, the
- * Kubernetes release and the base image. Files are named by their path relative to the
+ * Kubernetes release, the base image and the template's provider settings. Files are named by their path relative to the
  * workspace (the repository root), so the same commit gives the same hash on any runner.
  */
 export interface ImageInputs {
@@ -19,6 +19,12 @@ export interface ImageInputs {
   playbooks: readonly string[];
   kubernetesVersion: string;
   baseImage: string;
+  /**
+   * The template's other variables (the provider settings: region, instance type, …). Where an
+   * image is made is part of what it is: an AMI exists in one region only, so a bake in another
+   * region is another image.
+   */
+  variables: Readonly<Record<string, string>>;
 }
 
 /** One file that went into the hash. */
@@ -92,6 +98,10 @@ export async function imageHash(inputs: ImageInputs): Promise<ImageHash> {
     `base-image ${JSON.stringify(inputs.baseImage)}`,
     `template ${JSON.stringify(template)}`,
     ...sorted.map((file) => `file ${JSON.stringify(file.path)} ${file.sha256}`),
+    // Values by their hash: the description is logged (in debug), and a setting may be private.
+    ...Object.keys(inputs.variables)
+      .sort()
+      .map((name) => `variable ${JSON.stringify(name)} ${sha256(inputs.variables[name] ?? '')}`),
   ].join('\n');
   return { hash: sha256(`${description}\n`), files: sorted, description };
 }

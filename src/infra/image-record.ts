@@ -4,7 +4,7 @@ import { type ObjectStore, WriteConflictError } from './object-store.js';
 
 /**
  * The record of a baked worker image, kept beside the terraform state under its content hash:
- * `images/<hash>.json`. It is written once, with `ifNoneMatch: '*'`, and never changed, so a
+ * `<state key>.lambdastack/images/<hash>.json`. It is written once, with `ifNoneMatch: '*'`, and never changed, so a
  * record is the answer for its hash for good; two pipelines that bake the same hash at once both
  * end up using the image of whichever recorded first.
  */
@@ -30,14 +30,26 @@ const imageRecordSchema = z.object({
 
 export type ImageRecord = z.infer<typeof imageRecordSchema>;
 
-/** The key of a hash's record, relative to the store (which sits beside the state). */
-export function imageRecordKey(hash: string): string {
-  return `images/${hash}.json`;
+/**
+ * The key of a hash's record: `images/<hash>.json` under `prefix`, which places the records beside
+ * one cluster's state (see recordPrefixOf) or, empty, at the top of a store of their own.
+ */
+export function imageRecordKey(hash: string, prefix = ''): string {
+  return `${prefix}images/${hash}.json`;
+}
+
+/**
+ * The prefix of a cluster's image records in the bucket or container of its state: beside the
+ * state object, `<state key>.lambdastack/`, where the apply also records what it applied. Per
+ * cluster, so clusters sharing a bucket never pick up each other's images.
+ */
+export function recordPrefixOf(stateKey: string): string {
+  return `${stateKey}.lambdastack/`;
 }
 
 /** The record for `hash`, or undefined when no image has been recorded for it. */
-export async function findImage(store: ObjectStore, hash: string): Promise<ImageRecord | undefined> {
-  const key = imageRecordKey(hash);
+export async function findImage(store: ObjectStore, hash: string, prefix = ''): Promise<ImageRecord | undefined> {
+  const key = imageRecordKey(hash, prefix);
   const stored = await store.get(key);
   if (!stored) return undefined;
   let why: string | undefined;
@@ -75,14 +87,14 @@ export interface RecordOutcome {
  * first (a WriteConflictError), its record stands and is returned: the images are made from the
  * same inputs, and every later run will read that one, so this run uses it too.
  */
-export async function recordImage(store: ObjectStore, record: ImageRecord): Promise<RecordOutcome> {
-  const key = imageRecordKey(record.hash);
+export async function recordImage(store: ObjectStore, record: ImageRecord, prefix = ''): Promise<RecordOutcome> {
+  const key = imageRecordKey(record.hash, prefix);
   try {
     await store.put(key, `${JSON.stringify(record, null, 2)}\n`, { ifNoneMatch: '*' });
     return { record, lostRace: false };
   } catch (error) {
     if (!(error instanceof WriteConflictError)) throw error;
-    const winner = await findImage(store, record.hash);
+    const winner = await findImage(store, record.hash, prefix);
     // Created and then gone again: someone deleted it in between; a rerun decides afresh.
     if (!winner) throw error;
     return { record: winner, lostRace: true };

@@ -18,6 +18,7 @@ const inputs = (workspace: string, change: Partial<ImageInputs> = {}): ImageInpu
   playbooks: ['infra/ansible'],
   kubernetesVersion: '1.20.12',
   baseImage: 'debian-12',
+  variables: { region: 'eu-west-1' },
   ...change,
 });
 
@@ -39,7 +40,7 @@ describe('imageHash: the content hash of a worker image', () => {
     ]);
   });
 
-  it('changes with the template, any playbook file, the Kubernetes version and the base image', async () => {
+  it('changes with the template, any playbook file, the Kubernetes version, the base image and the provider settings', async () => {
     const dir = await checkout();
     const base = (await imageHash(inputs(dir))).hash;
     const hashes = new Set([base]);
@@ -47,6 +48,8 @@ describe('imageHash: the content hash of a worker image', () => {
     hashes.add((await imageHash(inputs(dir, { kubernetesVersion: '1.21.0' }))).hash);
     hashes.add((await imageHash(inputs(dir, { baseImage: 'debian-11' }))).hash);
     hashes.add((await imageHash(inputs(dir, { template: 'infra/packer/aws.pkr.hcl' }))).hash);
+    hashes.add((await imageHash(inputs(dir, { variables: { region: 'us-east-1' } }))).hash);
+    hashes.add((await imageHash(inputs(dir, { variables: { region: 'eu-west-1', instance_type: 't3.large' } }))).hash);
     await appendFile(join(dir, 'infra/ansible/roles/node_join/tasks/main.yml'), '# a comment\n');
     hashes.add((await imageHash(inputs(dir))).hash);
     await writeFile(join(dir, 'infra/ansible/roles/common/files.txt'), 'new file\n');
@@ -56,7 +59,7 @@ describe('imageHash: the content hash of a worker image', () => {
     await appendFile(join(dir, 'infra/packer/null.pkr.hcl'), '\n');
     hashes.add((await imageHash(inputs(dir))).hash);
 
-    expect(hashes.size).toBe(8);
+    expect(hashes.size).toBe(10);
   });
 
   it('ignores what is never part of an image: byte-code caches, .retry files, files outside the inputs', async () => {
@@ -84,6 +87,12 @@ describe('imageHash: the content hash of a worker image', () => {
     await rm(join(dir, 'infra/ansible/link'));
     await symlink('../../other.txt', join(dir, 'infra/ansible/link'));
     expect((await imageHash(inputs(dir))).hash).not.toBe(first.hash);
+  });
+
+  it('names the provider settings, but shows their values only as hashes (the description is logged)', async () => {
+    const hashed = await imageHash(inputs(await checkout(), { variables: { subnet_id: 'subnet-private-0123' } }));
+    expect(hashed.description).toMatch(/\nvariable "subnet_id" [0-9a-f]{64}$/);
+    expect(hashed.description).not.toContain('subnet-private-0123');
   });
 
   it('cannot be forged through a line break in a value', async () => {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { DirectoryStore } from '../../src/infra/directory-store.js';
-import { findImage, IMAGE_RECORD_SCHEMA, type ImageRecord, imageRecordKey, recordImage } from '../../src/infra/image-record.js';
+import {
+  findImage,
+  IMAGE_RECORD_SCHEMA,
+  type ImageRecord,
+  imageRecordKey,
+  recordImage,
+  recordPrefixOf,
+} from '../../src/infra/image-record.js';
 import { type ObjectStore, WriteConflictError } from '../../src/infra/object-store.js';
 import { tempDir } from '../support/temp.js';
 
@@ -30,6 +37,18 @@ describe('the image record (images/<hash>.json beside the state)', () => {
     expect(await recordImage(store, record('ami-0123456789abcdef0'))).toEqual({ record: record('ami-0123456789abcdef0'), lostRace: false });
     expect(await findImage(store, HASH)).toEqual(record('ami-0123456789abcdef0'));
     expect(imageRecordKey(HASH)).toBe(`images/${HASH}.json`);
+  });
+
+  it("keeps a cluster's records beside its state, apart from another cluster's in the same bucket", async () => {
+    const store = new DirectoryStore(await tempDir('lsa-images-'));
+    const shop = recordPrefixOf('clusters/demo-shop/terraform.tfstate');
+    expect(imageRecordKey(HASH, shop)).toBe(`clusters/demo-shop/terraform.tfstate.lambdastack/images/${HASH}.json`);
+
+    await recordImage(store, record('ami-0000000000000000a'), shop);
+
+    expect((await findImage(store, HASH, shop))?.imageId).toBe('ami-0000000000000000a');
+    expect(await findImage(store, HASH, recordPrefixOf('clusters/demo-analytics/terraform.tfstate'))).toBeUndefined();
+    expect(await findImage(store, HASH)).toBeUndefined();
   });
 
   it('keeps the first record of a hash: a later one gets the first back, and the store keeps the first', async () => {

@@ -28378,7 +28378,9 @@ async function imageHash(inputs) {
     `kubernetes-version ${JSON.stringify(inputs.kubernetesVersion)}`,
     `base-image ${JSON.stringify(inputs.baseImage)}`,
     `template ${JSON.stringify(template)}`,
-    ...sorted.map((file2) => `file ${JSON.stringify(file2.path)} ${file2.sha256}`)
+    ...sorted.map((file2) => `file ${JSON.stringify(file2.path)} ${file2.sha256}`),
+    // Values by their hash: the description is logged (in debug), and a setting may be private.
+    ...Object.keys(inputs.variables).sort().map((name) => `variable ${JSON.stringify(name)} ${sha256(inputs.variables[name] ?? "")}`)
   ].join("\n");
   return { hash: sha256(`${description}
 `), files: sorted, description };
@@ -28402,11 +28404,14 @@ var imageRecordSchema = external_exports.object({
   /** The workflow run that baked it, when it ran on GitHub: repository, run id, commit. */
   builtBy: external_exports.object({ repository: external_exports.string(), runId: external_exports.string(), sha: external_exports.string() }).partial()
 });
-function imageRecordKey(hash2) {
-  return `images/${hash2}.json`;
+function imageRecordKey(hash2, prefix = "") {
+  return `${prefix}images/${hash2}.json`;
 }
-async function findImage(store, hash2) {
-  const key = imageRecordKey(hash2);
+function recordPrefixOf(stateKey) {
+  return `${stateKey}.lambdastack/`;
+}
+async function findImage(store, hash2, prefix = "") {
+  const key = imageRecordKey(hash2, prefix);
   const stored = await store.get(key);
   if (!stored) return void 0;
   let why;
@@ -28430,15 +28435,15 @@ async function findImage(store, hash2) {
   }
   return record2.data;
 }
-async function recordImage(store, record2) {
-  const key = imageRecordKey(record2.hash);
+async function recordImage(store, record2, prefix = "") {
+  const key = imageRecordKey(record2.hash, prefix);
   try {
     await store.put(key, `${JSON.stringify(record2, null, 2)}
 `, { ifNoneMatch: "*" });
     return { record: record2, lostRace: false };
   } catch (error63) {
     if (!(error63 instanceof WriteConflictError)) throw error63;
-    const winner = await findImage(store, record2.hash);
+    const winner = await findImage(store, record2.hash, prefix);
     if (!winner) throw error63;
     return { record: winner, lostRace: true };
   }
@@ -36537,14 +36542,14 @@ function variablesInput() {
 function storeFor(given, workspace, state, file2) {
   if (given !== "") {
     const path10 = given.startsWith("file://") ? given.slice("file://".length) : given;
-    return new DirectoryStore(isAbsolute2(path10) ? path10 : resolve2(workspace, path10));
+    return { store: new DirectoryStore(isAbsolute2(path10) ? path10 : resolve2(workspace, path10)), prefix: "" };
   }
   if (!state) {
     throw new UserError(
       `${file2} has no configuration/remote-state document: the image record lives beside the terraform state, so add one (or set input \`store\` to a directory for a local run)`
     );
   }
-  return stateStore(state);
+  return { store: stateStore(state), prefix: recordPrefixOf(state.key) };
 }
 function stateStore(state) {
   throw new UserError(
@@ -36594,15 +36599,15 @@ async function packer() {
     );
   }
   const variables = variablesInput();
-  const store = storeFor(getInput("store"), workspace, file2.config.remoteState, file2.config.file);
-  const hashed = await imageHash({ workspace, template, playbooks, kubernetesVersion: settings.kubernetesVersion, baseImage });
+  const { store, prefix } = storeFor(getInput("store"), workspace, file2.config.remoteState, file2.config.file);
+  const hashed = await imageHash({ workspace, template, playbooks, kubernetesVersion: settings.kubernetesVersion, baseImage, variables });
   info(
     `content hash ${hashed.hash} of ${hashed.files.length} file(s), Kubernetes ${settings.kubernetesVersion}, base image ${baseImage}`
   );
   debug(hashed.description);
-  const where = `${store.location}/${imageRecordKey(hashed.hash)}`;
+  const where = `${store.location}/${imageRecordKey(hashed.hash, prefix)}`;
   let outcome;
-  const found = await findImage(store, hashed.hash);
+  const found = await findImage(store, hashed.hash, prefix);
   if (found) {
     info(`cache hit: ${where} records image ${found.imageId}; nothing to build`);
     outcome = { record: found, cacheHit: true };
@@ -36618,20 +36623,24 @@ async function packer() {
       runnerTemp()
     );
     const buildMs = Date.now() - buildStarted;
-    const { record: record2, lostRace } = await recordImage(store, {
-      schema: IMAGE_RECORD_SCHEMA,
-      hash: hashed.hash,
-      imageId: built.imageId,
-      artifactId: built.artifactId,
-      builder: built.builderType,
-      template,
-      kubernetesVersion: settings.kubernetesVersion,
-      baseImage,
-      files: hashed.files,
-      packerRunUuid: built.packerRunUuid,
-      builtAt: (/* @__PURE__ */ new Date()).toISOString(),
-      builtBy: builtBy()
-    });
+    const { record: record2, lostRace } = await recordImage(
+      store,
+      {
+        schema: IMAGE_RECORD_SCHEMA,
+        hash: hashed.hash,
+        imageId: built.imageId,
+        artifactId: built.artifactId,
+        builder: built.builderType,
+        template,
+        kubernetesVersion: settings.kubernetesVersion,
+        baseImage,
+        files: hashed.files,
+        packerRunUuid: built.packerRunUuid,
+        builtAt: (/* @__PURE__ */ new Date()).toISOString(),
+        builtBy: builtBy()
+      },
+      prefix
+    );
     if (lostRace) {
       warning(
         `another run recorded image ${record2.imageId} for these inputs while this one baked ${built.imageId}: using ${record2.imageId}; ${built.imageId} is unused and can be deleted`
