@@ -1,8 +1,8 @@
 // The `packer` action (actions/packer/action.yml): the worker image for a scale-up. It hashes what
 // goes into the image (template, node playbooks, Kubernetes version, base image, provider
-// settings), reuses the image recorded under that hash beside the cluster's terraform state, and otherwise bakes one with `packer build`
-// and records it (create-only, so concurrent runs agree on one image per hash). Built into
-// actions/packer/dist/index.js by `npm run bundle`.
+// settings), reuses the image recorded under that hash beside the cluster's terraform state, and
+// otherwise bakes one with `packer build` and records it (create-only, so concurrent runs agree on
+// one image per hash). Built into actions/packer/dist/index.js by `npm run bundle`.
 import { isAbsolute, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { clusterId, type RemoteState } from '../config/index.js';
