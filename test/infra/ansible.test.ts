@@ -33,6 +33,10 @@ describe("parseCreatedHosts (the ansible action's `hosts` input: the terraform a
       /^input `hosts`, entry 0 \(w\): address "10.0.0.1; rm -rf \/" is not an IP address or DNS name$/,
     ],
     ['[{"name":"w"}]', /address undefined is not an IP address/],
+    [
+      '[{"name":"w","index":3,"address":null}]',
+      /^input `hosts`, entry 0 \(w\) has no address yet: pass the created nodes of the terraform action's apply step/,
+    ],
     ['[{"name":"w","address":"10.0.0.1","index":-1}]', /index -1 must be a whole number, 0 or more/],
     ['[{"name":"w","address":"10.0.0.1","index":1.5}]', /index 1.5 must be a whole number/],
   ])('refuses %s, naming the input and the entry', (text, message) => {

@@ -36052,6 +36052,11 @@ function parseCreatedHosts(text, input2) {
     }
     if (seen.has(name)) throw new UserError(`${where}: ${name} is listed twice`);
     seen.add(name);
+    if (address === null) {
+      throw new UserError(
+        `${where} (${name}) has no address yet: pass the created nodes of the terraform action's apply step, not of its plan`
+      );
+    }
     if (typeof address !== "string" || !ADDRESS.test(address)) {
       throw new UserError(`${where} (${name}): address ${JSON.stringify(address)} is not an IP address or DNS name`);
     }
