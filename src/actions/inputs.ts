@@ -17,7 +17,11 @@ export function workspaceDir(): string {
  * only annotate files of the repository, and a workflow has no business pointing elsewhere.
  */
 export async function workspacePathInput(name: string, workspace: string): Promise<string> {
-  const given = core.getInput(name);
+  return workspacePath(name, core.getInput(name), workspace);
+}
+
+/** `given`, a path named by input `name`, checked as workspacePathInput checks its input. */
+export async function workspacePath(name: string, given: string, workspace: string): Promise<string> {
   if (given === '') {
     throw new UserError(
       `input \`${name}\` is empty: set it to a file or directory of the repository, for example \`${name}: cluster-config\``,
