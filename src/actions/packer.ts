@@ -12,6 +12,7 @@ import { type ImageHash, imageHash } from '../infra/image-hash.js';
 import { findImage, IMAGE_RECORD_SCHEMA, type ImageRecord, imageRecordKey, recordImage, recordPrefixOf } from '../infra/image-record.js';
 import type { ObjectStore } from '../infra/object-store.js';
 import { buildImage, TEMPLATE_VARIABLES, VARIABLE_NAME } from '../infra/packer.js';
+import { objectStoreFor } from '../infra/state-store.js';
 import { workerSettings } from '../infra/worker-settings.js';
 import { clusterConfigInput, listInput, runnerTemp } from './infra-inputs.js';
 import { workspaceDir, workspacePath } from './inputs.js';
@@ -58,18 +59,8 @@ function storeFor(given: string, workspace: string, state: RemoteState | undefin
       `${file} has no configuration/remote-state document: the image record lives beside the terraform state, so add one (or set input \`store\` to a directory for a local run)`,
     );
   }
-  return { store: stateStore(state), prefix: recordPrefixOf(state.key) };
-}
-
-/**
- * The ObjectStore beside the terraform state (S3 for `backend: s3`, Azure Blob for `azurerm`).
- * The S3 and Azure Blob implementations of src/infra/object-store.ts are made on another branch;
- * this is where they are opened once they are in.
- */
-function stateStore(state: RemoteState): ObjectStore {
-  throw new UserError(
-    `recording images in the ${state.backend} remote state is not in this build yet: set input \`store\` to a directory to record them there`,
-  );
+  // The bucket or container of the state (S3 with its DynamoDB lock table arbitrating, or Azure Blob).
+  return { store: objectStoreFor(state), prefix: recordPrefixOf(state.key) };
 }
 
 /** The `builtBy` of a record: the workflow run, when on GitHub. */

@@ -3,6 +3,7 @@ import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_RECORD_SCHEMA } from '../../src/infra/image-record.js';
+import { AWS_TEST_ENV, remoteStateDocument, useStateServers } from '../infra/servers.js';
 import { clusterLines, yaml } from '../support/config-text.js';
 import { tempDir } from '../support/temp.js';
 import { type ActionRun, REPO_ROOT, runBundledAction } from './runner.js';
@@ -33,7 +34,7 @@ async function checkout(options: { quickBake?: boolean } = {}): Promise<Checkout
   return { workspace, store: join(workspace, 'store'), images: await tempDir('lsa-images-'), path: [] };
 }
 
-function packer(at: Checkout, inputs: Record<string, string> = {}): Promise<ActionRun> {
+function packer(at: Checkout, inputs: Record<string, string> = {}, env: Record<string, string> = {}): Promise<ActionRun> {
   return runBundledAction('packer', {
     workspace: at.workspace,
     inputs: {
@@ -45,7 +46,7 @@ function packer(at: Checkout, inputs: Record<string, string> = {}): Promise<Acti
       store: at.store,
       ...inputs,
     },
-    env: { PATH: [...at.path, process.env.PATH].join(delimiter), HOME: at.workspace, RUNNER_TEMP: at.workspace },
+    env: { PATH: [...at.path, process.env.PATH].join(delimiter), HOME: at.workspace, RUNNER_TEMP: at.workspace, ...env },
   });
 }
 
@@ -63,6 +64,34 @@ async function forbidPacker(at: Checkout): Promise<string> {
   at.path = [bin];
   return calls;
 }
+
+describe('the packer action with the image records beside the terraform state (s3rver with the lock table on dynalite)', () => {
+  const servers = useStateServers();
+
+  it('records the image beside the state, and the next run finds it there: a cache hit that runs no packer', async () => {
+    const at = await checkout({ quickBake: true });
+    const key = 'clusters/demo-shop/terraform.tfstate';
+    // The example cluster, its remote state moved to the local servers.
+    const example = await readFile(join(at.workspace, 'cluster-config', 'aws-demo.yml'), 'utf8');
+    const withoutState = example.slice(0, example.lastIndexOf('\n---\n') + 1);
+    await writeFile(
+      join(at.workspace, 'cluster-config', 'aws-demo.yml'),
+      `${withoutState}${remoteStateDocument(servers(), key).join('\n')}\n`,
+    );
+    const env = { ...AWS_TEST_ENV };
+    const first = await packer(at, { store: '', config: 'cluster-config/aws-demo.yml' }, env);
+    expect(first.exitCode, first.stdout + first.stderr).toBe(0);
+    const hash = first.outputs.hash ?? '';
+    expect(first.outputs.record).toBe(`s3://${servers().bucket}/${key}.lambdastack/images/${hash}.json`);
+    expect(first.outputs['cache-hit']).toBe('false');
+
+    const calls = await forbidPacker(at);
+    const second = await packer(at, { store: '', config: 'cluster-config/aws-demo.yml' }, env);
+    expect(second.exitCode, second.stdout + second.stderr).toBe(0);
+    expect(second.outputs).toMatchObject({ 'cache-hit': 'true', 'image-id': first.outputs['image-id'], hash });
+    expect(await readFile(calls, 'utf8').catch(() => '')).toBe('');
+  });
+});
 
 describe('the packer action (its committed bundle, run as the runner runs it)', () => {
   it('bakes on the first run, then a second run is a cache hit that runs no packer at all', async () => {
@@ -232,8 +261,6 @@ describe('the packer action (its committed bundle, run as the runner runs it)', 
         { config: 'cluster-config/any.yml', store: '' },
         /^cluster-config\/any.yml has no configuration\/remote-state document: the image record lives beside the terraform state/,
       ],
-      // Until the S3 and Azure Blob stores are wired in (they come with the terraform action).
-      [{ store: '' }, /^recording images in the s3 remote state is not in this build yet: set input `store`/],
       [{ variables: 'nope=1' }, /^packer validate refused infra\/packer\/null.pkr.hcl:\n[\s\S]*"nope" variable was passed/],
     ];
     for (const [inputs, message] of cases) {

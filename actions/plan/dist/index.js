@@ -36358,7 +36358,9 @@ function workspaceDir() {
   return resolve(process.env.GITHUB_WORKSPACE || process.cwd());
 }
 async function workspacePathInput(name, workspace) {
-  const given = getInput(name);
+  return workspacePath(name, getInput(name), workspace);
+}
+async function workspacePath(name, given, workspace) {
   if (given === "") {
     throw new UserError(
       `input \`${name}\` is empty: set it to a file or directory of the repository, for example \`${name}: cluster-config\``
