@@ -6,6 +6,7 @@ import { formatCpu, formatMemory } from '../kube/quantity.js';
 import type { Decision } from './decide.js';
 import type { NodeBlocker, ScaleDownGate } from './scale-down.js';
 import type { NeverFits, PendingOutcome } from './scale-up.js';
+import { describeWindow } from './schedule-reason.js';
 import { formatDuration } from './settings.js';
 import type { Capacity } from './snapshot.js';
 import type { Exceeded } from './utilisation.js';
@@ -110,6 +111,8 @@ export function describeDecision(decision: Omit<Decision, 'reason'>): string {
   switch (rule.kind) {
     case 'below-min':
       return `count ${current} is below min ${rule.min}: ${change}`;
+    case 'scheduled-min':
+      return `${describeWindow(rule.window)}: ${change}`;
     case 'above-max':
       return `count ${current} is above max ${rule.max}: ${change}`;
     case 'stale-snapshot':

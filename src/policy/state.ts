@@ -44,6 +44,8 @@ export interface PolicyState {
   inFlight: ChangeInFlight | undefined;
   /** A bounded ring of recent samples, oldest first. */
   samples: Sample[];
+  /** The instant the schedules were last read at (src/policy/schedule.ts scheduleInstant); absent without schedules. */
+  scheduleClock?: number | undefined;
 }
 
 /** The state of a watcher that has not decided anything yet. */

@@ -1,0 +1,190 @@
+/**
+ * Schedules in time, pure: which windows hold the component's min up at an instant, the effective
+ * min they give, and the next instant it changes (the watcher wakes then).
+ *
+ * A window is open from a run of its `start` expression until the next run of its `end`: at an
+ * instant, it is open when the last `start` run at or before it is later than the last `end` run
+ * (so a `start` and an `end` at the same minute leave it closed, and a `start` while it is open
+ * changes nothing). Its min applies `lead` before it opens, and until it closes; the effective min
+ * is the component's min raised to the largest min of the windows that apply, never above max.
+ */
+import { type CronRuns, cronRuns } from './cron.js';
+import type { Schedule } from './schedule-settings.js';
+import type { PolicyState } from './state.js';
+
+/** A window whose min applies at an instant: open, or opening within its lead. */
+export interface WindowSpan {
+  name: string;
+  min: number;
+  start: string;
+  end: string;
+  timezone: string;
+  lead: number;
+  /** When this opening of the window happens (or happened). */
+  opensAt: number;
+  /** When it closes; undefined if its `end` never runs again (an expression of a past date). */
+  closesAt: number | undefined;
+  /** False while only its lead applies. */
+  open: boolean;
+}
+
+/** The component's min at an instant. */
+export interface ScheduledMin {
+  /** The effective min: the component's, raised by the windows, at most max. */
+  min: number;
+  /** The component's own min. */
+  base: number;
+  /** The window whose min is the effective one (the largest; the first written on a tie), when one raises it. */
+  by: WindowSpan | undefined;
+  /** Every window that applies, in the order written. */
+  windows: WindowSpan[];
+}
+
+export interface Bounds {
+  min: number;
+  max: number;
+}
+
+// Bounds on the loops below, which only pathological expressions reach (a start that every end
+// cancels, windows whose leads overlap for ever): past them the answer is "not known", and the
+// watcher falls back to its interval.
+const MAX_RUNS = 1_000;
+const MAX_EDGES = 200;
+
+interface Runs {
+  schedule: Schedule;
+  start: CronRuns;
+  end: CronRuns;
+}
+
+const runsOf = (schedule: Schedule): Runs => ({
+  schedule,
+  start: cronRuns(schedule.start, schedule.timezone),
+  end: cronRuns(schedule.end, schedule.timezone),
+});
+
+function isOpen(w: Runs, at: number): boolean {
+  const started = w.start.atOrBefore(at);
+  if (started === undefined) return false;
+  const ended = w.end.atOrBefore(at);
+  return ended === undefined || ended < started;
+}
+
+/** The first `start` run after `after` and at or before `until` that no `end` run at the same instant cancels. */
+function openingIn(w: Runs, after: number, until: number): number | undefined {
+  let run = w.start.after(after);
+  for (let n = 0; run !== undefined && run <= until && n < MAX_RUNS; n++) {
+    if (w.end.atOrBefore(run) !== run) return run;
+    run = w.start.after(run);
+  }
+  return undefined;
+}
+
+/** The window at `at`, when its min applies then. */
+function spanAt(w: Runs, at: number): WindowSpan | undefined {
+  const { schedule } = w;
+  const span = { name: schedule.name, min: schedule.min, start: schedule.start, end: schedule.end };
+  const zone = { timezone: schedule.timezone, lead: schedule.lead };
+  if (isOpen(w, at)) {
+    const ended = w.end.atOrBefore(at);
+    const opensAt = (ended === undefined ? undefined : w.start.after(ended)) ?? (w.start.atOrBefore(at) as number);
+    return { ...span, ...zone, opensAt, closesAt: w.end.after(at), open: true };
+  }
+  const opensAt = schedule.lead > 0 ? openingIn(w, at, at + schedule.lead) : undefined;
+  if (opensAt === undefined) return undefined;
+  return { ...span, ...zone, opensAt, closesAt: w.end.after(opensAt), open: false };
+}
+
+function minAt(windows: readonly Runs[], bounds: Bounds, at: number): ScheduledMin {
+  const spans = windows.flatMap((w) => spanAt(w, at) ?? []);
+  let by: WindowSpan | undefined;
+  for (const span of spans) if (span.min > (by?.min ?? bounds.min)) by = span;
+  const min = Math.min(bounds.max, Math.max(bounds.min, by?.min ?? bounds.min));
+  return { min, base: bounds.min, by, windows: spans };
+}
+
+/** The component's min at `at`, with the windows that hold it up. */
+export function scheduledMin(schedules: readonly Schedule[], bounds: Bounds, at: number): ScheduledMin {
+  return minAt(schedules.map(runsOf), bounds, at);
+}
+
+/** The next instant after `at` at which the window's min starts or stops applying. */
+function nextChange(w: Runs, at: number): number | undefined {
+  const { lead } = w.schedule;
+  const span = spanAt(w, at);
+  if (!span) {
+    const opening = openingIn(w, at + lead, Number.POSITIVE_INFINITY);
+    return opening === undefined ? undefined : opening - lead;
+  }
+  // It applies until it closes, unless its next opening falls within its lead of that close.
+  let closes = span.closesAt;
+  for (let n = 0; closes !== undefined && n < MAX_RUNS; n++) {
+    const reopens = openingIn(w, closes, closes + lead);
+    if (reopens === undefined) return closes;
+    closes = w.end.after(reopens);
+  }
+  return undefined;
+}
+
+/** An instant at which the effective min changes. */
+export interface Edge {
+  at: number;
+  /** The effective min from then on. */
+  min: number;
+  /** The windows that apply from then on. */
+  windows: WindowSpan[];
+}
+
+/**
+ * The first instant after `at` at which the effective min changes, or undefined when none is
+ * found (no windows, or none that will ever change it within the search's bounds).
+ */
+export function nextEdge(schedules: readonly Schedule[], bounds: Bounds, at: number): Edge | undefined {
+  if (schedules.length === 0) return undefined;
+  const windows = schedules.map(runsOf);
+  const from = minAt(windows, bounds, at).min;
+  let cursor = at;
+  for (let n = 0; n < MAX_EDGES; n++) {
+    let next: number | undefined;
+    for (const w of windows) {
+      const change = nextChange(w, cursor);
+      if (change !== undefined && (next === undefined || change < next)) next = change;
+    }
+    if (next === undefined) return undefined;
+    const then = minAt(windows, bounds, next);
+    if (then.min !== from) return { at: next, min: then.min, windows: then.windows };
+    cursor = next;
+  }
+  return undefined;
+}
+
+/**
+ * How far back the clock may step and still be taken for jitter (NTP correcting a drift, a
+ * leap-second smear). A clock that steps back further was set, and is believed.
+ */
+export const CLOCK_STEP_BACK_MS = 5 * 60_000;
+
+/**
+ * The instant the schedules are read at: `now`, or the latest instant they were read at when the
+ * clock stepped back by less than CLOCK_STEP_BACK_MS. So a clock that wavers around a window's
+ * edge crosses it once: the min it raised is not lowered again a second later (nor a PR closed
+ * and reopened).
+ */
+export function scheduleInstant(lastRead: number | undefined, now: number): number {
+  return lastRead !== undefined && lastRead > now && lastRead - now <= CLOCK_STEP_BACK_MS ? lastRead : now;
+}
+
+/**
+ * The decision engine's view of the schedules: the bounds with min raised for `now`, and the state
+ * that remembers the instant they were read at. Without schedules, the input as it is.
+ */
+export function applySchedules<C extends Bounds & { schedules?: readonly Schedule[] | undefined }>(
+  cluster: C,
+  state: PolicyState,
+  now: number,
+): { cluster: C; state: PolicyState; scheduled: ScheduledMin | undefined } {
+  if (!cluster.schedules || cluster.schedules.length === 0) return { cluster, state, scheduled: undefined };
+  const at = scheduleInstant(state.scheduleClock, now);
+  const scheduled = scheduledMin(cluster.schedules, cluster, at);
+  return { cluster: { ...cluster, min: scheduled.min }, state: { ...state, scheduleClock: at }, scheduled };
+}
