@@ -37,6 +37,22 @@ export function cronProblem(pattern: string, timezone: string): string | undefin
   return undefined;
 }
 
+/**
+ * `find` with its last answers kept: finding the next edge asks about the same instants again and
+ * again (a window's close, then where it stands at that close), and each croner search costs tens
+ * of microseconds.
+ */
+function remembered(find: (at: number) => number | undefined): (at: number) => number | undefined {
+  const answers = new Map<number, number | undefined>();
+  return (at) => {
+    if (answers.has(at)) return answers.get(at);
+    const answer = find(at);
+    if (answers.size >= 64) answers.clear();
+    answers.set(at, answer);
+    return answer;
+  };
+}
+
 // Windows are evaluated many times a cycle (every window, every edge looked at): each expression
 // is compiled once. The bound only guards against a watcher that reads many different configs.
 const CACHE_LIMIT = 256;
@@ -49,9 +65,9 @@ export function cronRuns(pattern: string, timezone: string): CronRuns {
   if (cached) return cached;
   const cron = compile(pattern, timezone);
   const runs: CronRuns = {
-    after: (at) => cron.nextRun(new Date(at))?.getTime() ?? undefined,
+    after: remembered((at) => cron.nextRun(new Date(at))?.getTime() ?? undefined),
     // previousRuns is strictly before its reference; croner counts whole seconds, so 1 ms later includes `at`.
-    atOrBefore: (at) => cron.previousRuns(1, new Date(at + 1))[0]?.getTime(),
+    atOrBefore: remembered((at) => cron.previousRuns(1, new Date(at + 1))[0]?.getTime()),
   };
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(key, runs);

@@ -45,10 +45,12 @@ export interface Bounds {
   max: number;
 }
 
-// Bounds on the loops below, which only pathological expressions reach (a start that every end
-// cancels, windows whose leads overlap for ever): past them the answer is "not known", and the
-// watcher falls back to its interval.
-const MAX_RUNS = 1_000;
+// Bounds on the loops below. Only pathological expressions reach MAX_RUNS (starts that ends at the
+// same instants cancel); spans that follow each other within their lead for more than MAX_CHAIN
+// are looked at again from there; past MAX_EDGES the next edge is "not known", and the watcher
+// falls back to its interval.
+const MAX_RUNS = 100;
+const MAX_CHAIN = 16;
 const MAX_EDGES = 200;
 
 interface Runs {
@@ -62,13 +64,6 @@ const runsOf = (schedule: Schedule): Runs => ({
   start: cronRuns(schedule.start, schedule.timezone),
   end: cronRuns(schedule.end, schedule.timezone),
 });
-
-function isOpen(w: Runs, at: number): boolean {
-  const started = w.start.atOrBefore(at);
-  if (started === undefined) return false;
-  const ended = w.end.atOrBefore(at);
-  return ended === undefined || ended < started;
-}
 
 /** The first `start` run after `after` and at or before `until` that no `end` run at the same instant cancels. */
 function openingIn(w: Runs, after: number, until: number): number | undefined {
@@ -85,9 +80,10 @@ function spanAt(w: Runs, at: number): WindowSpan | undefined {
   const { schedule } = w;
   const span = { name: schedule.name, min: schedule.min, start: schedule.start, end: schedule.end };
   const zone = { timezone: schedule.timezone, lead: schedule.lead };
-  if (isOpen(w, at)) {
-    const ended = w.end.atOrBefore(at);
-    const opensAt = (ended === undefined ? undefined : w.start.after(ended)) ?? (w.start.atOrBefore(at) as number);
+  const started = w.start.atOrBefore(at);
+  const ended = w.end.atOrBefore(at);
+  if (started !== undefined && (ended === undefined || ended < started)) {
+    const opensAt = ended === undefined ? started : (w.start.after(ended) as number);
     return { ...span, ...zone, opensAt, closesAt: w.end.after(at), open: true };
   }
   const opensAt = schedule.lead > 0 ? openingIn(w, at, at + schedule.lead) : undefined;
@@ -108,22 +104,25 @@ export function scheduledMin(schedules: readonly Schedule[], bounds: Bounds, at:
   return minAt(schedules.map(runsOf), bounds, at);
 }
 
-/** The next instant after `at` at which the window's min starts or stops applying. */
-function nextChange(w: Runs, at: number): number | undefined {
+/**
+ * Whether the window's min applies at `at`, and the next instant after it at which that may change
+ * (it does, unless a chain of spans was cut short at MAX_CHAIN: then it is where to look again).
+ */
+function activity(w: Runs, at: number): { applies: boolean; changesAt: number | undefined } {
   const { lead } = w.schedule;
   const span = spanAt(w, at);
   if (!span) {
     const opening = openingIn(w, at + lead, Number.POSITIVE_INFINITY);
-    return opening === undefined ? undefined : opening - lead;
+    return { applies: false, changesAt: opening === undefined ? undefined : opening - lead };
   }
   // It applies until it closes, unless its next opening falls within its lead of that close.
   let closes = span.closesAt;
-  for (let n = 0; closes !== undefined && n < MAX_RUNS; n++) {
+  for (let n = 0; closes !== undefined; n++) {
     const reopens = openingIn(w, closes, closes + lead);
-    if (reopens === undefined) return closes;
+    if (reopens === undefined || n === MAX_CHAIN) return { applies: true, changesAt: closes };
     closes = w.end.after(reopens);
   }
-  return undefined;
+  return { applies: true, changesAt: undefined };
 }
 
 /** An instant at which the effective min changes. */
@@ -131,29 +130,29 @@ export interface Edge {
   at: number;
   /** The effective min from then on. */
   min: number;
-  /** The windows that apply from then on. */
-  windows: WindowSpan[];
 }
 
 /**
  * The first instant after `at` at which the effective min changes, or undefined when none is
- * found (no windows, or none that will ever change it within the search's bounds).
+ * found (no windows, or none that will ever change it within the search's bounds). A sweep over
+ * the instants each window starts or stops applying, in order, until the largest min changes.
  */
 export function nextEdge(schedules: readonly Schedule[], bounds: Bounds, at: number): Edge | undefined {
-  if (schedules.length === 0) return undefined;
-  const windows = schedules.map(runsOf);
-  const from = minAt(windows, bounds, at).min;
-  let cursor = at;
+  // A window whose min is not above the component's never changes the effective min.
+  const windows = schedules.filter((schedule) => schedule.min > bounds.min).map(runsOf);
+  const states = windows.map((w) => activity(w, at));
+  const effective = (): number =>
+    Math.min(bounds.max, Math.max(bounds.min, ...windows.map((w, i) => (states[i]?.applies ? w.schedule.min : bounds.min))));
+  const from = effective();
   for (let n = 0; n < MAX_EDGES; n++) {
     let next: number | undefined;
-    for (const w of windows) {
-      const change = nextChange(w, cursor);
-      if (change !== undefined && (next === undefined || change < next)) next = change;
+    for (const state of states) {
+      if (state.changesAt !== undefined && (next === undefined || state.changesAt < next)) next = state.changesAt;
     }
     if (next === undefined) return undefined;
-    const then = minAt(windows, bounds, next);
-    if (then.min !== from) return { at: next, min: then.min, windows: then.windows };
-    cursor = next;
+    for (const [i, w] of windows.entries()) if (states[i]?.changesAt === next) states[i] = activity(w, next);
+    const min = effective();
+    if (min !== from) return { at: next, min };
   }
   return undefined;
 }
