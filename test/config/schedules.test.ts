@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeConfigText, parseClusterConfig } from '../../src/config/index.js';
 import { UserError } from '../../src/errors.js';
@@ -151,5 +152,16 @@ describe('schedules', () => {
     expect(() => parsePolicyFile('policy.yaml', 'schedules: []\n')).toThrow(
       "policy.yaml:1:1: schedules: the schedules are the cluster's own, set in its configuration/autoscaling document",
     );
+  });
+
+  it("in the README's example are valid, and resolve to the windows it describes", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Schedules'));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    const config = parseClusterConfig(FILE, yaml(...clusterLines(3), '---', example));
+    expect(resolveSchedules(config.autoscaling.kubernetes_node ?? { min: 0, max: 0 })).toEqual([
+      { name: 'business-hours', start: '0 8 * * 1-5', end: '0 18 * * 1-5', timezone: 'Europe/Warsaw', min: 6, lead: 15 * 60_000 },
+      { name: 'month-end-batch', start: '0 20 L * *', end: '0 6 1 * *', timezone: 'UTC', min: 8, lead: 0 },
+    ]);
   });
 });

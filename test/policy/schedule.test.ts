@@ -120,6 +120,16 @@ describe('windows', () => {
     expect(minAt(weekend, utc('2025-03-10T05:00:00'))).toBe(2);
   });
 
+  it('follow the calendar: the last day of every month, 20:00 to 06:00 the next morning', () => {
+    const monthEnd = [window({ start: '0 20 L * *', end: '0 6 1 * *', timezone: 'UTC', min: 8 })];
+    expect(edges(monthEnd, utc('2025-02-02T00:00:00'), 4)).toEqual([
+      ['2025-02-28T20:00:00.000Z', 8],
+      ['2025-03-01T06:00:00.000Z', 2],
+      ['2025-03-31T20:00:00.000Z', 8],
+      ['2025-04-01T06:00:00.000Z', 2],
+    ]);
+  });
+
   it('ignore an end while closed and a start while open: only the last of each counts', () => {
     // Weekdays from 08:00; it closes at 18:00 every day, Saturday's close finding it closed.
     const ends = [window({ start: '0 8 * * 1-5', end: '0 18 * * *' })];
