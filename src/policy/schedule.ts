@@ -22,7 +22,7 @@ export interface WindowSpan {
   lead: number;
   /** When this opening of the window happens (or happened). */
   opensAt: number;
-  /** When it closes; undefined if its `end` never runs again (an expression of a past date). */
+  /** When it closes; undefined if croner finds no later run of its `end`. */
   closesAt: number | undefined;
   /** False while only its lead applies. */
   open: boolean;
@@ -45,10 +45,10 @@ export interface Bounds {
   max: number;
 }
 
-// Bounds on the loops below. Only pathological expressions reach MAX_RUNS (starts that ends at the
-// same instants cancel); spans that follow each other within their lead for more than MAX_CHAIN
-// are looked at again from there; past MAX_EDGES the next edge is "not known", and the watcher
-// falls back to its interval.
+// Bounds on the loops below. Only pathological expressions reach MAX_RUNS (start runs cancelled,
+// one after another, by end runs at the same instants); spans that follow each other within their
+// lead for more than MAX_CHAIN are looked at again from there; past MAX_EDGES the next edge is not
+// known, and the watcher falls back to its interval.
 const MAX_RUNS = 100;
 const MAX_CHAIN = 16;
 const MAX_EDGES = 200;
