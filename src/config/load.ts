@@ -114,9 +114,14 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
   const autoscaling: Record<string, Bounds> = Object.create(null); // user-named keys: `__proto__` is a component like any other
   if (autoscalingDoc) {
     for (const { component, problem } of autoscalingPolicyProblems(autoscalingDoc.value)) {
-      at(autoscalingDoc, ['specification', 'components', component, problem.key], `${component}.${problem.message}`, {
-        key: problem.atKey,
-      });
+      at(
+        autoscalingDoc,
+        ['specification', 'components', component, ...(problem.path ?? [problem.key])],
+        `${component}.${problem.message}`,
+        {
+          key: problem.atKey,
+        },
+      );
     }
     const parsed = checkSchema(autoscalingDoc, autoscalingDocumentSchema);
     for (const [component, bounds] of Object.entries(parsed?.specification.components ?? {})) {
