@@ -114,14 +114,10 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
   const autoscaling: Record<string, Bounds> = Object.create(null); // user-named keys: `__proto__` is a component like any other
   if (autoscalingDoc) {
     for (const { component, problem } of autoscalingPolicyProblems(autoscalingDoc.value)) {
-      at(
-        autoscalingDoc,
-        ['specification', 'components', component, ...(problem.path ?? [problem.key])],
-        `${component}.${problem.message}`,
-        {
-          key: problem.atKey,
-        },
-      );
+      const below = problem.path ?? [problem.key];
+      at(autoscalingDoc, ['specification', 'components', component, ...below], `${component}.${problem.message}`, {
+        key: problem.atKey,
+      });
     }
     const parsed = checkSchema(autoscalingDoc, autoscalingDocumentSchema);
     for (const [component, bounds] of Object.entries(parsed?.specification.components ?? {})) {

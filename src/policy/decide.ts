@@ -8,9 +8,11 @@
  *  1. the bounds: a count outside [min, max] is brought inside (the config reader refuses such a
  *     config, so this only guards hand-made input);
  *  2. a stale snapshot holds: nothing else is decided from caches that may miss changes;
- *  3. scale up for pending pods that lack CPU or memory, and for sustained high utilisation,
- *     minus the nodes a change in flight already asked for;
- *  4. scale down unneeded workers (highest indices) when nothing gates it and no rule keeps them;
+ *  3. scale up for pending pods that lack CPU or memory, for sustained high utilisation, and for
+ *     a Prometheus signal asking for more workers (the largest wins), minus the nodes a change in
+ *     flight already asked for;
+ *  4. scale down unneeded workers (highest indices) when nothing gates it and no rule keeps them,
+ *     never below what the Prometheus signal asks for, nor while its query cannot be used;
  *  5. otherwise hold, saying why (nodes still joining, or what kept each node).
  */
 import {

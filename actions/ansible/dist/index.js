@@ -28152,14 +28152,10 @@ function analyzeConfigText(file2, text, options = {}) {
   const autoscaling = /* @__PURE__ */ Object.create(null);
   if (autoscalingDoc) {
     for (const { component, problem } of autoscalingPolicyProblems(autoscalingDoc.value)) {
-      at(
-        autoscalingDoc,
-        ["specification", "components", component, ...problem.path ?? [problem.key]],
-        `${component}.${problem.message}`,
-        {
-          key: problem.atKey
-        }
-      );
+      const below = problem.path ?? [problem.key];
+      at(autoscalingDoc, ["specification", "components", component, ...below], `${component}.${problem.message}`, {
+        key: problem.atKey
+      });
     }
     const parsed = checkSchema(autoscalingDoc, autoscalingDocumentSchema);
     for (const [component, bounds] of Object.entries(parsed?.specification.components ?? {})) {
