@@ -192,7 +192,9 @@ function autoscalingPolicyProblems(document: unknown): EntryProblem[] {
   const found: EntryProblem[] = [];
   for (const [component, entry] of Object.entries(components)) {
     if (!isRecord(entry)) continue;
-    for (const { key, atKey, message } of policySettingProblems(entry)) found.push({ component, path: [key], atKey, message });
+    for (const { key, path, atKey, message } of policySettingProblems(entry)) {
+      found.push({ component, path: path ?? [key], atKey, message });
+    }
     for (const problem of scheduleProblems(entry)) found.push({ component, ...problem });
   }
   return found;

@@ -3,6 +3,7 @@
  * the watcher keeps it in memory, and may write it anywhere as JSON. Node names are kept in arrays
  * rather than as object keys, so a name such as `__proto__` is data like any other.
  */
+import type { MetricState } from './metric-signal.js';
 import type { Policy } from './settings.js';
 
 /** One cycle's measurements, for the PR body's chart of utilisation and pending pods. */
@@ -46,6 +47,8 @@ export interface PolicyState {
   samples: Sample[];
   /** The instant the schedules were last read at (src/policy/schedule.ts scheduleInstant); absent without schedules. */
   scheduleClock?: number | undefined;
+  /** The Prometheus signal's scale-up clock (src/policy/metric-signal.ts); absent without one. */
+  metric?: MetricState | undefined;
 }
 
 /** The state of a watcher that has not decided anything yet. */
