@@ -218,6 +218,8 @@ export interface MatrixCluster {
   provider: string;
   /** `specification.cloud.region`, or null. */
   region: string | null;
+  /** The id in capitals with `_` for every other character (AWS_DEMO_SHOP): per-cluster secret names end with it. */
+  key: string;
   adds: boolean;
   removes: boolean;
 }
@@ -232,6 +234,9 @@ function matrixClusters(scaled: readonly ClusterPlan[], after: readonly ClusterC
       name: cluster.name,
       provider: cluster.provider,
       region: (config && cloudRegion(config)) ?? null,
+      key: nameOf(cluster)
+        .toUpperCase()
+        .replace(/[^A-Z0-9]+/g, '_'),
       adds: nodes.add.length > 0,
       removes: nodes.remove.length > 0,
     };

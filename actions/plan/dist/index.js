@@ -42802,6 +42802,7 @@ function matrixClusters(scaled, after, nameOf) {
       name: cluster.name,
       provider: cluster.provider,
       region: (config2 && cloudRegion(config2)) ?? null,
+      key: nameOf(cluster).toUpperCase().replace(/[^A-Z0-9]+/g, "_"),
       adds: nodes.add.length > 0,
       removes: nodes.remove.length > 0
     };
