@@ -17,6 +17,7 @@ import { type MarkedComment, upsertMarkedComment } from '../github/marked-commen
 import { PLAN_COMMENT_MARKER, type PlanCommentInput, renderPlanComment } from '../github/plan-comment.js';
 import type { ClusterPlan, ScalePlan } from '../plan/index.js';
 import { workspacePath } from './inputs.js';
+import { escapeHtml, fileLink, writeSummary } from './summary.js';
 
 /** The price table shipped with the action: data/prices.yml of the action's own repository. */
 const BUNDLED_PRICES = 'data/prices.yml';
@@ -151,4 +152,27 @@ export function costSummary(cost: MonthlyCostChange | undefined): string | undef
   if (!cost || cost.lines.length === 0) return undefined;
   const missing = cost.lines.flatMap((line) => line.missing);
   return `Monthly cost change: ${formatUsd(cost.delta, { signed: true })}${cost.complete ? '' : ` for what has a price (${missing.join('; ')})`}`;
+}
+
+/**
+ * Comment mode when a config at the head has problems: no plan, the problems in the comment and
+ * the job summary, then a failed step. The validate step annotates each problem on its line, so
+ * they are not annotated again here.
+ */
+export async function commentProblems(
+  target: CommentTarget,
+  workspace: string,
+  facts: Pick<PlanCommentFacts, 'base' | 'head' | 'dir' | 'before' | 'nameOf' | 'problems'>,
+): Promise<never> {
+  const { comment } = await postPlanComment(target, workspace, { ...facts, plan: undefined, after: [], refused: [] });
+  const count = facts.problems.length;
+  core.summary
+    .addHeading('Scale plan', 2)
+    .addRaw(`<p>${escapeHtml(`❌ ${count} problem(s) in the cluster configs: nothing is planned`)}</p>`, true)
+    .addList(facts.problems.map((problem) => `${fileLink(problem.file, problem.line)}: ${escapeHtml(problem.message)}`));
+  if (comment) core.summary.addRaw(`<p><a href="${escapeHtml(comment.url)}">The plan comment</a></p>`, true);
+  await writeSummary();
+  throw new UserError(
+    `${count} problem(s) in the cluster configs under ${facts.dir}: nothing is planned until they are fixed (the plan comment lists them at file:line)`,
+  );
 }

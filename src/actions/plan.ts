@@ -16,7 +16,7 @@ import { Git } from '../git/git.js';
 import { GitTreeSource } from '../git/tree-source.js';
 import { type ClusterPlan, clusterChangeText, componentChangeText, nodeLines, type ScalePlan, scalePlan } from '../plan/index.js';
 import { workspaceDir, workspacePathInput } from './inputs.js';
-import { commentRequested, commentTarget, costSummary, postPlanComment } from './plan-comment.js';
+import { commentProblems, commentRequested, commentTarget, costSummary, postPlanComment } from './plan-comment.js';
 import { runAction } from './run-action.js';
 import { escapeHtml, fileLink, headerRow, writeSummary } from './summary.js';
 
@@ -277,21 +277,7 @@ async function planAction(): Promise<void> {
   if (headRead.problems.length > 0) {
     if (!target) throw new ConfigError(headRead.problems);
     // The validate step annotates each problem on its line; here they go into the comment, and fail the step once.
-    const nameOf = clusterNames(before, []);
-    await postPlanComment(target, workspace, {
-      base,
-      head,
-      dir,
-      plan: undefined,
-      before,
-      after: [],
-      nameOf,
-      problems: headRead.problems,
-      refused: [],
-    });
-    throw new UserError(
-      `${headRead.problems.length} problem(s) in the cluster configs under ${dir}: nothing is planned until they are fixed (the plan comment lists them at file:line)`,
-    );
+    await commentProblems(target, workspace, { base, head, dir, before, nameOf: clusterNames(before, []), problems: headRead.problems });
   }
   const after = headRead.configs;
   const plan = scalePlan(before, after);

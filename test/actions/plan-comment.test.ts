@@ -195,6 +195,8 @@ describe('the plan action in comment mode, on a pull request', () => {
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toContain('❌ 1 problem in the cluster configs: nothing can be planned until it is fixed.');
     expect(comments[0]?.body).toMatch(/- `cluster-config\/shop\.yml:11:14`: specification\.components\.kubernetes\\_node\.count: /);
+    expect(run.summary).toContain('❌ 1 problem(s) in the cluster configs: nothing is planned');
+    expect(run.summary).toContain('<code>cluster-config/shop.yml:11</code></a>: specification.components.kubernetes_node.count: ');
     expect(run.stdout + run.stderr).not.toMatch(STACK_FRAME);
 
     await pushToPullRequest(5);

@@ -42534,6 +42534,31 @@ function renderPlanComment(input2) {
 `;
 }
 
+// src/actions/summary.ts
+var HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+}
+function headerRow(...titles) {
+  return titles.map((title) => ({ data: escapeHtml(title), header: true }));
+}
+function fileLink(file2, line) {
+  const label = escapeHtml(line === void 0 ? file2 : `${file2}:${line}`);
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_SHA: sha } = process.env;
+  if (!server || !repository || !sha) return `<code>${label}</code>`;
+  const path10 = file2.split("/").map(encodeURIComponent).join("/");
+  const href = `${server}/${repository}/blob/${sha}/${path10}${line === void 0 ? "" : `#L${line}`}`;
+  return `<a href="${escapeHtml(href)}"><code>${label}</code></a>`;
+}
+async function writeSummary() {
+  if (!process.env.GITHUB_STEP_SUMMARY) {
+    debug("GITHUB_STEP_SUMMARY is not set: no job summary written");
+    summary.emptyBuffer();
+    return;
+  }
+  await summary.write();
+}
+
 // src/actions/plan-comment.ts
 var BUNDLED_PRICES = "data/prices.yml";
 function commentRequested() {
@@ -42623,6 +42648,16 @@ function costSummary(cost) {
   const missing = cost.lines.flatMap((line) => line.missing);
   return `Monthly cost change: ${formatUsd(cost.delta, { signed: true })}${cost.complete ? "" : ` for what has a price (${missing.join("; ")})`}`;
 }
+async function commentProblems(target, workspace, facts) {
+  const { comment } = await postPlanComment(target, workspace, { ...facts, plan: void 0, after: [], refused: [] });
+  const count2 = facts.problems.length;
+  summary.addHeading("Scale plan", 2).addRaw(`<p>${escapeHtml(`\u274C ${count2} problem(s) in the cluster configs: nothing is planned`)}</p>`, true).addList(facts.problems.map((problem) => `${fileLink(problem.file, problem.line)}: ${escapeHtml(problem.message)}`));
+  if (comment) summary.addRaw(`<p><a href="${escapeHtml(comment.url)}">The plan comment</a></p>`, true);
+  await writeSummary();
+  throw new UserError(
+    `${count2} problem(s) in the cluster configs under ${facts.dir}: nothing is planned until they are fixed (the plan comment lists them at file:line)`
+  );
+}
 
 // src/actions/run-action.ts
 var PROBLEM_TITLE = "Invalid cluster config";
@@ -42648,31 +42683,6 @@ async function runAction(body) {
     if (error63 instanceof ConfigError) annotateProblems(error63.problems);
     setFailed(failureMessage(error63));
   }
-}
-
-// src/actions/summary.ts
-var HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-function escapeHtml(text) {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
-}
-function headerRow(...titles) {
-  return titles.map((title) => ({ data: escapeHtml(title), header: true }));
-}
-function fileLink(file2, line) {
-  const label = escapeHtml(line === void 0 ? file2 : `${file2}:${line}`);
-  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_SHA: sha } = process.env;
-  if (!server || !repository || !sha) return `<code>${label}</code>`;
-  const path10 = file2.split("/").map(encodeURIComponent).join("/");
-  const href = `${server}/${repository}/blob/${sha}/${path10}${line === void 0 ? "" : `#L${line}`}`;
-  return `<a href="${escapeHtml(href)}"><code>${label}</code></a>`;
-}
-async function writeSummary() {
-  if (!process.env.GITHUB_STEP_SUMMARY) {
-    debug("GITHUB_STEP_SUMMARY is not set: no job summary written");
-    summary.emptyBuffer();
-    return;
-  }
-  await summary.write();
 }
 
 // src/actions/plan.ts
@@ -42837,21 +42847,7 @@ async function planAction() {
   const [before, headRead] = await Promise.all([base === void 0 ? [] : clustersAt(git, base, dir), readConfigs(treeAt(git, head, dir))]);
   if (headRead.problems.length > 0) {
     if (!target) throw new ConfigError(headRead.problems);
-    const nameOf2 = clusterNames(before, []);
-    await postPlanComment(target, workspace, {
-      base,
-      head,
-      dir,
-      plan: void 0,
-      before,
-      after: [],
-      nameOf: nameOf2,
-      problems: headRead.problems,
-      refused: []
-    });
-    throw new UserError(
-      `${headRead.problems.length} problem(s) in the cluster configs under ${dir}: nothing is planned until they are fixed (the plan comment lists them at file:line)`
-    );
+    await commentProblems(target, workspace, { base, head, dir, before, nameOf: clusterNames(before, []), problems: headRead.problems });
   }
   const after = headRead.configs;
   const plan = scalePlan(before, after);
