@@ -1,5 +1,6 @@
 import { createGithubClient } from '../github/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { prometheusBaseUrl } from '../prometheus/url.js';
 import { createLogger, loadPolicyFile, redactError, runWatch, watcherEnvironment } from '../watcher/index.js';
 import type { Io } from './io.js';
 import { stopRequested } from './signals.js';
@@ -13,6 +14,8 @@ export interface WatchCommandOptions {
   workerSelector?: string | undefined;
   policyFile?: string | undefined;
   autoMerge: boolean;
+  prometheusUrl?: string | undefined;
+  prometheusTimeout?: number | undefined;
 }
 
 /**
@@ -31,6 +34,7 @@ export async function watchCommand(
   const log = createLogger({ level: environment.logLevel, write: (line) => io.out(line), secrets });
   try {
     const policyDefaults = options.policyFile ? await loadPolicyFile(options.policyFile) : undefined;
+    const prometheusUrl = prometheusBaseUrl(options.prometheusUrl, env);
     const kubeConfig = loadKubeConfig();
     const github = createGithubClient({
       token: environment.token,
@@ -58,6 +62,8 @@ export async function watchCommand(
         policyDefaults,
         dryRun: options.dryRun,
         autoMerge: options.autoMerge,
+        prometheusUrl,
+        prometheusTimeoutMs: options.prometheusTimeout === undefined ? undefined : options.prometheusTimeout * 1000,
         once: options.once,
         intervalMs: options.interval * 1000,
         port: options.port,
