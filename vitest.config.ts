@@ -8,6 +8,9 @@ export default defineConfig({
     setupFiles: ['test/support/cleanup.ts'],
     // Product code runs git too: a developer's global or system git config must not change a result.
     env: { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+    // GitHub's workflow parser imports its JSON schema without an import attribute, which Node
+    // refuses: vite transforms it instead (the built CLI bundles it: scripts/build-workflow-parser.mjs).
+    server: { deps: { inline: [/@actions\/workflow-parser/] } },
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
