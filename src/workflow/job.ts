@@ -119,6 +119,7 @@ async function runLeg(run: RunState, job: JobDef, leg: LegState, permissions: Pe
     }
     continueOnError = flagOf(job.continueOnError, scope);
     const timeoutMinutes = numberOf(job.timeoutMinutes, scope, DEFAULT_TIMEOUT_MINUTES, 'timeout-minutes');
+    leg.timeoutMinutes = timeoutMinutes;
     leg.deadline = started + timeoutMinutes * 60_000;
     for (const defaults of [run.workflow.defaults, job.defaults]) {
       const shell = entry(entry(defaults, 'run'), 'shell');
@@ -238,6 +239,7 @@ export async function runJob(run: RunState, job: JobDef): Promise<JobRun[]> {
         failed: false,
         cancelled: run.signal.aborted,
         timedOut: false,
+        timeoutMinutes: DEFAULT_TIMEOUT_MINUTES,
         deadline: Number.POSITIVE_INFINITY,
         processGroups: new Set(),
         defaults: {},

@@ -55,7 +55,8 @@ export interface LegState {
   failed: boolean;
   cancelled: boolean;
   timedOut: boolean;
-  /** When the job's timeout-minutes run out (ms since the epoch). */
+  /** The job's timeout-minutes, and when they run out (ms since the epoch). */
+  timeoutMinutes: number;
   deadline: number;
   processGroups: Set<number>;
   defaults: { shell?: string; workingDirectory?: string };

@@ -22,6 +22,7 @@ import { type LegState, legScope } from './state.js';
 import { stepOutput } from './step-output.js';
 
 const MINUTE_MS = 60_000;
+const CLEAN_UP_MS = 5 * MINUTE_MS;
 
 function defaultName(step: StepDef): string {
   if (step.uses !== undefined) return `Run ${step.uses}`;
@@ -88,15 +89,15 @@ interface Execution {
 /** What a finished process means for its step. */
 function processOutcome(
   result: StepProcessResult,
-  limit: { ms: number; byJob: boolean } | undefined,
+  limit: { minutes: number; byJob: boolean } | undefined,
 ): Execution & { jobTimedOut: boolean } {
   if (result.startError !== undefined)
     return { outcome: 'failure', message: `could not start: ${result.startError}`, outputs: {}, jobTimedOut: false };
   if (result.timedOut && limit) {
-    const what = limit.byJob ? "the job's timeout-minutes" : 'timeout-minutes';
+    const what = `${limit.byJob ? "the job's " : ''}timeout-minutes ${limit.minutes} (${formatDuration(limit.minutes * MINUTE_MS)})`;
     return {
       outcome: 'failure',
-      message: `timed out: stopped after ${formatDuration(limit.ms)} (${what})`,
+      message: `timed out: stopped when ${what} ran out`,
       outputs: {},
       jobTimedOut: limit.byJob,
     };
@@ -127,11 +128,12 @@ export async function runStep(leg: LegState, step: StepDef): Promise<StepRun> {
   const finish = (execution: Execution, continueOnError: boolean): StepRun => {
     record.outcome = execution.outcome;
     record.conclusion = execution.outcome === 'failure' && continueOnError ? 'success' : execution.outcome;
-    record.outputs = execution.outputs;
+    // The steps context keeps the values; what is reported is masked, as every line printed is.
+    record.outputs = Object.fromEntries(Object.entries(execution.outputs).map(([name, value]) => [name, run.masker.mask(value)]));
     if (execution.message !== undefined) record.message = run.masker.mask(execution.message);
     record.durationMs = Date.now() - started;
     if (record.conclusion === 'failure') leg.failed = true;
-    if (step.hasId) leg.steps[step.id] = { outputs: record.outputs, outcome: record.outcome, conclusion: record.conclusion };
+    if (step.hasId) leg.steps[step.id] = { outputs: execution.outputs, outcome: record.outcome, conclusion: record.conclusion };
     const tail = record.message === undefined ? '' : `: ${record.message}`;
     const tolerated = record.outcome === 'failure' && record.conclusion === 'success' ? ' (continue-on-error)' : '';
     run.print(
@@ -166,11 +168,13 @@ export async function runStep(leg: LegState, step: StepDef): Promise<StepRun> {
     const scope = hashing(legScope(leg, github, env));
     continueOnError = flag(step.continueOnError, scope);
     const stepMinutes = minutes(step.timeoutMinutes, scope, 'timeout-minutes');
-    const remaining = leg.deadline - Date.now();
+    // Once the job has run out of time, the steps that still run (if: always()) get their own
+    // timeout-minutes, or a clean-up allowance, instead of a deadline already past.
+    const remaining = leg.timedOut ? CLEAN_UP_MS : leg.deadline - Date.now();
     const limit =
       stepMinutes !== undefined && stepMinutes * MINUTE_MS < remaining
-        ? { ms: stepMinutes * MINUTE_MS, byJob: false }
-        : { ms: remaining, byJob: true };
+        ? { ms: stepMinutes * MINUTE_MS, minutes: stepMinutes, byJob: false }
+        : { ms: remaining, minutes: leg.timedOut ? CLEAN_UP_MS / MINUTE_MS : leg.timeoutMinutes, byJob: !leg.timedOut };
     const output = stepOutput(run, where);
     const baseEnv = processEnvironment(leg, github, env);
     let execution: Execution & { jobTimedOut?: boolean };
