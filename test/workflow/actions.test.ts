@@ -115,10 +115,7 @@ describe('third-party actions', () => {
   });
 
   it('refuses a workflow GitHub would refuse, with each problem at its line', async () => {
-    const repository = await workflowRepository('basics.yml', {
-      '.github/workflows/broken.yml':
-        'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n    steps:\n      - run: echo ${{ github.sha( }}\n',
-    });
+    const repository = await workflowRepository('broken.yml');
     const error = await run(repository, 'broken.yml').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
