@@ -160,9 +160,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     annotations,
     log,
   };
-  print(
-    `workflow ${workflow.name} (${options.file}) on ${event.name} to ${event.ref} at ${event.sha.slice(0, 12)}, repository ${repository}`,
-  );
+  const title = workflow.name === options.file ? options.file : `${workflow.name} (${options.file})`;
+  print(`workflow ${title} on ${event.name} to ${event.ref} at ${event.sha.slice(0, 12)}, repository ${repository}`);
   print(`  commits from ${repositoryDir}; GitHub API at ${apiUrl}`);
 
   const changedFiles = needsChangedFiles(workflow.events, event.name) ? await event.changedFiles() : undefined;

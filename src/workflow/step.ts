@@ -31,6 +31,15 @@ function defaultName(step: StepDef): string {
   return `Run ${first.trim()}`.trim();
 }
 
+/** How many lines of a script the log shows before the step's output (GitHub folds the whole script away). */
+const SCRIPT_LINES_SHOWN = 5;
+
+function printScript(print: (line: string) => void, script: string): void {
+  const lines = script.replace(/\n$/, '').split('\n');
+  for (const line of lines.slice(0, SCRIPT_LINES_SHOWN)) print(`    $ ${line}`);
+  if (lines.length > SCRIPT_LINES_SHOWN) print(`    $ … (${lines.length - SCRIPT_LINES_SHOWN} more lines)`);
+}
+
 function kindOf(step: StepDef): StepRun['kind'] {
   if (step.uses === undefined) return 'run';
   return standInFor(step.uses) ? 'stand-in' : 'action';
@@ -241,7 +250,7 @@ export async function runStep(leg: LegState, step: StepDef): Promise<StepRun> {
               ?.trim() ?? ''
           }`.trim();
         header();
-        for (const line of script.replace(/\n$/, '').split('\n')) run.print(`    $ ${line}`);
+        printScript(run.print, script);
         command = shell.command;
         args = shell.args;
       }
