@@ -177,13 +177,15 @@ export async function runStep(leg: LegState, step: StepDef): Promise<StepRun> {
     const scope = hashing(legScope(leg, github, env));
     continueOnError = flag(step.continueOnError, scope);
     const stepMinutes = minutes(step.timeoutMinutes, scope, 'timeout-minutes');
-    // Once the job has run out of time, the steps that still run (if: always()) get their own
-    // timeout-minutes, or a clean-up allowance, instead of a deadline already past.
-    const remaining = leg.timedOut ? CLEAN_UP_MS : leg.deadline - Date.now();
+    // Once the job has run out of time or the run was cancelled, the steps that still run (if:
+    // always(), cancelled()) get their own timeout-minutes, or a clean-up allowance, instead of a
+    // deadline already past, and are not stopped by the cancel that let them run.
+    const cleaningUp = leg.timedOut || leg.cancelled;
+    const remaining = cleaningUp ? CLEAN_UP_MS : leg.deadline - Date.now();
     const limit =
       stepMinutes !== undefined && stepMinutes * MINUTE_MS < remaining
         ? { ms: stepMinutes * MINUTE_MS, minutes: stepMinutes, byJob: false }
-        : { ms: remaining, minutes: leg.timedOut ? CLEAN_UP_MS / MINUTE_MS : leg.timeoutMinutes, byJob: !leg.timedOut };
+        : { ms: remaining, minutes: cleaningUp ? CLEAN_UP_MS / MINUTE_MS : leg.timeoutMinutes, byJob: !cleaningUp };
     const output = stepOutput(run, where);
     const baseEnv = processEnvironment(leg, github, env);
     let execution: Execution & { jobTimedOut?: boolean };
@@ -261,7 +263,7 @@ export async function runStep(leg: LegState, step: StepDef): Promise<StepRun> {
         env: processEnv,
         onLine: output.line,
         timeoutMs: limit.ms,
-        signal: run.signal,
+        ...(cleaningUp ? {} : { signal: run.signal }),
       });
       if (result.processGroup !== undefined) leg.processGroups.add(result.processGroup);
       if (result.outputHeldOpen) {

@@ -14,6 +14,7 @@ describe('jobs and their needs', () => {
       ['report', 'success'],
       ['after-apply', 'skipped'],
       ['tolerant', 'success'],
+      ['tolerated', 'success'],
     ]);
     expect(result.conclusion).toBe('failure');
 
@@ -43,6 +44,10 @@ describe('jobs and their needs', () => {
     expect(lines).toContain('apply was failure, applied analytics:2, plan was success');
     expect(job(result, 'after-apply').message).toBe('it needs apply, which did not succeed');
     expect(lines).toContain('flaky outcome=failure conclusion=success');
+    // A job that fails under continue-on-error does not fail the run.
+    expect(result.log).toContainEqual(
+      expect.stringMatching(/^job tolerated: failure \(continue-on-error\) in .*: step 1 Run exit 2 failed: exit code 2$/),
+    );
     expect(result.log).toContain('job apply: 2 matrix combinations, run one at a time (fail-fast false, max-parallel 1 noted)');
     expect(result.log).toContain(
       '  concurrency group apply-shop, cancel-in-progress false (noted: a local run neither waits for nor cancels other runs)',
@@ -66,7 +71,7 @@ describe('jobs and their needs', () => {
     const withNeeds = await run(repository, 'graph.yml', { job: 'report' });
     expect(withNeeds.jobs.map((j) => j.id)).toEqual(['plan', 'apply', 'apply', 'report']);
     await expect(run(repository, 'graph.yml', { job: 'nope' })).rejects.toThrow(
-      '--job nope: the workflow has no such job (its jobs: plan, apply, report, after-apply, tolerant)',
+      '--job nope: the workflow has no such job (its jobs: plan, apply, report, after-apply, tolerant, tolerated)',
     );
   });
 });

@@ -18,6 +18,7 @@ describe('a job of run: steps', () => {
       ['File commands', 'success'],
       ['After the file commands', 'success'],
       ['Contexts', 'success'],
+      ['Own working directory', 'success'],
       ['hashFiles', 'success'],
     ]);
     const lines = printed(result);
@@ -31,6 +32,7 @@ describe('a job of run: steps', () => {
     expect(lines.join('\n')).toContain("letter=Dear reader,\nit's two lines|");
     expect(lines).toContain('event=push ref=main os=Linux repo=example/cluster-config sha-matches=true');
     expect(lines).toContain('workspace ok');
+    expect(lines).toContain('own dir=cluster-config');
     // As on GitHub, the token reaches a step only through an expression.
     expect(lines).toContain('api=https://api.github.com token-in-env=none ci=true actions=true');
     expect(basics.summary).toBe('## Basics\n');
@@ -95,6 +97,29 @@ describe('a job of run: steps', () => {
     expect(job(result, 'background').result).toBe('success');
     const pid = Number(await readFile(pidFile, 'utf8'));
     await expect.poll(() => processGone(pid), { timeout: 5_000 }).toBe(true);
+  });
+});
+
+describe('a cancelled run', () => {
+  it('stops the running step, skips the rest but if: always() steps, and ends cancelled', async () => {
+    const repository = await workflowRepository('cancel.yml');
+    const cancel = new AbortController();
+    const result = await run(repository, 'cancel.yml', {
+      signal: cancel.signal,
+      onLine: (line) => {
+        if (line === '    started') cancel.abort();
+      },
+    });
+    expect(result.conclusion).toBe('cancelled');
+    const long = job(result, 'long');
+    expect(long.result).toBe('cancelled');
+    expect(long.steps.map((step) => [step.name, step.outcome])).toEqual([
+      ['Long', 'cancelled'],
+      ['Not after a cancel', 'skipped'],
+      ['Always, even cancelled', 'success'],
+    ]);
+    expect(printed(result)).toContain('clean-up, job status cancelled');
+    expect(job(result, 'later').result).toBe('cancelled');
   });
 });
 
