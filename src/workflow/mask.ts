@@ -3,12 +3,22 @@
  * token, and every value a step masks with `::add-mask::`. A multi-line value is masked as a
  * whole and line by line, as GitHub does, since output is read a line at a time.
  */
+const MIN_LINE_LENGTH = 4;
+
 export class Masker {
   private readonly values = new Set<string>();
   private ordered: string[] = [];
 
   add(value: string): void {
-    const parts = [value, ...value.split(/\r?\n/)].map((part) => part.trim()).filter((part) => part !== '');
+    // Lines shorter than this are left out of the line-by-line masking: a `}` of a JSON secret would
+    // otherwise hide every brace of the log. The value as a whole is always masked.
+    const lines = value.includes('\n')
+      ? value
+          .split(/\r?\n/)
+          .map((line) => line.trim())
+          .filter((line) => line.length >= MIN_LINE_LENGTH)
+      : [];
+    const parts = [value.trim(), ...lines].filter((part) => part !== '');
     let changed = false;
     for (const part of parts) {
       if (this.values.has(part)) continue;

@@ -55,14 +55,17 @@ describe('workflow commands', () => {
 });
 
 describe('masking', () => {
-  it('hides a value, each line of a multi-line one, and the longer of two overlapping ones whole', () => {
+  it('hides a value, each line of a multi-line one (but a line of a few characters), and the longer of two overlapping ones whole', () => {
     const masker = new Masker();
     masker.add('abc');
     masker.add('abcdef');
     masker.add('-----BEGIN-----\nkey-body\n-----END-----');
+    masker.add('{\n  "a": "json-secret"\n}');
     masker.add('   ');
     expect(masker.mask('x abcdef y abc z')).toBe('x *** y *** z');
     expect(masker.mask('key-body')).toBe('***');
+    // A line too short to be a secret is not hidden everywhere; the value as a whole is.
+    expect(masker.mask('{ "a": "json-secret" }')).toBe('{ *** }');
     expect(masker.mask('nothing secret   here')).toBe('nothing secret   here');
     expect(masker.reveals('an abc')).toBe(true);
   });
