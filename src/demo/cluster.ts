@@ -19,6 +19,7 @@ export const WORKLOAD = { name: 'storefront', namespace: 'default', cpu: '1000m'
 /** Simulated seconds per real second while a workflow runs: a pod's 30 s grace period takes 1.5 s. */
 export const RUNNING_TIME_SCALE = 20;
 const TICK_MS = 50;
+const RUNNING_SINCE_SECONDS = 600;
 
 export interface PodCounts {
   running: number;
@@ -62,6 +63,9 @@ export async function startDemoCluster(options: { demoDir: string; config: Clust
       ],
     },
   });
+  // A cluster that has run a while: what happens next is later than its start (a ReplicaSet scaled
+  // down removes its newest pods first, and the newest must be the ones added by the story).
+  sim.cluster.advance(RUNNING_SINCE_SECONDS);
   const workerMark = '-kubernetes-node-vm-';
   const nodes = (): Node[] =>
     sim.cluster

@@ -6,12 +6,10 @@
  * terraform created. Names follow the LambdaStack rule, so terraform's local module, the Nodes the
  * kubelets register, the drain and the watcher all speak of the same machines.
  */
-import { accessSync, constants } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import YAML from 'yaml';
 import { type ClusterConfig, MASTER_COMPONENT, WORKER_COMPONENT } from '../config/index.js';
-import { UserError } from '../errors.js';
 import { vmSize } from '../kube/vm-sizes.js';
 import { vmName } from '../plan/naming.js';
 import { buildNode } from '../sim/kube/nodes.js';
@@ -38,18 +36,6 @@ export interface MachinesOptions {
   kubernetesVersion: string;
   /** The simulated time the registered Nodes carry. */
   timestamp: string;
-}
-
-/** python3 on PATH: the machines' interpreter, named so ansible does not go looking for one. */
-function python3(): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, 'python3');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {}
-  }
-  throw new UserError('python3 is not on PATH: ansible-core needs it (npm run setup installs ansible-core)');
 }
 
 /**
@@ -114,19 +100,21 @@ export async function makeMachines(options: MachinesOptions): Promise<Machines> 
     '# configured over a local connection, with the demo kubeadm. Written by `lambdastack-autoscaler demo`',
     '# (LambdaStack keeps a cluster inventory in its build directory). The ansible action adds the workers',
     '# terraform creates to kubernetes_node.',
-    YAML.stringify({
-      all: {
-        vars: {
-          ansible_connection: 'local',
-          // Nothing here is root's business.
-          ansible_become: false,
-          ansible_python_interpreter: python3(),
-          lsa_root: `${dir}/{{ inventory_hostname }}`,
-          kubeadm_bin: kubeadm,
+    YAML.stringify(
+      {
+        all: {
+          vars: {
+            ansible_connection: 'local',
+            // Nothing here is root's business.
+            ansible_become: false,
+            lsa_root: `${dir}/{{ inventory_hostname }}`,
+            kubeadm_bin: kubeadm,
+          },
+          children: { kubernetes_master: { hosts: { [master]: {} } } },
         },
-        children: { kubernetes_master: { hosts: { [master]: {} } } },
       },
-    }),
+      { lineWidth: 0 },
+    ),
   ].join('\n');
 
   const workerPrefix = vmName(config.prefix, config.name, WORKER_COMPONENT, 0).replace(/0$/, '');

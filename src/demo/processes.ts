@@ -50,7 +50,12 @@ export class Processes {
       ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     });
     const pid = child.pid;
-    if (pid !== undefined) this.groups.add(pid);
+    if (pid !== undefined) {
+      this.groups.add(pid);
+      // When the leader exits, whatever it left in its group goes too: a straggler holding the
+      // output pipes open would otherwise keep the step from ever ending.
+      child.nodeChildProcess.once('exit', () => signalGroup(pid, 'SIGKILL'));
+    }
     let killer: NodeJS.Timeout | undefined;
     const onStop = (): void => {
       if (pid === undefined) return;
@@ -65,11 +70,7 @@ export class Processes {
     } finally {
       this.stop.removeEventListener('abort', onStop);
       clearTimeout(killer);
-      if (pid !== undefined) {
-        // The leader has exited: whatever it left running in its group goes too.
-        signalGroup(pid, 'SIGKILL');
-        this.groups.delete(pid);
-      }
+      if (pid !== undefined) this.groups.delete(pid);
     }
   }
 
