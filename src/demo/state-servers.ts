@@ -7,7 +7,7 @@
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { UserError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
@@ -39,6 +39,8 @@ export interface StateServers {
   region: string;
   /** An object of the bucket as text, or undefined when there is none. */
   read(key: string): Promise<string | undefined>;
+  /** The keys of the bucket under `prefix`, sorted. */
+  keys(prefix: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -84,9 +86,9 @@ export async function startStateServers(options: {
     });
     const dynamodb = `http://127.0.0.1:${(dynamo.address() as { port: number }).port}`;
     const credentials = { accessKeyId: DEMO_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: DEMO_AWS_ENV.AWS_SECRET_ACCESS_KEY };
-    const client = new DynamoDBClient({ endpoint: dynamodb, region: options.region, credentials });
+    const tables = new DynamoDBClient({ endpoint: dynamodb, region: options.region, credentials });
     try {
-      await client.send(
+      await tables.send(
         new CreateTableCommand({
           TableName: options.table,
           AttributeDefinitions: [{ AttributeName: 'LockID', AttributeType: 'S' }],
@@ -95,11 +97,12 @@ export async function startStateServers(options: {
         }),
       );
     } finally {
-      client.destroy();
+      tables.destroy();
     }
     const s3Url = `http://127.0.0.1:${s3Port}`;
+    const client = (): S3Client => new S3Client({ region: options.region, endpoint: s3Url, forcePathStyle: true, credentials });
     const read = async (key: string): Promise<string | undefined> => {
-      const reader = new S3Client({ region: options.region, endpoint: s3Url, forcePathStyle: true, credentials });
+      const reader = client();
       try {
         const object = await reader.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
         return await object.Body?.transformToString();
@@ -110,7 +113,16 @@ export async function startStateServers(options: {
         reader.destroy();
       }
     };
-    return { s3: s3Url, dynamodb, bucket: options.bucket, table: options.table, region: options.region, read, close };
+    const keys = async (prefix: string): Promise<string[]> => {
+      const lister = client();
+      try {
+        const listed = await lister.send(new ListObjectsV2Command({ Bucket: options.bucket, Prefix: prefix }));
+        return (listed.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])).sort();
+      } finally {
+        lister.destroy();
+      }
+    };
+    return { s3: s3Url, dynamodb, bucket: options.bucket, table: options.table, region: options.region, read, keys, close };
   } catch (error) {
     await close();
     throw error;
