@@ -16,6 +16,7 @@ import type { Processes } from './processes.js';
 import { withLocalRemoteState } from './remote-state.js';
 import { createDemoRepository, type DemoRepository, exampleClusters } from './repository.js';
 import { DEMO_AWS_ENV, type StateServers, startStateServers } from './state-servers.js';
+import { checkTools } from './tools.js';
 import { type DemoWatcher, demoWatcher } from './watcher.js';
 import { provisionExisting, StandInRunner } from './workflows/stand-in.js';
 import type { WorkflowEnvironment, WorkflowRun, WorkflowRunner } from './workflows/types.js';
@@ -96,6 +97,7 @@ export async function startWorld(options: WorldOptions): Promise<DemoWorld> {
   };
 
   try {
+    await checkTools(process.env.PATH ?? '');
     await mkdir(join(demoDir, 'logs'), { recursive: true });
     const examples = await exampleClusters();
     const original = examples[CLUSTER_FILE];
