@@ -99,6 +99,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
         reporter.say(`Kept ${workdir.dir}: \`cd ${workdir.dir} && npx lambdastack-autoscaler history\`; the runs' logs are in .demo/logs.`);
       } else {
         await workdir.remove();
+        reporter.say(`Removed ${workdir.dir} (--keep keeps it: the repository, where \`history\` works, and the logs).`);
       }
       process.off('exit', onExit);
     }
