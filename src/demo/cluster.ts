@@ -10,8 +10,11 @@
  */
 import { join } from 'node:path';
 import type { ClusterConfig } from '../config/index.js';
+import { UserError } from '../errors.js';
 import { type KubeSim, startKubeSim } from '../sim/kube/index.js';
 import type { Node, Pod } from '../sim/kube/types.js';
+import type { Processes } from './processes.js';
+import { nodeList } from './workflows/describe.js';
 
 /** The workload: each pod asks for most of half a t3.medium worker, so three workers run three and a fourth pod waits. */
 export const WORKLOAD = { name: 'storefront', namespace: 'default', cpu: '1000m', memory: '1Gi' } as const;
@@ -36,12 +39,20 @@ export interface DemoCluster {
   workers(): string[];
   workloadPods(): Pod[];
   workloadCounts(): PodCounts;
+  /** The workload as the story tells it: pods running (and where), pending, Unschedulable. */
+  describeWorkload(): string;
+  /** The workers registered, and how many are Ready. */
+  describeWorkers(): string;
+  /** `kubectl scale` of the workload, through the API as a person (or an HPA) would; returns the command, and the controllers and scheduler have acted on it. */
+  scaleWorkload(replicas: number, processes: Processes): Promise<string>;
   /** Moves simulated time on by `seconds`, running what falls due. */
   advance(seconds: number): void;
   /** Runs `body` with simulated time running at RUNNING_TIME_SCALE. */
   withRunningClock<T>(body: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+const isReady = (node: Node): boolean => (node.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 const isUnschedulable = (pod: Pod): boolean =>
   (pod.status?.conditions ?? []).some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
@@ -77,19 +88,41 @@ export async function startDemoCluster(options: { demoDir: string; config: Clust
       });
   const workloadPods = (): Pod[] =>
     sim.cluster.pods(WORKLOAD.namespace).filter((pod) => pod.metadata.labels?.app === WORKLOAD.name && !pod.metadata.deletionTimestamp);
+  const workerNodes = (): Node[] => nodes().filter((n) => n.metadata.name.includes(workerMark));
+  const workloadCounts = (): PodCounts => {
+    const pods = workloadPods();
+    return {
+      running: pods.filter((p) => p.status?.phase === 'Running').length,
+      pending: pods.filter((p) => p.status?.phase === 'Pending').length,
+      unschedulable: pods.filter(isUnschedulable).length,
+    };
+  };
   return {
     sim,
     kubeconfig,
     nodes,
-    workers: () => nodes().flatMap((n) => (n.metadata.name.includes(workerMark) ? [n.metadata.name] : [])),
+    workers: () => workerNodes().map((n) => n.metadata.name),
     workloadPods,
-    workloadCounts: () => {
-      const pods = workloadPods();
-      return {
-        running: pods.filter((p) => p.status?.phase === 'Running').length,
-        pending: pods.filter((p) => p.status?.phase === 'Pending').length,
-        unschedulable: pods.filter(isUnschedulable).length,
-      };
+    workloadCounts,
+    describeWorkload: () => {
+      const counts = workloadCounts();
+      const placed = [...new Set(workloadPods().flatMap((pod) => (pod.spec.nodeName ? [pod.spec.nodeName] : [])))].sort();
+      return `${WORKLOAD.name} (${WORKLOAD.cpu} CPU a pod): ${counts.running} running on ${nodeList(placed) || 'no node'}, ${counts.pending} pending (${counts.unschedulable} Unschedulable)`;
+    },
+    describeWorkers: () => {
+      const workers = workerNodes();
+      return `workers registered: ${nodeList(workers.map((n) => n.metadata.name))} (${workers.filter(isReady).length} Ready)`;
+    },
+    scaleWorkload: async (replicas, processes) => {
+      const args = ['scale', `deployment/${WORKLOAD.name}`, `--replicas=${replicas}`];
+      const result = await processes.run('kubectl', ['--kubeconfig', kubeconfig, ...args], {
+        cwd: options.demoDir,
+        env: { PATH: process.env.PATH ?? '', HOME: options.demoDir },
+      });
+      if (result.exitCode !== 0) throw new UserError(`kubectl ${args.join(' ')} failed: ${result.stderr.trim()}`);
+      // The controllers and the scheduler act on the change now, not on the next turn of the event loop.
+      sim.cluster.settle();
+      return `kubectl ${args.join(' ')}`;
     },
     advance: (seconds) => sim.cluster.advance(seconds),
     withRunningClock: async (body) => {

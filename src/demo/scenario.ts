@@ -15,10 +15,9 @@ import { scaleHistory } from '../git/history.js';
 import { type HistoryEntry, historyToMarkdown } from '../history/index.js';
 import type { CycleReport } from '../watcher/watcher.js';
 import { historyChart } from './chart.js';
-import { WORKLOAD } from './cluster.js';
 import { type PullRequestView, shortPull } from './github.js';
 import { type Reporter, short } from './report.js';
-import { shortNode } from './workflows/describe.js';
+import { nodeList } from './workflows/describe.js';
 import type { WorkflowEvent, WorkflowFile, WorkflowRun } from './workflows/types.js';
 import { ACTOR, CLUSTER_FILE, type DemoWorld } from './world.js';
 
@@ -44,6 +43,10 @@ export type StageId = (typeof STAGES)[number];
 
 export type Change = 'up' | 'down' | 'manual';
 
+const STAGE_PREFIX = { up: 'scale-up', down: 'scale-down', manual: 'manual' } as const satisfies Record<Change, string>;
+/** The stage that checks, merges or applies a change's PR. */
+const stageOf = (change: Change, step: 'check' | 'merge' | 'apply'): StageId => `${STAGE_PREFIX[change]}-${step}`;
+
 /** What the stages found, for the stages after them and for the test. */
 export interface Story {
   /** Workload replicas: at the start, at the peak, after the fall. */
@@ -65,8 +68,6 @@ export interface ScenarioOptions {
   /** Called after each stage, with what the stages found so far. */
   after?: (stage: StageId, story: Story) => Promise<void>;
 }
-
-const nodeList = (names: readonly string[]): string => names.map(shortNode).join(', ');
 
 export async function runScenario(world: DemoWorld, reporter: Reporter, options: ScenarioOptions = {}): Promise<Story> {
   const start = world.config.counts[WORKER_COMPONENT] ?? 0;
@@ -93,33 +94,10 @@ export async function runScenario(world: DemoWorld, reporter: Reporter, options:
     await options.after?.(id, story);
   };
 
-  const kubectlScale = async (replicas: number): Promise<void> => {
-    const args = ['scale', `deployment/${WORKLOAD.name}`, `--replicas=${replicas}`];
+  const scaleWorkload = async (replicas: number): Promise<void> => {
     const started = performance.now();
-    const result = await world.workflowEnvironment.processes.run('kubectl', ['--kubeconfig', cluster.kubeconfig, ...args], {
-      cwd: world.workdir,
-      env: { PATH: world.workflowEnvironment.path, HOME: world.demoDir },
-    });
-    if (result.exitCode !== 0) throw new UserError(`kubectl ${args.join(' ')} failed: ${result.stderr.trim()}`);
-    reporter.timed(`$ kubectl ${args.join(' ')}`, performance.now() - started);
-    // The controllers and the scheduler act on the change now, not on the next turn of the event loop.
-    cluster.sim.cluster.settle();
-  };
-
-  const podsLine = (): string => {
-    const counts = cluster.workloadCounts();
-    const placed = [...new Set(cluster.workloadPods().flatMap((pod) => (pod.spec.nodeName ? [pod.spec.nodeName] : [])))].sort();
-    return `${WORKLOAD.name} (${WORKLOAD.cpu} CPU a pod): ${counts.running} running on ${nodeList(placed) || 'no node'}, ${counts.pending} pending (${counts.unschedulable} Unschedulable)`;
-  };
-
-  const nodesLine = (): string => {
-    const ready = (name: string): boolean =>
-      cluster
-        .nodes()
-        .find((n) => n.metadata.name === name)
-        ?.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-    const workers = cluster.workers();
-    return `workers registered: ${nodeList(workers)} (${workers.filter(ready).length} Ready)`;
+    const command = await cluster.scaleWorkload(replicas, world.workflowEnvironment.processes);
+    reporter.timed(`$ ${command}`, performance.now() - started);
   };
 
   const cycle = async (): Promise<CycleReport> => {
@@ -145,7 +123,7 @@ export async function runScenario(world: DemoWorld, reporter: Reporter, options:
   };
 
   const check = (change: Change): Promise<void> =>
-    stage(`${change === 'manual' ? 'manual' : `scale-${change}`}-check` as StageId, 'pr.yml checks the PR', async () => {
+    stage(stageOf(change, 'check'), 'pr.yml checks the PR', async () => {
       const number = story.pulls[change] as number;
       const pull = await github.pull(number);
       const event: WorkflowEvent = {
@@ -161,7 +139,7 @@ export async function runScenario(world: DemoWorld, reporter: Reporter, options:
     });
 
   const merge = (change: Change): Promise<void> =>
-    stage(`${change === 'manual' ? 'manual' : `scale-${change}`}-merge` as StageId, 'A reviewer merges the PR', async () => {
+    stage(stageOf(change, 'merge'), 'A reviewer merges the PR', async () => {
       const number = story.pulls[change] as number;
       const started = performance.now();
       const merged = await github.merge(number);
@@ -177,7 +155,7 @@ export async function runScenario(world: DemoWorld, reporter: Reporter, options:
     });
 
   const apply = (change: Change): Promise<void> =>
-    stage(`${change === 'manual' ? 'manual' : `scale-${change}`}-apply` as StageId, 'apply.yml applies the merge', async () => {
+    stage(stageOf(change, 'apply'), 'apply.yml applies the merge', async () => {
       const merged = story.merges[change] as { before: string; after: string };
       const event: WorkflowEvent = { name: 'push', ref: 'refs/heads/main', before: merged.before, after: merged.after };
       // The pipeline runs in processes of its own, on real time: simulated time runs with it (pods' grace periods pass).
@@ -188,7 +166,7 @@ export async function runScenario(world: DemoWorld, reporter: Reporter, options:
       reporter.note(`terraform state (s3://${world.state.bucket}/${world.stateKey}): ${nodeList(workers)}`);
       const removed = await world.machines.removeAllWorkersBut(workers);
       if (removed.length > 0) reporter.note(`machines of destroyed workers removed: ${nodeList(removed)}`);
-      reporter.note(nodesLine());
+      reporter.note(cluster.describeWorkers());
     });
 
   const workflow = async (file: WorkflowFile, change: Change, event: WorkflowEvent, title: string): Promise<WorkflowRun> => {
@@ -203,9 +181,9 @@ export async function runScenario(world: DemoWorld, reporter: Reporter, options:
   };
 
   await stage('load-rises', 'Load rises', async () => {
-    reporter.note(podsLine());
-    await kubectlScale(story.replicas.peak);
-    reporter.note(podsLine());
+    reporter.note(cluster.describeWorkload());
+    await scaleWorkload(story.replicas.peak);
+    reporter.note(cluster.describeWorkload());
   });
 
   await stage('scale-up-pr', 'The watcher opens the autoscale PR', async () => {
@@ -218,15 +196,15 @@ export async function runScenario(world: DemoWorld, reporter: Reporter, options:
   await stage('pods-run', 'The pending pods run', async () => {
     // The new nodes are Ready; the kubelets start the pods (simulated seconds).
     cluster.advance(cluster.sim.cluster.timing.podStartSeconds + 1);
-    reporter.note(podsLine());
+    reporter.note(cluster.describeWorkload());
     await cycle();
   });
 
   await stage('load-falls', 'Load falls', async () => {
-    await kubectlScale(story.replicas.low);
+    await scaleWorkload(story.replicas.low);
     // The pods go after their grace period (simulated seconds).
     cluster.advance(31);
-    reporter.note(podsLine());
+    reporter.note(cluster.describeWorkload());
   });
 
   await stage('scale-down-pr', 'After the window, the watcher opens a scale-down PR', async () => {

@@ -9,7 +9,10 @@ import type { StepResult } from './job.js';
 /** `demo-shop-kubernetes-node-vm-3` → `vm-3`. */
 export const shortNode = (name: string): string => /-(vm-\d+)$/.exec(name)?.[1] ?? name;
 
-const names = (list: readonly string[]): string => (list.length === 0 ? 'none' : list.map(shortNode).join(', '));
+/** Node names, shortened, comma-separated. */
+export const nodeList = (list: readonly string[]): string => list.map(shortNode).join(', ');
+
+const names = (list: readonly string[]): string => (list.length === 0 ? 'none' : nodeList(list));
 
 function json<T>(text: string | undefined, fallback: T): T {
   if (!text) return fallback;

@@ -170,7 +170,8 @@ async function scale(job: Job): Promise<void> {
  * action, plan then apply, from main; the workers booted an image LambdaStack made, named here.
  */
 export async function provisionExisting(env: WorkflowEnvironment, config: string): Promise<WorkflowRun> {
-  const job = await Job.start('provision', 0, { name: 'push', ref: 'refs/heads/main', before: '', after: 'origin/main' }, env);
+  // Run by hand on main, as LambdaStack is: a dispatch checks out the branch's tip.
+  const job = await Job.start('provision', 0, { name: 'workflow_dispatch', ref: 'refs/heads/main', inputs: {}, actor: env.actor }, env);
   const aws = awsEnv(env);
   const inputs = { config, module: env.vars.TERRAFORM_MODULE ?? '', 'image-id': 'lambdastack-initial' };
   await job.uses('terraform plan', 'terraform', { ...inputs, mode: 'plan' }, { env: aws, describe: describeTerraformPlan });
