@@ -17,7 +17,14 @@ import type { Processes } from './processes.js';
 import { nodeList } from './workflows/describe.js';
 
 /** The workload: each pod asks for most of half a t3.medium worker, so three workers run three and a fourth pod waits. */
-export const WORKLOAD = { name: 'storefront', namespace: 'default', cpu: '1000m', memory: '1Gi' } as const;
+export const WORKLOAD = {
+  name: 'storefront',
+  namespace: 'default',
+  cpu: '1000m',
+  memory: '1Gi',
+  /** Kubernetes' default, written out: the story waits for it when load falls. */
+  terminationGracePeriodSeconds: 30,
+} as const;
 
 /** Simulated seconds per real second while a workflow runs: a pod's 30 s grace period takes 1.5 s. */
 export const RUNNING_TIME_SCALE = 20;
@@ -70,6 +77,7 @@ export async function startDemoCluster(options: { demoDir: string; config: Clust
           namespace: WORKLOAD.namespace,
           replicas: options.replicas,
           requests: { cpu: WORKLOAD.cpu, memory: WORKLOAD.memory },
+          terminationGracePeriodSeconds: WORKLOAD.terminationGracePeriodSeconds,
         },
       ],
     },

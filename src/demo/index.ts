@@ -8,7 +8,7 @@ import type { Io } from '../cli/io.js';
 import { InterruptedError } from '../errors.js';
 import { Processes } from './processes.js';
 import { Reporter, seconds } from './report.js';
-import { runScenario, type ScenarioOptions, type Story } from './scenario.js';
+import { runScenario, type StageId, type Story } from './scenario.js';
 import { prepareWorkdir } from './workdir.js';
 import { type DemoWorld, startWorld } from './world.js';
 
@@ -23,7 +23,7 @@ export interface DemoOptions {
   /** Stops the demo as SIGINT does (tests). */
   signal?: AbortSignal;
   /** Called after each stage with the world (tests check it there). */
-  after?: (stage: Parameters<NonNullable<ScenarioOptions['after']>>[0], story: Story, world: DemoWorld) => Promise<void>;
+  after?: (stage: StageId, story: Story, world: DemoWorld) => Promise<void>;
 }
 
 export interface DemoResult {
@@ -79,7 +79,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
     const current = world;
     const story = await runScenario(current, reporter, {
       signal: stop.signal,
-      after: options.after ? (stage, told) => (options.after as NonNullable<DemoOptions['after']>)(stage, told, current) : undefined,
+      after: async (stage, told) => options.after?.(stage, told, current),
     });
     const durationMs = performance.now() - started;
     reporter.say(`\nThe demo took ${seconds(durationMs)}.`);

@@ -9,17 +9,18 @@
  * Each stage says what runs, how long it took and the links, and ends by telling `after` (the
  * end-to-end test checks the world there). A stage that does not go as told stops the demo.
  */
-import { WORKER_COMPONENT } from '../config/index.js';
+import { DEFAULT_CONFIG_DIR, WORKER_COMPONENT } from '../config/index.js';
 import { InterruptedError, UserError } from '../errors.js';
 import { scaleHistory } from '../git/history.js';
 import { type HistoryEntry, historyToMarkdown } from '../history/index.js';
 import type { CycleReport } from '../watcher/watcher.js';
 import { historyChart } from './chart.js';
+import { WORKLOAD } from './cluster.js';
 import { type PullRequestView, shortPull } from './github.js';
 import { type Reporter, short } from './report.js';
 import { nodeList } from './workflows/describe.js';
 import type { WorkflowEvent, WorkflowFile, WorkflowRun } from './workflows/types.js';
-import { ACTOR, CLUSTER_FILE, type DemoWorld } from './world.js';
+import { ACTOR, type DemoWorld } from './world.js';
 
 export const STAGES = [
   'load-rises',
@@ -203,7 +204,7 @@ export async function runScenario(world: DemoWorld, reporter: Reporter, options:
   await stage('load-falls', 'Load falls', async () => {
     await scaleWorkload(story.replicas.low);
     // The pods go after their grace period (simulated seconds).
-    cluster.advance(31);
+    cluster.advance(WORKLOAD.terminationGracePeriodSeconds + 1);
     reporter.note(cluster.describeWorkload());
   });
 
@@ -250,7 +251,7 @@ export async function runScenario(world: DemoWorld, reporter: Reporter, options:
 
   await stage('history', 'The scale history', async () => {
     const started = performance.now();
-    story.history = await scaleHistory({ cwd: world.workdir, paths: [CLUSTER_FILE.split('/')[0] ?? 'cluster-config'] });
+    story.history = await scaleHistory({ cwd: world.workdir, paths: [DEFAULT_CONFIG_DIR] });
     reporter.timed(`$ lambdastack-autoscaler history --markdown   (in ${world.workdir})`, performance.now() - started);
     reporter.say();
     reporter.say(historyToMarkdown(story.history).trimEnd());
