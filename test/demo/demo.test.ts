@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Io } from '../../src/cli/io.js';
+import { DEMO_TOKEN } from '../../src/demo/github.js';
 import { type DemoWorld, runDemo, STAGES, type StageId, type Story } from '../../src/demo/index.js';
+import { DEMO_AWS_ENV } from '../../src/demo/state-servers.js';
 import { PLAN_COMMENT_MARK } from '../../src/demo/workflows/stand-in.js';
 import { Git } from '../../src/git/git.js';
 import { cli } from '../cli/run-cli.js';
@@ -249,6 +251,15 @@ describe('the demo (npm start): the whole loop on one machine', () => {
       expect(await listening(url), url).toBe(false);
     }
     expect(await processesMentioning(workdir)).toEqual([]);
+
+    // As on a runner, no secret of the repository reaches a step's log or job summary.
+    const logs = join(workdir, '.demo', 'logs');
+    const files = (await readdir(logs, { recursive: true, withFileTypes: true })).filter((f) => f.isFile() && f.name !== 'watcher.jsonl');
+    expect(files.length).toBeGreaterThan(20);
+    for (const file of files) {
+      const text = await readFile(join(file.parentPath, file.name), 'utf8');
+      for (const secret of [DEMO_AWS_ENV.AWS_SECRET_ACCESS_KEY, DEMO_TOKEN]) expect(text, file.name).not.toContain(secret);
+    }
 
     // The repository stays in the workdir (--keep), and the history command works there.
     const history = await cli(['history', '--json'], workdir);

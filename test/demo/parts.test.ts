@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseClusterConfig } from '../../src/config/index.js';
 import { historyChart } from '../../src/demo/chart.js';
 import { withLocalRemoteState } from '../../src/demo/remote-state.js';
-import { errorAnnotations, parseOutputFile } from '../../src/demo/workflows/output-file.js';
+import { commandMessages, errorAnnotations, parseOutputFile } from '../../src/demo/workflows/output-file.js';
 import { workersInState } from '../../src/demo/world.js';
 import { UserError } from '../../src/errors.js';
 import type { HistoryEntry } from '../../src/history/index.js';
@@ -65,6 +65,7 @@ describe("a step's file commands", () => {
     expect(parseOutputFile('plan<<ghadelimiter_1\n{"a":\n1}\nghadelimiter_1\nadds=true\n')).toEqual({ plan: '{"a":\n1}', adds: 'true' });
     expect(() => parseOutputFile('x<<EOF\nno end\n')).toThrow(/no closing EOF/);
     expect(errorAnnotations('::notice::hi\n::error title=Drain::pods left: a%0Ab\n::error::50%25\n')).toEqual(['pods left: a\nb', '50%']);
+    expect(commandMessages('::add-mask::s3cr3t\n::error::x\n::add-mask::two%0Alines\n', 'add-mask')).toEqual(['s3cr3t', 'two\nlines']);
   });
 });
 

@@ -11,8 +11,9 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { Git } from '../../git/git.js';
+import { maskSecrets } from '../../watcher/log.js';
 import { DEMO_GIT_ENV } from '../repository.js';
-import { errorAnnotations, parseOutputFile } from './output-file.js';
+import { commandMessages, parseOutputFile } from './output-file.js';
 import type { StepReport, WorkflowEnvironment, WorkflowEvent, WorkflowFile, WorkflowRun } from './types.js';
 
 export interface StepResult {
@@ -60,6 +61,8 @@ function checkoutRef(event: WorkflowEvent): string {
 
 export class Job {
   readonly steps: StepReport[] = [];
+  /** The values no log may show: the secrets, and each step's ::add-mask:: values. */
+  private readonly masks: Set<string>;
   private failed: string | undefined;
   private readonly started = performance.now();
   private step = 0;
@@ -76,7 +79,9 @@ export class Job {
     readonly logs: string,
     private readonly eventPath: string,
     private readonly sha: string,
-  ) {}
+  ) {
+    this.masks = new Set(Object.values(env.secrets));
+  }
 
   /** Checks out the event's commit and prepares the runner's directories. */
   static async start(workflow: WorkflowFile | 'provision', id: number, event: WorkflowEvent, env: WorkflowEnvironment): Promise<Job> {
@@ -160,10 +165,17 @@ export class Job {
     });
     const outputs = parseOutputFile(await readFile(outputFile, 'utf8'));
     const summary = await readFile(summaryFile, 'utf8');
-    const errors = errorAnnotations(result.stdout);
+    // As a runner does: the repository's secrets, and what the step asked to hide, never reach a log.
+    for (const value of commandMessages(result.stdout, 'add-mask')) this.masks.add(value);
+    const mask = (text: string): string => maskSecrets(text, [...this.masks]);
+    const errors = commandMessages(result.stdout, 'error').map(mask);
     const log = join(this.logs, `${String(n).padStart(2, '0')}-${action}`);
-    await writeFile(`${log}.log`, `${result.stdout}${result.stderr ? `\n--- stderr ---\n${result.stderr}` : ''}`);
-    if (summary) await writeFile(`${log}.summary.html`, summary);
+    const stdout = result.stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
+    await writeFile(`${log}.log`, mask(`${stdout}${result.stderr ? `\n--- stderr ---\n${result.stderr}` : ''}`));
+    if (summary) await writeFile(`${log}.summary.html`, mask(summary));
     const ok = result.exitCode === 0;
     const step: StepResult = { ok, outputs, summary, errors };
     if (!ok) this.failed = `${name}: ${errors[0] ?? `exit code ${result.exitCode}; see ${log}.log`}`;

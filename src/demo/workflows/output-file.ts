@@ -23,11 +23,16 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs;
 }
 
-/** The messages of the `::error ...::message` workflow commands in a step's output, unescaped. */
-export function errorAnnotations(stdout: string): string[] {
-  const unescapeData = (text: string): string => text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+const unescapeData = (text: string): string => text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+
+/** The messages of one workflow command (`::error ...::message`, `::add-mask::value`) in a step's output, unescaped. */
+export function commandMessages(stdout: string, command: 'error' | 'add-mask'): string[] {
+  const pattern = new RegExp(`^::${command}(?: [^:]*)?::(.*)$`);
   return stdout.split(/\r?\n/).flatMap((line) => {
-    const match = /^::error(?: [^:]*)?::(.*)$/.exec(line);
+    const match = pattern.exec(line);
     return match ? [unescapeData(match[1] ?? '')] : [];
   });
 }
+
+/** The error annotations of a step. */
+export const errorAnnotations = (stdout: string): string[] => commandMessages(stdout, 'error');

@@ -25,17 +25,6 @@ import type { WorkflowEnvironment, WorkflowEvent, WorkflowFile, WorkflowRun, Wor
 /** The hidden mark of the plan comment, so a later run updates it instead of adding another. */
 export const PLAN_COMMENT_MARK = '<!-- lambdastack-autoscaler: scale plan -->';
 
-/** The variables and secrets the stand-in reads, by the names the workflows are expected to use. */
-export const WORKFLOW_VARS = [
-  'TERRAFORM_MODULE',
-  'PACKER_TEMPLATE',
-  'PACKER_BASE_IMAGE',
-  'PACKER_VARIABLES',
-  'ANSIBLE_INVENTORY',
-  'AWS_REGION',
-] as const;
-export const WORKFLOW_SECRETS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'KUBECONFIG', 'GITHUB_TOKEN'] as const;
-
 /** The cloud credentials of the terraform and packer steps (`env:` from secrets, as the workflow sets them). */
 function awsEnv(env: WorkflowEnvironment): Record<string, string> {
   return {
