@@ -168,7 +168,10 @@ function buildProgram(io: Io): Command {
       'The whole loop on this machine: load rises, the watcher opens a PR, it is merged and applied (packer, terraform, ' +
         'ansible), load falls, a scale-down is drained and applied, a manual scale, and the scale history.',
     )
-    .option('--workdir <dir>', 'make the demo repository in this new or empty directory (default: a temporary one)')
+    .option(
+      '--workdir <dir>',
+      'make the demo repository in this new or empty directory (default: a temporary one); removed at the end unless --keep',
+    )
     .option('--keep', "keep the workdir afterwards: the repository (run `history` there), the logs, the servers' data", false)
     .addHelpText(
       'after',

@@ -82,6 +82,7 @@ export async function createDemoRepository(options: RepositoryOptions): Promise<
 
   const git = new Git(dir, withIdentity(PLATFORM_TEAM));
   await git.run(['init', '--quiet', '--initial-branch=main']);
+  await mkdir(join(dir, '.git', 'info'), { recursive: true });
   await appendFile(join(dir, '.git', 'info', 'exclude'), '# the demo servers and machines\n/.demo/\n');
   for (const part of COPIED) {
     const from = join(PACKAGE_ROOT, part);

@@ -35,6 +35,7 @@ function awsEnv(env: WorkflowEnvironment): Record<string, string> {
   };
 }
 
+/** Runs one workflow at a time (the runs share the checkout), as the story runs them. */
 export class StandInRunner implements WorkflowRunner {
   readonly label = 'stand-in: the bundled actions in the workflow order';
   private runs = 0;
