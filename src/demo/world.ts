@@ -7,7 +7,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ClusterConfig, parseClusterConfig, WORKER_COMPONENT } from '../config/index.js';
+import { type ClusterConfig, clusterId, parseClusterConfig, WORKER_COMPONENT } from '../config/index.js';
 import { UserError } from '../errors.js';
 import { type DemoCluster, startDemoCluster } from './cluster.js';
 import { DEMO_TOKEN, type DemoGithub, startDemoGithub } from './github.js';
@@ -23,7 +23,8 @@ import type { WorkflowEnvironment, WorkflowRun, WorkflowRunner } from './workflo
 
 /** The example cluster the story is about: shop, on AWS. */
 export const CLUSTER_FILE = 'cluster-config/aws-demo.yml';
-export const INVENTORY_FILE = 'inventory/demo-shop.yml';
+/** Where apply.yml finds a cluster's inventory: <vars.ANSIBLE_INVENTORY_DIR>/<provider>/<prefix>-<name>.yml. */
+export const INVENTORY_DIR = 'inventory';
 /** Who pushes and presses buttons in the story. */
 export const ACTOR = 'octocat';
 
@@ -129,7 +130,7 @@ export async function startWorld(options: WorldOptions): Promise<DemoWorld> {
         workdir,
         demoDir,
         name: 'example/cluster-config',
-        files: { ...examples, [CLUSTER_FILE]: text, [INVENTORY_FILE]: machines.inventory },
+        files: { ...examples, [CLUSTER_FILE]: text, [`${INVENTORY_DIR}/${clusterId(config)}.yml`]: machines.inventory },
       }),
     );
     const github = await timed('GitHub simulator', () => startDemoGithub(repository.bare));
@@ -140,13 +141,17 @@ export async function startWorld(options: WorldOptions): Promise<DemoWorld> {
       apiUrl: github.sim.url,
       remote: repository.bare,
       actor: ACTOR,
+      // The names apply.yml, pr.yml and scale.yml read (README, Workflows).
       vars: {
         TERRAFORM_MODULE: 'local',
         PACKER_TEMPLATE: 'infra/packer/null.pkr.hcl',
         // The null template bakes into a directory; the image records go beside the state, on s3rver.
         PACKER_VARIABLES: `images_dir=${join(demoDir, 'images')}`,
         PACKER_BASE_IMAGE: 'ubuntu-20.04',
-        ANSIBLE_INVENTORY: INVENTORY_FILE,
+        ANSIBLE_INVENTORY_DIR: INVENTORY_DIR,
+        // Local machines are never unreachable for long.
+        ANSIBLE_RETRY_DELAY: '5',
+        DRAIN_TIMEOUT: '300',
         AWS_REGION: DEMO_AWS_ENV.AWS_REGION,
       },
       secrets: {

@@ -5,6 +5,10 @@
  * from the event, `vars.*` and `secrets.*` (WorkflowEnvironment). It is replaced by a runner that
  * executes the real files with runWorkflow; nothing in the scenario depends on which one runs.
  */
+
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { clusterId, parseClusterConfig } from '../../config/index.js';
 import type { ScalePlan } from '../../plan/index.js';
 import { upsertComment } from './comment.js';
 import {
@@ -86,7 +90,7 @@ async function apply(job: Job): Promise<void> {
     await job.uses(
       'drain',
       'drain',
-      { nodes: destroy, kubeconfig: secrets.KUBECONFIG ?? '', timeout: '300' },
+      { nodes: destroy, kubeconfig: secrets.KUBECONFIG ?? '', timeout: vars.DRAIN_TIMEOUT || '600' },
       { when: destroy !== '', describe: describeDrain },
     );
     const applied = await job.uses(
@@ -96,10 +100,17 @@ async function apply(job: Job): Promise<void> {
       { env: aws, when: saved.outputs['has-changes'] === 'true', describe: describeApply },
     );
     const created = applied.outputs['create-nodes'] ?? '';
+    // The cluster's inventory is <dir>/<provider>/<prefix>-<name>.yml, as apply.yml names it.
+    const id = clusterId(parseClusterConfig(cluster.file, await readFile(join(job.workspace, cluster.file), 'utf8')));
     await job.uses(
       'ansible',
       'ansible',
-      { hosts: applied.outputs.create ?? '[]', inventory: vars.ANSIBLE_INVENTORY ?? '', config: cluster.file, 'retry-delay': '5' },
+      {
+        hosts: applied.outputs.create ?? '[]',
+        inventory: `${vars.ANSIBLE_INVENTORY_DIR || 'inventory'}/${id}.yml`,
+        config: cluster.file,
+        'retry-delay': vars.ANSIBLE_RETRY_DELAY || '30',
+      },
       { when: created !== '', describe: describeAnsible },
     );
   }
@@ -148,7 +159,7 @@ async function scale(job: Job): Promise<void> {
       component: event.inputs.component ?? '',
       count: event.inputs.count ?? '',
       reason: event.inputs.reason ?? '',
-      token: job.env.secrets.GITHUB_TOKEN ?? '',
+      token: job.env.secrets.SCALE_TOKEN || job.env.secrets.GITHUB_TOKEN || '',
     },
     { describe: describeScale },
   );
