@@ -68,6 +68,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
     world = await startWorld({
       workdir: workdir.dir,
       processes,
+      signal: stop.signal,
       progress: (part, ms) => reporter.timed(`started ${part}`, ms),
     });
     reporter.note(`kube simulator ${world.cluster.sim.url} (kubectl --kubeconfig ${world.cluster.kubeconfig})`);

@@ -54,6 +54,8 @@ export interface DemoWorld {
 export interface WorldOptions {
   workdir: string;
   processes: Processes;
+  /** The demo's stop request. */
+  signal: AbortSignal;
   /** Told of each part as it is up, with how long it took. */
   progress(part: string, ms: number): void;
 }
@@ -164,6 +166,7 @@ export async function startWorld(options: WorldOptions): Promise<DemoWorld> {
       logDir: join(demoDir, 'logs'),
       path: process.env.PATH ?? '',
       processes,
+      signal: options.signal,
     };
     const provisioned = await timed('terraform state of the existing workers', () => provisionExisting(workflowEnvironment, CLUSTER_FILE));
     if (!provisioned.ok) throw new UserError(`the demo could not record the existing workers in the terraform state: ${provisioned.error}`);

@@ -37,7 +37,8 @@ async function inputDefaults(actionYml: string, token: string): Promise<Record<s
   return defaults;
 }
 
-function eventPayload(event: WorkflowEvent, env: WorkflowEnvironment): Record<string, unknown> {
+/** The payload GitHub writes to GITHUB_EVENT_PATH for the event (the fields the workflows and actions read). */
+export function eventPayload(event: WorkflowEvent, env: WorkflowEnvironment): Record<string, unknown> {
   const [owner = '', name = ''] = env.repository.split('/');
   const repository = { name, full_name: env.repository, owner: { login: owner }, default_branch: 'main' };
   const sender = { login: event.name === 'workflow_dispatch' ? event.actor : env.actor };

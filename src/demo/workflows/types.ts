@@ -68,7 +68,10 @@ export interface WorkflowEnvironment {
   logDir: string;
   /** PATH for the steps: terraform, packer, ansible-playbook, kubectl, git, node. */
   path: string;
+  /** Starts the stand-in's steps (each in a process group the demo's stop ends). */
   processes: Processes;
+  /** The demo's stop request (SIGINT, SIGTERM): a runner cancels its run on it. */
+  signal: AbortSignal;
 }
 
 export interface WorkflowRunner {
