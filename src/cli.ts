@@ -3,7 +3,17 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { type Io, processIo } from './cli/io.js';
 import { registerSimCommands } from './cli/sim.js';
 import { DEFAULT_CONFIG_DIR } from './config/layout.js';
-import { ConfigError, describeWithCauses, EXIT_OK, EXIT_USAGE, exitCodeOf, formatProblem, TransientError, UserError } from './errors.js';
+import {
+  ConfigError,
+  describeWithCauses,
+  EXIT_OK,
+  EXIT_USAGE,
+  exitCodeOf,
+  formatProblem,
+  InterruptedError,
+  TransientError,
+  UserError,
+} from './errors.js';
 
 export { EXIT_INTERNAL, EXIT_OK, EXIT_REFUSED, EXIT_TRANSIENT, EXIT_USAGE } from './errors.js';
 
@@ -214,9 +224,22 @@ function buildProgram(io: Io): Command {
 
   program
     .command('demo')
-    .description('Walk through validate, scale, plan and history on the example clusters in a throw-away git repository.')
-    .option('--keep', 'keep the demo repository instead of deleting it', false)
-    .action(async (opts: { keep: boolean }) => (await import('./cli/demo.js')).demoCommand(opts, io));
+    .description(
+      'The whole loop on this machine: load rises, the watcher opens a PR, it is merged and applied (packer, terraform, ' +
+        'ansible), load falls, a scale-down is drained and applied, a manual scale, and the scale history.',
+    )
+    .option(
+      '--workdir <dir>',
+      'make the demo repository in this new or empty directory (default: a temporary one); removed at the end unless --keep',
+    )
+    .option('--keep', "keep the workdir afterwards: the repository (run `history` there), the logs, the servers' data", false)
+    .addHelpText(
+      'after',
+      '\nRuns a kube simulator, a GitHub simulator over a real git repository, s3rver and dynalite for the terraform state,\n' +
+        'terraform, packer and ansible on local machines, and the watcher; Ctrl-C stops all of them. Needs a checkout of\n' +
+        'lambdastack-autoscaler after `npm run setup` (it is what `npm start` runs).',
+    )
+    .action(async (opts: { workdir?: string; keep: boolean }) => (await import('./cli/demo.js')).demoCommand(opts, io));
 
   return program;
 }
@@ -243,6 +266,8 @@ function reportError(error: unknown, io: Io): number {
     io.err(`${error.problems.length} problem(s) in ${files} file(s); nothing was changed`);
   } else if (error instanceof UserError) {
     io.err(`error: ${error.message}`);
+  } else if (error instanceof InterruptedError) {
+    io.err(`${error.message}: everything it started is stopped`);
   } else if (error instanceof TransientError) {
     io.err(`error (temporary, try again): ${describeWithCauses(error)}`);
   } else {
