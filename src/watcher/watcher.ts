@@ -22,6 +22,7 @@ import { type Decision, decide, initialState, type PolicyState, workerTemplate }
 import { type CycleAction, chooseAction, prMayBeOpenAfter } from './action.js';
 import { type WatchedCluster, watchedCluster } from './cluster.js';
 import { discoverConfig } from './discover.js';
+import { type DriftCycle, DriftWatch } from './drift.js';
 import { prEvidence } from './evidence.js';
 import { type GithubCallCounter, instrumentGithub } from './github.js';
 import { errorFields, errorKind, type Logger } from './log.js';
@@ -68,6 +69,8 @@ export interface CycleReport {
   result: AutoscalePrResult | undefined;
   /** The PR a dry run would open. */
   preview: PrPreview | undefined;
+  /** The drift check (undefined on a stale snapshot). */
+  drift: DriftCycle | undefined;
   /** GitHub calls the cycle made (conditional reads answered 304 included). */
   githubCalls: number;
   durationMs: number;
@@ -110,6 +113,7 @@ export class Watcher {
   private lastMetricsError: string | undefined;
   private stopped = false;
   private configPath: string | undefined;
+  private readonly drift: DriftWatch;
 
   constructor(
     private readonly settings: WatcherSettings,
@@ -117,6 +121,8 @@ export class Watcher {
   ) {
     this.configPath = settings.configPath;
     this.calls = instrumentGithub(deps.github, deps.metrics, deps.abort);
+    const { owner, repo, dryRun } = settings;
+    this.drift = new DriftWatch({ github: deps.github, owner, repo, dryRun, log: deps.log, metrics: deps.metrics });
   }
 
   /** The snapshot reader, once the first cycle has started it (tests wait on its caches). */
@@ -174,6 +180,7 @@ export class Watcher {
         reason: decision.reason,
         action: action.kind,
         ...(report.result ? { pr: report.result.action, number: report.result.number, detail: report.result.detail } : {}),
+        ...(report.drift && (report.drift.issue !== 'none' || report.drift.settling > 0) ? { drift: report.drift } : {}),
         githubCalls: report.githubCalls,
         ms: Math.round(report.durationMs),
         stages: report.stages,
@@ -219,6 +226,8 @@ export class Watcher {
     const action = chooseAction({ decision, count: cluster.count, prMayBeOpen: this.prMayBeOpen, autoMerge: this.settings.autoMerge });
     lap('decide');
     const done = await this.act(action, cluster, decision, base);
+    const now = this.deps.timer.now();
+    const drift = await this.drift.cycle({ cluster, snapshot, selector: this.settings.workerSelector !== undefined, now });
     lap('github');
     return {
       cluster: cluster.name,
@@ -227,6 +236,7 @@ export class Watcher {
       action,
       result: done.result,
       preview: done.preview,
+      drift,
       githubCalls: this.calls.calls() - callsBefore,
       durationMs: performance.now() - started,
       stages,
