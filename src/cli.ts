@@ -142,6 +142,13 @@ function buildProgram(io: Io): Command {
     .option('--worker-selector <selector>', "a node label selector for the workers, instead of LambdaStack's naming rule")
     .option('--policy-file <file>', 'YAML policy settings used where the autoscaling document sets none')
     .option('--auto-merge', 'ask GitHub to merge scale-up pull requests once their checks pass (scale-downs always wait)', false)
+    .option('--record <file>', "append each cycle's snapshot to this file (JSON lines), for `replay`")
+    .addOption(
+      new Option('--record-max-bytes <bytes>', 'rotate the recording to <file>.1 before it grows past this')
+        .default(64 * 1024 * 1024)
+        .argParser(Number),
+    )
+    .option('--record-pod-names', 'keep pod and PodDisruptionBudget names in the recording (left out by default)', false)
     .addHelpText(
       'after',
       '\nEnvironment: GITHUB_TOKEN, GITHUB_REPOSITORY (owner/name), GITHUB_API_URL (default https://api.github.com),\n' +

@@ -1,5 +1,6 @@
 import { createGithubClient } from '../github/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { checkRecorderOptions, type RecorderOptions } from '../record/recorder.js';
 import { createLogger, loadPolicyFile, redactError, runWatch, watcherEnvironment } from '../watcher/index.js';
 import type { Io } from './io.js';
 import { stopRequested } from './signals.js';
@@ -13,6 +14,9 @@ export interface WatchCommandOptions {
   workerSelector?: string | undefined;
   policyFile?: string | undefined;
   autoMerge: boolean;
+  record?: string | undefined;
+  recordMaxBytes: number;
+  recordPodNames: boolean;
 }
 
 /**
@@ -31,6 +35,10 @@ export async function watchCommand(
   const log = createLogger({ level: environment.logLevel, write: (line) => io.out(line), secrets });
   try {
     const policyDefaults = options.policyFile ? await loadPolicyFile(options.policyFile) : undefined;
+    const record: RecorderOptions | undefined = options.record
+      ? { path: options.record, maxBytes: options.recordMaxBytes, podNames: options.recordPodNames }
+      : undefined;
+    if (record) await checkRecorderOptions(record);
     const kubeConfig = loadKubeConfig();
     const github = createGithubClient({
       token: environment.token,
@@ -58,6 +66,7 @@ export async function watchCommand(
         policyDefaults,
         dryRun: options.dryRun,
         autoMerge: options.autoMerge,
+        record,
         once: options.once,
         intervalMs: options.interval * 1000,
         port: options.port,

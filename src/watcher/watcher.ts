@@ -19,6 +19,7 @@ import type { Timer } from '../kube/backoff.js';
 import type { WorkerRule } from '../kube/snapshot.js';
 import { type ReaderHealth, SnapshotReader, type SnapshotReaderOptions } from '../kube/snapshot-reader.js';
 import { type Decision, decide, initialState, type PolicyState, workerTemplate } from '../policy/index.js';
+import { type RecorderOptions, SnapshotRecorder } from '../record/recorder.js';
 import { type CycleAction, chooseAction, prMayBeOpenAfter } from './action.js';
 import { type WatchedCluster, watchedCluster } from './cluster.js';
 import { discoverConfig } from './discover.js';
@@ -43,6 +44,8 @@ export interface WatcherSettings {
   dryRun: boolean;
   /** Ask GitHub to merge scale-up PRs once their checks pass. */
   autoMerge: boolean;
+  /** Append each cycle's snapshot to a recording (`--record`), for `replay`. */
+  record?: RecorderOptions | undefined;
 }
 
 export interface WatcherDeps {
@@ -114,6 +117,7 @@ export class Watcher {
   private stopped = false;
   private configPath: string | undefined;
   private readonly drift: DriftWatch;
+  private readonly recorder: SnapshotRecorder | undefined;
 
   constructor(
     private readonly settings: WatcherSettings,
@@ -123,6 +127,7 @@ export class Watcher {
     this.calls = instrumentGithub(deps.github, deps.metrics, deps.abort);
     const { owner, repo, dryRun } = settings;
     this.drift = new DriftWatch({ github: deps.github, owner, repo, dryRun, log: deps.log, metrics: deps.metrics });
+    this.recorder = settings.record ? new SnapshotRecorder(settings.record, deps.log) : undefined;
   }
 
   /** The snapshot reader, once the first cycle has started it (tests wait on its caches). */
@@ -214,13 +219,16 @@ export class Watcher {
     this.checkMetrics(reader.health().metricsError);
     lap('snapshot');
 
+    const decidedAt = this.deps.timer.now();
     const { decision, state } = decide({
       snapshot,
       state: this.state,
       policy: cluster.policy,
       cluster: { count: cluster.count, min: cluster.min, max: cluster.max, template: workerTemplate(snapshot, cluster.vmSize) },
-      now: this.deps.timer.now(),
+      now: decidedAt,
     });
+    const { name, prefix, count, min, max, vmSize } = cluster;
+    await this.recorder?.record(decidedAt, { cluster: name, prefix, count, min, max, vmSize }, snapshot);
     this.state = state;
     this.deps.metrics.decided(cluster.name, decision);
     const action = chooseAction({ decision, count: cluster.count, prMayBeOpen: this.prMayBeOpen, autoMerge: this.settings.autoMerge });
