@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/policy/index.js';
 import type { ClusterSnapshot, PodView } from '../../src/policy/snapshot.js';
-import { decodeLine, type RecordedCycle, type RecordLine, recordLineSchema } from '../../src/record/format.js';
+import { decodeLine, encodeCycle, type RecordedCycle, type RecordLine, recordLineSchema } from '../../src/record/format.js';
 import { master, running, snapshot, T0, unschedulable, worker, workerName } from '../policy/builders.js';
 import { runTrace } from '../policy/world.js';
 import { recordStep, traceArb } from './traces.js';
@@ -78,12 +78,12 @@ describe('the recording format', () => {
       unschedulable('shop/big-0', { requests: { cpu: 3000, memory: 2 ** 30, pods: 1 } }),
       unschedulable('shop/big-1', { requests: { cpu: 3000, memory: 2 ** 30, pods: 1 } }),
     ];
-    const line = recordStep({
-      now: T0,
-      count: 2,
+    const line = encodeCycle({
+      at: T0,
+      config: { cluster: 'shop', prefix: 'demo', count: 2, min: 1, max: 5, vmSize: undefined },
       snapshot: snapshot({ nodes, pods }),
-      cluster: { count: 2, min: 1, max: 5, template: { allocatable: { cpu: 1, memory: 1, pods: 1 }, labels: {}, taints: [] } },
-    } as Parameters<typeof recordStep>[0]);
+      podNames: false,
+    });
     expect(line.pods).toEqual([
       [1, 0, 15],
       [2, 0, 15],
