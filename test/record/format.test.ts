@@ -21,11 +21,11 @@ const byKey = (a: PodView, b: PodView): number => (a.key < b.key ? -1 : a.key > 
 const sortedPods = (s: ClusterSnapshot): ClusterSnapshot => ({ ...s, pods: [...s.pods].sort(byKey) });
 
 describe('the recording format', () => {
-  it('property: deciding on a recorded cycle read back decides as on the snapshot itself', () => {
+  it('property: deciding on a recorded cycle read back decides as on the snapshot itself (its reason too, names kept)', () => {
     fc.assert(
-      fc.property(traceArb, (trace) => {
+      fc.property(traceArb, fc.boolean(), (trace, podNames) => {
         for (const step of runTrace(trace)) {
-          const cycle = readBack(recordStep(step));
+          const cycle = readBack(recordStep(step, podNames));
           expect(cycle).toMatchObject({ at: step.now, count: step.count, cluster: 'shop', prefix: 'demo' });
           const again = decide({
             snapshot: cycle.snapshot,
@@ -37,11 +37,12 @@ describe('the recording format', () => {
           const { decision } = step.output;
           expect(again.decision.desired).toBe(decision.desired);
           expect(again.decision.rule).toEqual(decision.rule);
-          expect(again.decision.reason).toBe(decision.reason);
           expect(again.state.unneeded).toEqual(step.output.state.unneeded);
+          // Without names, a reason that names a budget or pod names the recording's stand-in.
+          if (podNames) expect(again.decision.reason).toBe(decision.reason);
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 100 },
     );
   });
 
