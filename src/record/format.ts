@@ -1,18 +1,21 @@
 /**
  * The recording format, version 1: one JSON object per line, one line per watcher cycle, holding
  * what the decision engine reads of the cluster (src/policy/snapshot.ts) and of the config, so
- * that `replay` can run the real `decide` over it. Pure: encode a cycle, decode a line.
+ * that `replay` can run the real `decide` over it. Pure: a cycle to a line (`encodeCycle`), a line
+ * back to a cycle (`decodeLine`). How lines are written so that one repeats little of the line
+ * before it is ./lines.ts.
  *
  * Compact: pods are not listed one by one but counted by shape (everything the engine reads of a
  * pod but its name and node: requests, owner kind, phase, placement constraints, eviction
- * annotations, budgets) per node, so a node running 30 pods of 4 Deployments is 4 rows. Node
- * label and taint sets are listed once and referred to by position, and the
- * `kubernetes.io/hostname` label is left out when it is the node's name (it always is).
+ * annotations, budgets) on each node, so a node running 30 pods of 4 Deployments is 4 rows. Label,
+ * taint, toleration, selector and affinity sets are listed once and referred to by position; the
+ * `kubernetes.io/hostname` label is left out when it is the node's name, and a DaemonSet pod's
+ * affinity to its own node is written `$node`, so its pods are one shape on every node. Measured
+ * use is a section of its own: it is what changes every cycle.
  *
- * Private: no annotation, environment or spec field is kept besides those; pod names and
- * PodDisruptionBudget names only when asked (`--record-pod-names`); otherwise budgets are numbered
- * and pods are named `pods/<row>-<i>` when read back. Times are kept as ages before the line's
- * `at`, so a line means the same wherever it is replayed.
+ * Private: no annotation, environment or other spec field is kept; pod and PodDisruptionBudget
+ * names only when asked (`--record-pod-names`); otherwise budgets are numbered and pods are named
+ * `pods/<row>-<i>` when read back.
  */
 import { z } from 'zod';
 import type { NodeSelectorTerm } from '../kube/node-affinity.js';
@@ -29,21 +32,12 @@ const CORDONED = 2;
 const WORKER = 4;
 const SCALE_DOWN_DISABLED = 8;
 
-/**
- * A node: `[name, flags, index, labels, taints, cpu, memory, pods, cpuUsed, memoryUsed, age]`:
- * flags are READY|CORDONED|WORKER|SCALE_DOWN_DISABLED (1, 2, 4, 8); index is the VM index by the
- * naming rule or null; labels and taints are positions in `labelSets` and `taintSets`;
- * cpu/memory/pods its allocatable (millicores, bytes, pods); cpuUsed/memoryUsed from
- * metrics.k8s.io, null without a sample; age ms since it registered.
- */
-export type NodeRow = [string, number, number | null, number, number, number, number, number, number | null, number | null, number];
-
-/** Pods alike: `[node row, or -1 when not bound; shape; how many]`. */
-export type PodRow = [number, number, number];
-
 const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'] as const;
 const OWNER_KINDS = ['DaemonSet', 'ReplicaSet', 'StatefulSet', 'Job', 'ReplicationController', 'Node', 'other', 'none'] as const;
 
+const count = z.number().int().nonnegative();
+const amount = z.number().nonnegative();
+const time = z.number().int();
 const taintSchema = z.object({ key: z.string().optional(), value: z.string().optional(), effect: z.string() });
 const tolerationSchema = z.object({
   key: z.string().optional(),
@@ -56,30 +50,13 @@ const termSchema = z.object({
   matchExpressions: z.array(requirementSchema).optional(),
   matchFields: z.array(requirementSchema).optional(),
 });
-const count = z.number().int().nonnegative();
-const amount = z.number().nonnegative();
 
-/** A pod shape: the defaults (false, none, empty) are left out. */
-const podShapeSchema = z.object({
-  phase: z.enum(PHASES),
-  cpu: amount,
-  memory: amount,
-  pods: amount,
-  owner: z.enum(OWNER_KINDS),
-  /** Marked Unschedulable, this many ms before `at` (0 when the time is unknown). */
-  unschedulableFor: amount.optional(),
-  nodeSelector: z.record(z.string(), z.string()).optional(),
-  affinity: z.array(termSchema).optional(),
-  tolerations: z.array(tolerationSchema).optional(),
-  safeToEvict: z.boolean().optional(),
-  doNotDisrupt: z.literal(true).optional(),
-  mirror: z.literal(true).optional(),
-  /** Positions in `budgets`. */
-  budgets: z.array(count).optional(),
-});
-
-export type PodShape = z.infer<typeof podShapeSchema>;
-
+/**
+ * A node: `[name, flags, index, labels, taints, cpu, memory, pods, createdAt]`: flags are
+ * READY|CORDONED|WORKER|SCALE_DOWN_DISABLED (1, 2, 4, 8); index the VM index by the naming rule
+ * or null; labels and taints positions in `labelSets` and `taintSets`; cpu, memory and pods its
+ * allocatable (millicores, bytes, pods); createdAt when it registered (ms since the epoch).
+ */
 const nodeRowSchema = z.tuple([
   z.string().min(1),
   z.number().int().min(0).max(15),
@@ -89,12 +66,54 @@ const nodeRowSchema = z.tuple([
   amount,
   amount,
   amount,
-  amount.nullable(),
-  amount.nullable(),
-  amount,
+  time,
 ]);
 
-export const recordLineSchema = z.object({
+/** A pod shape. Left out when they are the default: the constraints, the annotations, `unschedulable`. */
+const podShapeSchema = z.object({
+  phase: z.enum(PHASES),
+  cpu: amount,
+  memory: amount,
+  pods: amount,
+  owner: z.enum(OWNER_KINDS),
+  /** Marked Unschedulable by the scheduler; `since` when, if known (ms since the epoch). */
+  unschedulable: z.literal(true).optional(),
+  since: time.optional(),
+  /** Positions in `selectorSets`, `affinitySets`, `tolerationSets` and `budgets`. */
+  selector: count.optional(),
+  affinity: count.optional(),
+  tolerations: count.optional(),
+  budgets: z.array(count).optional(),
+  safeToEvict: z.boolean().optional(),
+  doNotDisrupt: z.literal(true).optional(),
+  mirror: z.literal(true).optional(),
+});
+
+export type PodShape = z.infer<typeof podShapeSchema>;
+
+/** The parts of a line that the next line may say are `same` (see ./lines.ts). */
+export const sectionSchemas = {
+  labelSets: z.array(z.record(z.string(), z.string())),
+  taintSets: z.array(z.array(taintSchema)),
+  tolerationSets: z.array(z.array(tolerationSchema)),
+  selectorSets: z.array(z.record(z.string(), z.string())),
+  affinitySets: z.array(z.array(termSchema)),
+  nodes: z.array(nodeRowSchema),
+  /** Each node's measured use, `[cpu, memory]` in millicores and bytes, by the position in `nodes`; null without a sample. */
+  usage: z.array(z.tuple([amount, amount]).nullable()),
+  podShapes: z.array(podShapeSchema),
+  /** Pods alike: `[node position, or -1 when not bound; shape position; how many]`. */
+  pods: z.array(z.tuple([z.number().int().min(-1), count, z.number().int().positive()])),
+  /** `status.disruptionsAllowed` of each PodDisruptionBudget. */
+  budgets: z.array(z.number().int()),
+  /** With `--record-pod-names` only: each pods row's pod keys (namespace/name), each budget's key. */
+  names: z.object({ pods: z.array(z.array(z.string())), budgets: z.array(z.string()) }).optional(),
+};
+
+export type SectionName = keyof typeof sectionSchemas;
+export const SECTION_NAMES = Object.keys(sectionSchemas) as SectionName[];
+
+export const headerSchema = z.object({
   v: z.literal(RECORDING_VERSION),
   /** When the cycle decided: ISO 8601 in UTC. */
   at: z.iso.datetime(),
@@ -111,16 +130,9 @@ export const recordLineSchema = z.object({
   /** How long before `at` the snapshot was taken, and the metrics samples (null: no metrics). */
   snapshotAge: amount,
   usageAge: amount.nullable(),
-  labelSets: z.array(z.record(z.string(), z.string())),
-  taintSets: z.array(z.array(taintSchema)),
-  nodes: z.array(nodeRowSchema),
-  podShapes: z.array(podShapeSchema),
-  pods: z.array(z.tuple([z.number().int().min(-1), count, z.number().int().positive()])),
-  /** `status.disruptionsAllowed` of each PodDisruptionBudget. */
-  budgets: z.array(z.number().int()),
-  /** With `--record-pod-names` only: each pods row's pod keys (namespace/name), each budget's key. */
-  names: z.object({ pods: z.array(z.array(z.string())), budgets: z.array(z.string()) }).optional(),
 });
+
+export const recordLineSchema = headerSchema.extend(sectionSchemas);
 
 export type RecordLine = z.infer<typeof recordLineSchema>;
 
@@ -142,51 +154,82 @@ export interface RecordedCycle extends Omit<RecordedConfig, 'prefix' | 'vmSize'>
   snapshot: ClusterSnapshot;
 }
 
-/** Everything but the pod's name and node, as one string (pods of one workload share it). */
-const shapeKeys = new WeakMap<PodView, string>();
-function shapeKey(pod: PodView): string {
-  let key = shapeKeys.get(pod);
-  if (key === undefined) {
-    key = JSON.stringify([
-      pod.phase,
-      pod.requests.cpu,
-      pod.requests.memory,
-      pod.requests.pods,
-      pod.ownerKind,
-      pod.unschedulable,
-      pod.unschedulableSince ?? null,
-      pod.nodeSelector ?? null,
-      pod.requiredNodeAffinity ?? null,
-      pod.tolerations,
-      pod.safeToEvict ?? null,
-      pod.doNotDisrupt,
-      pod.mirror,
-      pod.budgets,
-    ]);
-    // Snapshots reuse a pod's view while the pod is unchanged: a cycle computes keys for new pods only.
-    if (Object.isFrozen(pod)) shapeKeys.set(pod, key);
-  }
-  return key;
+/** Stands for the pod's own node in a required node affinity (no node name has a `$`). */
+const OWN_NODE = '$node';
+
+function mapNodeNames(terms: readonly NodeSelectorTerm[], map: (value: string) => string): NodeSelectorTerm[] {
+  return terms.map((term) =>
+    term.matchFields
+      ? {
+          ...term,
+          matchFields: term.matchFields.map((field) =>
+            field.key === 'metadata.name' && field.values ? { ...field, values: field.values.map(map) } : field,
+          ),
+        }
+      : term,
+  );
 }
 
-function podShape(pod: PodView, at: number, budgetIndex: ReadonlyMap<string, number>): PodShape {
-  const budgets = pod.budgets.map((key) => budgetIndex.get(key)).filter((i): i is number => i !== undefined);
-  return {
-    phase: pod.phase,
-    cpu: pod.requests.cpu,
-    memory: pod.requests.memory,
-    pods: pod.requests.pods,
-    owner: pod.ownerKind,
-    ...(pod.unschedulable ? { unschedulableFor: Math.max(0, at - (pod.unschedulableSince ?? at)) } : {}),
-    ...(pod.nodeSelector ? { nodeSelector: { ...pod.nodeSelector } } : {}),
-    ...(pod.requiredNodeAffinity ? { affinity: pod.requiredNodeAffinity as PodShape['affinity'] } : {}),
-    ...(pod.tolerations.length > 0 ? { tolerations: pod.tolerations as PodShape['tolerations'] } : {}),
-    ...(pod.safeToEvict !== undefined ? { safeToEvict: pod.safeToEvict } : {}),
-    ...(pod.doNotDisrupt ? { doNotDisrupt: true as const } : {}),
-    ...(pod.mirror ? { mirror: true as const } : {}),
-    ...(budgets.length > 0 ? { budgets } : {}),
-  };
+/** The pod's required node affinity with its own node's name written as OWN_NODE. */
+function ownNodeAffinity(pod: PodView): readonly NodeSelectorTerm[] | undefined {
+  const terms = pod.requiredNodeAffinity;
+  if (!terms || pod.nodeName === undefined) return terms;
+  const node = pod.nodeName;
+  return mapNodeNames(terms, (value) => (value === node ? OWN_NODE : value));
 }
+
+/** Everything a shape holds, as one string. */
+function shapeKey(pod: PodView): string {
+  return JSON.stringify([
+    pod.phase,
+    pod.requests,
+    pod.ownerKind,
+    pod.unschedulable,
+    pod.unschedulableSince ?? null,
+    pod.nodeSelector ?? null,
+    ownNodeAffinity(pod) ?? null,
+    pod.tolerations,
+    pod.safeToEvict ?? null,
+    pod.doNotDisrupt,
+    pod.mirror,
+    pod.budgets,
+  ]);
+}
+
+/**
+ * A number per distinct shape, for the life of the process. Snapshots reuse a pod's (frozen) view
+ * while the pod is unchanged, so a cycle works out the shape of new pods only, and 150,000 pods
+ * are grouped by number rather than by a long string. Forgotten and started again past a bound,
+ * so a cluster whose workloads keep changing does not grow it without end.
+ */
+class ShapeIds {
+  private static readonly LIMIT = 200_000;
+  private ids = new Map<string, number>();
+  private generation = 0;
+  private readonly known = new WeakMap<PodView, { generation: number; id: number }>();
+
+  of(pod: PodView): number {
+    const known = this.known.get(pod);
+    if (known?.generation === this.generation) return known.id;
+    if (this.ids.size >= ShapeIds.LIMIT) {
+      this.ids = new Map();
+      this.generation++;
+    }
+    const key = shapeKey(pod);
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(key, id);
+    }
+    if (Object.isFrozen(pod)) this.known.set(pod, { generation: this.generation, id });
+    return id;
+  }
+}
+
+const shapeIds = new ShapeIds();
+
+/** Pods rows are grouped by node and shape under one number: (node + 1) · 2²¹ + shape. */
+const ROW_SHAPES = 2 ** 21;
 
 /** Positions of distinct values, by a key of each. */
 class Table<T> {
@@ -201,6 +244,16 @@ class Table<T> {
     }
     return at;
   }
+  /** The position of a value whose own JSON is its key. */
+  of(value: T): number {
+    return this.position(JSON.stringify(value), () => value);
+  }
+}
+
+function withoutKey(labels: Readonly<Record<string, string>>, key: string): Record<string, string> {
+  const copy: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) if (k !== key) copy[k] = v;
+  return copy;
 }
 
 /** The line of one cycle. `podNames` keeps pod and budget keys. */
@@ -208,47 +261,79 @@ export function encodeCycle(input: { at: number; config: RecordedConfig; snapsho
   const { at, config, snapshot } = input;
   const labelSets = new Table<Record<string, string>>();
   const taintSets = new Table<Taint[]>();
+  const tolerationSets = new Table<Toleration[]>();
+  const selectorSets = new Table<Record<string, string>>();
+  const affinitySets = new Table<NodeSelectorTerm[]>();
   const nodeRow = new Map<string, number>();
-  const nodes: NodeRow[] = snapshot.nodes.map((node, row) => {
+  const nodes: RecordLine['nodes'] = [];
+  const usage: RecordLine['usage'] = [];
+  for (const [row, node] of snapshot.nodes.entries()) {
     nodeRow.set(node.name, row);
-    const labels = node.labels[HOSTNAME] === node.name ? withoutKey(node.labels, HOSTNAME) : node.labels;
-    const used = snapshot.usage?.nodes.get(node.name);
+    const labels = node.labels[HOSTNAME] === node.name ? withoutKey(node.labels, HOSTNAME) : { ...node.labels };
     const flags =
       (node.ready ? READY : 0) |
       (node.unschedulable ? CORDONED : 0) |
       (node.worker ? WORKER : 0) |
       (node.scaleDownDisabled ? SCALE_DOWN_DISABLED : 0);
-    return [
+    nodes.push([
       node.name,
       flags,
       node.index ?? null,
-      labelSets.position(JSON.stringify(labels), () => ({ ...labels })),
-      taintSets.position(JSON.stringify(node.taints), () => node.taints.map((t) => ({ ...t }))),
+      labelSets.of(labels),
+      taintSets.of(node.taints.map((t) => ({ ...t }))),
       node.allocatable.cpu,
       node.allocatable.memory,
       node.allocatable.pods,
-      // Exact: a rounded share could fall on the other side of a threshold.
-      used ? used.cpu : null,
-      used ? used.memory : null,
-      Math.max(0, at - node.createdAt),
-    ];
-  });
+      node.createdAt,
+    ]);
+    // Exact: a rounded share could fall on the other side of a threshold.
+    const used = snapshot.usage?.nodes.get(node.name);
+    usage.push(used ? [used.cpu, used.memory] : null);
+  }
   const budgetIndex = new Map(snapshot.budgets.map((budget, i) => [budget.key, i]));
-  const shapes = new Table<PodShape>();
-  const rows = new Map<string, { row: PodRow; names: string[] }>();
+  const shape = (pod: PodView): PodShape => {
+    const budgets = pod.budgets.map((key) => budgetIndex.get(key)).filter((i): i is number => i !== undefined);
+    const affinity = ownNodeAffinity(pod);
+    return {
+      phase: pod.phase,
+      cpu: pod.requests.cpu,
+      memory: pod.requests.memory,
+      pods: pod.requests.pods,
+      owner: pod.ownerKind,
+      ...(pod.unschedulable ? { unschedulable: true as const } : {}),
+      ...(pod.unschedulable && pod.unschedulableSince !== undefined ? { since: pod.unschedulableSince } : {}),
+      ...(pod.nodeSelector ? { selector: selectorSets.of({ ...pod.nodeSelector }) } : {}),
+      ...(affinity ? { affinity: affinitySets.of(affinity as NodeSelectorTerm[]) } : {}),
+      ...(pod.tolerations.length > 0 ? { tolerations: tolerationSets.of(pod.tolerations as Toleration[]) } : {}),
+      ...(budgets.length > 0 ? { budgets } : {}),
+      ...(pod.safeToEvict !== undefined ? { safeToEvict: pod.safeToEvict } : {}),
+      ...(pod.doNotDisrupt ? { doNotDisrupt: true as const } : {}),
+      ...(pod.mirror ? { mirror: true as const } : {}),
+    };
+  };
+  const shapes: PodShape[] = [];
+  /** The line's shape position of each shape id seen this cycle. */
+  const position = new Map<number, number>();
+  const rows = new Map<number, { row: [number, number, number]; names: string[] | undefined }>();
   for (const pod of snapshot.pods) {
     const node = pod.nodeName === undefined ? -1 : nodeRow.get(pod.nodeName);
     // A pod bound to a node the cache does not hold (yet): the engine skips it too.
     if (node === undefined) continue;
-    const shape = shapes.position(shapeKey(pod), () => podShape(pod, at, budgetIndex));
-    const key = `${node} ${shape}`;
+    const id = shapeIds.of(pod);
+    let at = position.get(id);
+    if (at === undefined) {
+      at = shapes.length;
+      shapes.push(shape(pod));
+      position.set(id, at);
+    }
+    const key = (node + 1) * ROW_SHAPES + at;
     let entry = rows.get(key);
     if (!entry) {
-      entry = { row: [node, shape, 0], names: [] };
+      entry = { row: [node, at, 0], names: input.podNames ? [] : undefined };
       rows.set(key, entry);
     }
     entry.row[2]++;
-    if (input.podNames) entry.names.push(pod.key);
+    entry.names?.push(pod.key);
   }
   const entries = [...rows.values()];
   return {
@@ -265,34 +350,28 @@ export function encodeCycle(input: { at: number; config: RecordedConfig; snapsho
     usageAge: snapshot.usage ? Math.max(0, at - snapshot.usage.at) : null,
     labelSets: labelSets.values,
     taintSets: taintSets.values,
+    tolerationSets: tolerationSets.values,
+    selectorSets: selectorSets.values,
+    // The kube types are read-only views of the same plain objects.
+    affinitySets: affinitySets.values as RecordLine['affinitySets'],
     nodes,
-    podShapes: shapes.values,
+    usage,
+    podShapes: shapes,
     pods: entries.map((e) => e.row),
     budgets: snapshot.budgets.map((b) => b.disruptionsAllowed),
-    ...(input.podNames ? { names: { pods: entries.map((e) => e.names), budgets: snapshot.budgets.map((b) => b.key) } } : {}),
+    ...(input.podNames ? { names: { pods: entries.map((e) => e.names ?? []), budgets: snapshot.budgets.map((b) => b.key) } } : {}),
   };
 }
 
-function withoutKey(labels: Readonly<Record<string, string>>, key: string): Record<string, string> {
-  const copy: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) if (k !== key) copy[k] = v;
-  return copy;
-}
+const outOf = (what: string, at: number, list: string, length: number): string => `${what}: ${at} is not a position in ${list} (${length})`;
 
-/**
- * A line's cycle, or what is wrong with it (a reference out of range, say: the schema cannot see
- * those). The line has passed `recordLineSchema`.
- */
-export function decodeLine(line: RecordLine): RecordedCycle | string {
-  const at = Date.parse(line.at);
+function decodeNodes(line: RecordLine): NodeView[] | string {
   const nodes: NodeView[] = [];
-  const usage = new Map<string, { cpu: number; memory: number }>();
-  for (const [i, row] of line.nodes.entries()) {
-    const [name, flags, index, labelsAt, taintsAt, cpu, memory, pods, cpuUsed, memoryUsed, age] = row;
+  for (const [i, [name, flags, index, labelsAt, taintsAt, cpu, memory, pods, createdAt]] of line.nodes.entries()) {
     const labels = line.labelSets[labelsAt];
     const taints = line.taintSets[taintsAt];
-    if (!labels) return `nodes[${i}]: label set ${labelsAt} is not in labelSets (${line.labelSets.length})`;
-    if (!taints) return `nodes[${i}]: taint set ${taintsAt} is not in taintSets (${line.taintSets.length})`;
+    if (!labels) return outOf(`nodes[${i}] labels`, labelsAt, 'labelSets', line.labelSets.length);
+    if (!taints) return outOf(`nodes[${i}] taints`, taintsAt, 'taintSets', line.taintSets.length);
     nodes.push({
       name,
       worker: (flags & WORKER) !== 0,
@@ -303,41 +382,86 @@ export function decodeLine(line: RecordLine): RecordedCycle | string {
       labels: Object.hasOwn(labels, HOSTNAME) ? labels : { ...labels, [HOSTNAME]: name },
       allocatable: { cpu, memory, pods },
       scaleDownDisabled: (flags & SCALE_DOWN_DISABLED) !== 0,
-      createdAt: at - age,
+      createdAt,
     });
-    if (cpuUsed !== null && memoryUsed !== null) usage.set(name, { cpu: cpuUsed, memory: memoryUsed });
   }
-  const budgetKeys = line.names?.budgets ?? line.budgets.map((_, i) => `budget-${i}`);
-  if (budgetKeys.length !== line.budgets.length) return `names.budgets has ${budgetKeys.length} keys for ${line.budgets.length} budgets`;
-  const budgets: BudgetView[] = line.budgets.map((disruptionsAllowed, i) => ({ key: budgetKeys[i] as string, disruptionsAllowed }));
+  return nodes;
+}
+
+function decodePods(line: RecordLine, nodes: readonly NodeView[], budgetKeys: readonly string[]): PodView[] | string {
   if (line.names && line.names.pods.length !== line.pods.length)
     return `names.pods has ${line.names.pods.length} rows for ${line.pods.length} pods rows`;
   const pods: PodView[] = [];
   for (const [r, [nodeAt, shapeAt, howMany]] of line.pods.entries()) {
     const shape = line.podShapes[shapeAt];
-    if (!shape) return `pods[${r}]: shape ${shapeAt} is not in podShapes (${line.podShapes.length})`;
+    if (!shape) return outOf(`pods[${r}] shape`, shapeAt, 'podShapes', line.podShapes.length);
     const node = nodeAt === -1 ? undefined : nodes[nodeAt];
-    if (nodeAt !== -1 && !node) return `pods[${r}]: node ${nodeAt} is not in nodes (${nodes.length})`;
+    if (nodeAt !== -1 && !node) return outOf(`pods[${r}] node`, nodeAt, 'nodes', nodes.length);
     const names = line.names?.pods[r];
     if (names && names.length !== howMany) return `names.pods[${r}] has ${names.length} keys for ${howMany} pods`;
-    for (const b of shape.budgets ?? []) if (!budgets[b]) return `podShapes[${shapeAt}]: budget ${b} is not in budgets (${budgets.length})`;
-    const base = {
+    const selector = shape.selector === undefined ? undefined : line.selectorSets[shape.selector];
+    const affinity = shape.affinity === undefined ? undefined : line.affinitySets[shape.affinity];
+    const tolerations = shape.tolerations === undefined ? [] : line.tolerationSets[shape.tolerations];
+    if (shape.selector !== undefined && !selector)
+      return outOf(`podShapes[${shapeAt}] selector`, shape.selector, 'selectorSets', line.selectorSets.length);
+    if (shape.affinity !== undefined && !affinity)
+      return outOf(`podShapes[${shapeAt}] affinity`, shape.affinity, 'affinitySets', line.affinitySets.length);
+    if (!tolerations)
+      return outOf(`podShapes[${shapeAt}] tolerations`, shape.tolerations ?? 0, 'tolerationSets', line.tolerationSets.length);
+    const budgets: string[] = [];
+    for (const b of shape.budgets ?? []) {
+      const key = budgetKeys[b];
+      if (key === undefined) return outOf(`podShapes[${shapeAt}] budget`, b, 'budgets', budgetKeys.length);
+      budgets.push(key);
+    }
+    const terms = affinity as NodeSelectorTerm[] | undefined;
+    const base: Omit<PodView, 'key'> = {
       nodeName: node?.name,
       phase: shape.phase,
       requests: { cpu: shape.cpu, memory: shape.memory, pods: shape.pods },
       ownerKind: shape.owner as OwnerKind,
-      unschedulable: shape.unschedulableFor !== undefined,
-      unschedulableSince: shape.unschedulableFor === undefined ? undefined : at - shape.unschedulableFor,
-      nodeSelector: shape.nodeSelector,
-      requiredNodeAffinity: shape.affinity as readonly NodeSelectorTerm[] | undefined,
-      tolerations: (shape.tolerations ?? []) as Toleration[],
+      unschedulable: shape.unschedulable === true,
+      unschedulableSince: shape.since,
+      nodeSelector: selector,
+      requiredNodeAffinity: terms && node ? mapNodeNames(terms, (v) => (v === OWN_NODE ? node.name : v)) : terms,
+      tolerations: tolerations as Toleration[],
       safeToEvict: shape.safeToEvict,
       doNotDisrupt: shape.doNotDisrupt ?? false,
       mirror: shape.mirror ?? false,
-      budgets: (shape.budgets ?? []).map((b) => (budgets[b] as BudgetView).key),
+      budgets,
     };
     for (let i = 0; i < howMany; i++) pods.push({ key: names?.[i] ?? `pods/${r}-${i}`, ...base });
   }
+  return pods;
+}
+
+/** The sections a part of the decoded cycle comes from: while they are the very same objects, the part is too. */
+const NODE_SECTIONS: readonly SectionName[] = ['nodes', 'labelSets', 'taintSets'];
+const POD_SECTIONS: readonly SectionName[] = ['pods', 'podShapes', 'tolerationSets', 'selectorSets', 'affinitySets', 'names'];
+
+/**
+ * A line's cycle, or what is wrong with it (a position out of range, say: the schema cannot see
+ * those). The line has passed `recordLineSchema`. Given the line before and its cycle, the node
+ * and pod views of sections the two lines share (./lines.ts makes them the same objects) are
+ * taken over rather than made again: a replay of a quiet week decodes little.
+ */
+export function decodeLine(line: RecordLine, previous?: { line: RecordLine; cycle: RecordedCycle }): RecordedCycle | string {
+  const at = Date.parse(line.at);
+  const same = (sections: readonly SectionName[]): boolean => previous !== undefined && sections.every((s) => line[s] === previous.line[s]);
+  const nodes = same(NODE_SECTIONS) && previous ? previous.cycle.snapshot.nodes : decodeNodes(line);
+  if (typeof nodes === 'string') return nodes;
+  if (line.usage.length !== nodes.length) return `usage has ${line.usage.length} entries for ${nodes.length} nodes`;
+  const budgetKeys = line.names?.budgets ?? line.budgets.map((_, i) => `budget-${i}`);
+  if (budgetKeys.length !== line.budgets.length) return `names.budgets has ${budgetKeys.length} keys for ${line.budgets.length} budgets`;
+  const podsReused =
+    previous && nodes === previous.cycle.snapshot.nodes && same(POD_SECTIONS) && line.budgets.length === previous.line.budgets.length;
+  const pods = podsReused ? previous.cycle.snapshot.pods : decodePods(line, nodes, budgetKeys);
+  if (typeof pods === 'string') return pods;
+  const budgets: BudgetView[] = line.budgets.map((disruptionsAllowed, i) => ({ key: budgetKeys[i] as string, disruptionsAllowed }));
+  const used = new Map<string, { cpu: number; memory: number }>();
+  line.usage.forEach((u, i) => {
+    if (u) used.set((nodes[i] as NodeView).name, { cpu: u[0], memory: u[1] });
+  });
   return {
     at,
     cluster: line.cluster,
@@ -352,7 +476,7 @@ export function decodeLine(line: RecordLine): RecordedCycle | string {
       nodes,
       pods,
       budgets,
-      usage: line.usageAge === null ? undefined : { at: at - line.usageAge, nodes: usage },
+      usage: line.usageAge === null ? undefined : { at: at - line.usageAge, nodes: used },
     },
   };
 }

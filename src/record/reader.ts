@@ -1,13 +1,15 @@
 /**
  * Reading a recording back: FILE.1 (the older part, when rotation made one) then FILE, line by
  * line, each checked against the format and decoded when it is reached, so a week of a large
- * cluster is never held decoded at once. A line that is not what the recorder writes stops the
+ * cluster is never held decoded at once (a line the same as the one before in a part is decoded
+ * to the same objects). A line that is not what the recorder writes stops the
  * reading with its file and line number; the one exception is an unfinished last line (a copy
  * taken while the watcher was appending), which is left out with a note.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { UserError } from '../errors.js';
-import { decodeLine, RECORDING_VERSION, type RecordedCycle, recordLineSchema } from './format.js';
+import { decodeLine, RECORDING_VERSION, type RecordedCycle, type RecordLine } from './format.js';
+import { LineReader } from './lines.js';
 
 export interface RecordingLine {
   file: string;
@@ -77,8 +79,8 @@ function refuse(line: RecordingLine, message: string): UserError {
   return new UserError(`${line.file}:${line.line}: ${message}; the recording is damaged there: remove that line, or record again`);
 }
 
-/** One line checked and decoded, or a refusal naming it; undefined for an unfinished last line, left out. */
-function readLine(line: RecordingLine, recording: Recording): RecordedCycle | undefined {
+/** One line parsed and checked, or a refusal naming it; undefined for an unfinished last line, left out. */
+function parseLine(line: RecordingLine, reader: LineReader, recording: Recording): RecordLine | undefined {
   if (line.text.trim() === '') throw refuse(line, 'an empty line');
   let value: unknown;
   try {
@@ -96,15 +98,9 @@ function readLine(line: RecordingLine, recording: Recording): RecordedCycle | un
       `${line.file}:${line.line}: recording format version ${JSON.stringify(version)}: this lambdastack-autoscaler reads version ${RECORDING_VERSION}; replay with the version that recorded it`,
     );
   }
-  const parsed = recordLineSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-    throw refuse(line, `${where}${issue?.message ?? 'not a recorded cycle'}`);
-  }
-  const cycle = decodeLine(parsed.data);
-  if (typeof cycle === 'string') throw refuse(line, cycle);
-  return cycle;
+  const read = reader.read(value);
+  if (typeof read === 'string') throw refuse(line, read);
+  return read;
 }
 
 /**
@@ -116,10 +112,22 @@ export function* recordedCycles(recording: Recording, options: { since?: number 
   let cluster: { name: string; line: RecordingLine } | undefined;
   let last = Number.NEGATIVE_INFINITY;
   let outOfOrder = 0;
+  const reader = new LineReader();
+  let file: string | undefined;
+  let previous: { line: RecordLine; cycle: RecordedCycle } | undefined;
   for (const line of recording.lines) {
-    if (options.since !== undefined && quickTime(line.text) < options.since) continue;
-    const cycle = readLine(line, recording);
-    if (!cycle) continue;
+    if (line.file !== file) {
+      // Each file reads alone: its first line is whole.
+      file = line.file;
+      reader.reset();
+      previous = undefined;
+    }
+    const parsed = parseLine(line, reader, recording);
+    // Read even when skipped: the next line may be written as its difference from this one.
+    if (!parsed || (options.since !== undefined && quickTime(line.text) < options.since)) continue;
+    const cycle = decodeLine(parsed, previous);
+    if (typeof cycle === 'string') throw refuse(line, cycle);
+    previous = { line: parsed, cycle };
     if (!cluster) cluster = { name: cycle.cluster, line };
     else if (cycle.cluster !== cluster.name) {
       throw new UserError(

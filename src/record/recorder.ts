@@ -15,6 +15,7 @@ import { UserError } from '../errors.js';
 import type { ClusterSnapshot } from '../policy/snapshot.js';
 import type { Logger } from '../watcher/log.js';
 import { encodeCycle, type RecordedConfig } from './format.js';
+import { LineWriter } from './lines.js';
 
 /** The default bound of each file: a week of a 20-node cluster at one cycle a minute fits in the two. */
 export const DEFAULT_RECORD_MAX_BYTES = 64 * 1024 * 1024;
@@ -45,6 +46,7 @@ export class SnapshotRecorder {
   /** FILE's size; undefined until the first record opens it. */
   private size: number | undefined;
   private lastFailure: string | undefined;
+  private readonly writer = new LineWriter();
 
   constructor(
     private readonly options: RecorderOptions,
@@ -55,25 +57,32 @@ export class SnapshotRecorder {
   async record(at: number, config: RecordedConfig, snapshot: ClusterSnapshot): Promise<number> {
     const { path, maxBytes } = this.options;
     try {
-      const line = `${JSON.stringify(encodeCycle({ at, config, snapshot, podNames: this.options.podNames }))}\n`;
-      const bytes = Buffer.byteLength(line);
-      if (bytes > maxBytes) {
-        this.failed(`a cycle's line is larger than --record-max-bytes (${maxBytes}): not recorded; raise the bound`, { bytes });
-        return 0;
-      }
+      const line = encodeCycle({ at, config, snapshot, podNames: this.options.podNames });
+      let text = this.writer.text(line);
       this.size ??= await repairTail(path);
-      if (this.size + bytes > maxBytes) {
+      if (this.size + Buffer.byteLength(text) > maxBytes && this.size > 0) {
         await rename(path, `${path}.1`);
         this.size = 0;
         this.log.info('recording rotated', { file: path, older: `${path}.1` });
+        // A file's first line is whole.
+        this.writer.reset();
+        text = this.writer.text(line);
       }
-      await appendFile(path, line, { mode: 0o640 });
+      const bytes = Buffer.byteLength(text);
+      if (bytes > maxBytes) {
+        this.writer.reset();
+        this.failed(`a cycle's line is larger than --record-max-bytes (${maxBytes}): not recorded; raise the bound`, { bytes });
+        return 0;
+      }
+      await appendFile(path, text, { mode: 0o640 });
       this.size += bytes;
       this.lastFailure = undefined;
       return bytes;
     } catch (error) {
-      // The size is read again next time: the file may have moved or been cut short meanwhile.
+      // The size is read again next time (the file may have moved or been cut short meanwhile),
+      // and the next line is whole: this one may not have been written.
       this.size = undefined;
+      this.writer.reset();
       this.failed(`cannot record the cycle: ${error instanceof Error ? error.message : String(error)}`);
       return 0;
     }

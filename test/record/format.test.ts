@@ -96,11 +96,31 @@ describe('the recording format', () => {
       memory: 2 ** 30,
       pods: 1,
       owner: 'ReplicaSet',
-      unschedulableFor: 60_000,
+      unschedulable: true,
+      since: T0 - 60_000,
     });
-    // The two workers share their labels once the hostname (their own name) is left out.
-    expect(line.labelSets).toHaveLength(1);
-    expect(line.labelSets[0]).not.toHaveProperty(['kubernetes.io/hostname']);
-    expect(line.nodes[1]).toEqual([workerName(0), 1 | 4, 0, 0, 1, 2000, 8 * 2 ** 30, 110, 3750, 7.5 * 2 ** 30, 3_600_000]);
+    // The nodes share their labels once the hostname (their own name) is left out.
+    expect(line.labelSets).toEqual([{ 'kubernetes.io/os': 'linux', 'node-role.kubernetes.io/worker': '' }]);
+    expect(line.nodes[1]).toEqual([workerName(0), 1 | 4, 0, 0, 1, 2000, 8 * 2 ** 30, 110, T0 - 3_600_000]);
+    expect(line.usage[1]).toEqual([3750, 7.5 * 2 ** 30]);
+  });
+
+  it("writes a DaemonSet's pods, each pinned to its own node, as one shape", () => {
+    const nodes = [master(), ...[0, 1, 2].map((i) => worker(i))];
+    const pinned = (i: number) =>
+      running(`kube-system/agent-${i}`, workerName(i), {
+        ownerKind: 'DaemonSet',
+        requiredNodeAffinity: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [workerName(i)] }] }],
+      });
+    const s = snapshot({ nodes, pods: [0, 1, 2].map(pinned) });
+    const line = encodeCycle({
+      at: T0,
+      config: { cluster: 'shop', prefix: 'demo', count: 3, min: 1, max: 5, vmSize: undefined },
+      snapshot: s,
+      podNames: true,
+    });
+    expect(line.podShapes).toHaveLength(1);
+    expect(line.affinitySets).toEqual([[{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['$node'] }] }]]);
+    expect(readBack(line).snapshot.pods).toEqual(s.pods);
   });
 });

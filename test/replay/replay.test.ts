@@ -88,7 +88,7 @@ describe('replay', () => {
     const trace = businessDay();
     const path = join(await tempDir('replay-'), 'shop.jsonl');
     const recorder = new SnapshotRecorder(
-      { path, maxBytes: MIN_RECORD_MAX_BYTES * 4, podNames: false },
+      { path, maxBytes: MIN_RECORD_MAX_BYTES, podNames: false },
       createLogger({ level: 'error', write: () => {} }),
     );
     const steps = runTrace(trace);
@@ -105,6 +105,6 @@ describe('replay', () => {
     const first = kept[0]?.at ?? 0;
     const inMemory = recordedCycles(trace).filter((cycle) => cycle.at >= first);
     expect(replay(kept, [DEFAULTS, PATIENT], SETTINGS)).toEqual(replay(inMemory, [DEFAULTS, PATIENT], SETTINGS));
-    expect((await readFile(path, 'utf8')).length).toBeLessThanOrEqual(MIN_RECORD_MAX_BYTES * 4);
+    expect((await readFile(path, 'utf8')).length).toBeLessThanOrEqual(MIN_RECORD_MAX_BYTES);
   });
 });
