@@ -26,7 +26,10 @@ const cycle = (i) => ({
   ...raw,
   takenAt: raw.takenAt + i * 60_000,
   pods,
-  usage: { at: raw.takenAt + i * 60_000, nodes: new Map([...raw.usage.nodes].map(([name, u]) => [name, { cpu: u.cpu + (i % 7), memory: u.memory }])) },
+  usage: {
+    at: raw.takenAt + i * 60_000,
+    nodes: new Map([...raw.usage.nodes].map(([name, u]) => [name, { cpu: u.cpu + (i % 7), memory: u.memory }])),
+  },
 });
 
 const writer = new LineWriter();
