@@ -227,16 +227,22 @@ export class Watcher {
       cluster: { count: cluster.count, min: cluster.min, max: cluster.max, template: workerTemplate(snapshot, cluster.vmSize) },
       now: decidedAt,
     });
-    const { name, prefix, count, min, max, vmSize } = cluster;
-    await this.recorder?.record(decidedAt, { cluster: name, prefix, count, min, max, vmSize }, snapshot);
     this.state = state;
     this.deps.metrics.decided(cluster.name, decision);
     const action = chooseAction({ decision, count: cluster.count, prMayBeOpen: this.prMayBeOpen, autoMerge: this.settings.autoMerge });
     lap('decide');
-    const done = await this.act(action, cluster, decision, base);
-    const now = this.deps.timer.now();
-    const drift = await this.drift.cycle({ cluster, snapshot, selector: this.settings.workerSelector !== undefined, now });
-    lap('github');
+    let done: Awaited<ReturnType<Watcher['act']>>;
+    let drift: DriftCycle | undefined;
+    try {
+      done = await this.act(action, cluster, decision, base);
+      const now = this.deps.timer.now();
+      drift = await this.drift.cycle({ cluster, snapshot, selector: this.settings.workerSelector !== undefined, now });
+      lap('github');
+    } finally {
+      // After the PR (a recording never delays it), and whether or not GitHub answered: the cycle was measured.
+      const { name, prefix, count, min, max, vmSize } = cluster;
+      await this.recorder?.record(decidedAt, { cluster: name, prefix, count, min, max, vmSize }, snapshot);
+    }
     return {
       cluster: cluster.name,
       count: cluster.count,

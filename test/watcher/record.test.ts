@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { loadRecording, recordedCycles } from '../../src/record/reader.js';
+import { BIN } from '../cli/run-cli.js';
 import { tempDir } from '../support/temp.js';
 import { bigPods, startWorlds, unschedulableSeen } from './support.js';
 
@@ -41,5 +43,26 @@ describe('watch --record', () => {
     await unschedulableSeen(w, 3);
     await w.cycle();
     expect(await readFile(path, 'utf8')).toMatch(/"default\/big-[a-z0-9]+-[a-z0-9]+"/);
+  });
+
+  it('is refused at start, naming the fix, for a folder that does not exist or a bound below 64 KiB', async () => {
+    const home = await tempDir('watch-record-cli-');
+    const watch = async (...args: string[]) => {
+      const run = await execa(process.execPath, [BIN, 'watch', '--once', ...args], {
+        cwd: home,
+        reject: false,
+        env: { HOME: home, GITHUB_TOKEN: 'test-token-1234', GITHUB_REPOSITORY: 'example/cluster-config', KUBECONFIG: join(home, 'none') },
+        extendEnv: false,
+      });
+      return [run.exitCode, String(run.stderr)];
+    };
+    expect(await watch('--record', join(home, 'missing', 'shop.jsonl'))).toEqual([
+      1,
+      `error: --record ${join(home, 'missing', 'shop.jsonl')}: the folder ${join(home, 'missing')} does not exist; create it or record elsewhere`,
+    ]);
+    expect(await watch('--record', join(home, 'shop.jsonl'), '--record-max-bytes', '1000')).toEqual([
+      1,
+      'error: --record-max-bytes 1000: give a whole number of bytes, at least 65536',
+    ]);
   });
 });
