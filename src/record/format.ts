@@ -245,9 +245,34 @@ class Table<T> {
     return at;
   }
   /** The position of a value whose own JSON is its key. */
-  of(value: T): number {
-    return this.position(JSON.stringify(value), () => value);
+  of(value: T & object, copy: (value: T) => T = (v) => v): number {
+    return this.position(json(value), () => copy(value));
   }
+}
+
+/**
+ * JSON of a part of a snapshot, worked out once per object: snapshots share the objects of
+ * unchanged nodes and pods from cycle to cycle, and never change one in place (the reader
+ * replaces what changed).
+ */
+const jsonOf = new WeakMap<object, string>();
+function json(value: object): string {
+  let text = jsonOf.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    jsonOf.set(value, text);
+  }
+  return text;
+}
+
+/** A node's labels without the hostname when it is the node's name, once per labels object. */
+const ownLabels = new WeakMap<object, { name: string; labels: Record<string, string> }>();
+function labelsOf(node: NodeView): Record<string, string> {
+  const known = ownLabels.get(node.labels);
+  if (known?.name === node.name) return known.labels;
+  const labels = node.labels[HOSTNAME] === node.name ? withoutKey(node.labels, HOSTNAME) : { ...node.labels };
+  ownLabels.set(node.labels, { name: node.name, labels });
+  return labels;
 }
 
 function withoutKey(labels: Readonly<Record<string, string>>, key: string): Record<string, string> {
@@ -269,7 +294,6 @@ export function encodeCycle(input: { at: number; config: RecordedConfig; snapsho
   const usage: RecordLine['usage'] = [];
   for (const [row, node] of snapshot.nodes.entries()) {
     nodeRow.set(node.name, row);
-    const labels = node.labels[HOSTNAME] === node.name ? withoutKey(node.labels, HOSTNAME) : { ...node.labels };
     const flags =
       (node.ready ? READY : 0) |
       (node.unschedulable ? CORDONED : 0) |
@@ -279,8 +303,8 @@ export function encodeCycle(input: { at: number; config: RecordedConfig; snapsho
       node.name,
       flags,
       node.index ?? null,
-      labelSets.of(labels),
-      taintSets.of(node.taints.map((t) => ({ ...t }))),
+      labelSets.of(labelsOf(node), (labels) => ({ ...labels })),
+      taintSets.of(node.taints as Taint[], (taints) => taints.map((t) => ({ ...t }))),
       node.allocatable.cpu,
       node.allocatable.memory,
       node.allocatable.pods,
@@ -302,7 +326,7 @@ export function encodeCycle(input: { at: number; config: RecordedConfig; snapsho
       owner: pod.ownerKind,
       ...(pod.unschedulable ? { unschedulable: true as const } : {}),
       ...(pod.unschedulable && pod.unschedulableSince !== undefined ? { since: pod.unschedulableSince } : {}),
-      ...(pod.nodeSelector ? { selector: selectorSets.of({ ...pod.nodeSelector }) } : {}),
+      ...(pod.nodeSelector ? { selector: selectorSets.of(pod.nodeSelector, (selector) => ({ ...selector })) } : {}),
       ...(affinity ? { affinity: affinitySets.of(affinity as NodeSelectorTerm[]) } : {}),
       ...(pod.tolerations.length > 0 ? { tolerations: tolerationSets.of(pod.tolerations as Toleration[]) } : {}),
       ...(budgets.length > 0 ? { budgets } : {}),
