@@ -65,7 +65,14 @@ const steps = [];
 const replay = new Replay(policies, { applyDelayMs: 600_000 });
 for (let i = 0; i < RUNS; i++) {
   const t = performance.now();
-  replay.step({ ...decoded, at: decoded.at + i * 60_000 });
+  // The cycle a minute later each time, its snapshot and metrics as fresh as they were.
+  const shift = i * 60_000;
+  const { snapshot } = decoded;
+  replay.step({
+    ...decoded,
+    at: decoded.at + shift,
+    snapshot: { ...snapshot, takenAt: snapshot.takenAt + shift, usage: { ...snapshot.usage, at: snapshot.usage.at + shift } },
+  });
   steps.push(performance.now() - t);
 }
 
