@@ -3,10 +3,11 @@ import { onFile } from '../config/fs-errors.js';
 import { UserError } from '../errors.js';
 import { parseDuration } from '../policy/index.js';
 import { lastRecordedTime, loadRecording, recordedCycles } from '../record/reader.js';
-import { DEFAULT_APPLY_DELAY_MS, replayMarkdown } from '../replay/markdown.js';
+import { DEFAULT_APPLY_DELAY_MS, replayMarkdown, sameSettingsSection } from '../replay/markdown.js';
 import { replayPolicy } from '../replay/policies.js';
 import { Replay } from '../replay/replay.js';
 import { formatReplay } from '../replay/report.js';
+import { differences } from '../replay/series.js';
 import type { Io } from './io.js';
 
 export interface ReplayCommandOptions {
@@ -56,6 +57,11 @@ export async function replayCommand(options: ReplayCommandOptions, io: Io): Prom
   if (first.done) throw new UserError(`--recording ${options.recording}: holds no cycle to replay`);
   const labels = options.format === 'markdown' ? ['before', 'after'] : ['A', 'B'];
   const policies = configs.map((file, i) => replayPolicy(labels[i] as string, { file, text: texts[i] as string }, first.value.cluster));
+  if (options.format === 'markdown' && policies[0] && policies[1] && differences(policies[0], policies[1]).length === 0) {
+    // A plan comment for a change that leaves the settings alone: nothing to replay.
+    io.out(sameSettingsSection(first.value.cluster));
+    return;
+  }
   const replay = new Replay(policies, { applyDelayMs });
   replay.step(first.value);
   for (const cycle of cycles) replay.step(cycle);

@@ -51,13 +51,21 @@ function prList(run: ReplayRun): string {
   return [`**${cell(run.label)}** (${run.prs.length}):`, '', ...shown, ...more].join('\n');
 }
 
-/** The section for a replay of two runs (before, after). */
+const HEADING = '### What-if replay of the autoscaling settings';
+
+/** The section when there is nothing to compare: the settings before and after are the same. */
+export function sameSettingsSection(cluster: string): string {
+  return `${HEADING}\n\nThe autoscaling settings of **${cell(cluster)}** are the same before and after this change: nothing to compare.\n`;
+}
+
+/** The section for a replay of two runs (before, after); when their settings are the same, `sameSettingsSection`. */
 export function replayMarkdown(result: ReplayResult): string {
   const [before, after] = result.runs;
   if (!before || !after) throw new Error('replayMarkdown: two runs are compared');
   const changed = differences(before, after);
+  if (changed.length === 0) return sameSettingsSection(result.cluster);
   const parts = [
-    '### What-if replay of the autoscaling settings',
+    HEADING,
     `${result.cycles} recorded cycles of **${cell(result.cluster)}** (${utcMinute(result.start)} → ${utcMinute(result.end)} UTC) replayed with the ` +
       `decision engine under the settings ${cell(before.label)} and ${cell(after.label)} this change. Every PR is taken as merged at once, its nodes ` +
       `joining or leaving ${formatDuration(result.settings.applyDelayMs)} later.`,
@@ -91,16 +99,14 @@ export function replayMarkdown(result: ReplayResult): string {
  * saying so: there is nothing to compare.
  */
 export function whatIfSection(input: WhatIfInput): string {
-  const heading = '### What-if replay of the autoscaling settings';
   const iterator = input.cycles[Symbol.iterator]();
   const first = iterator.next();
-  if (first.done) return `${heading}\n\nThe recording holds no cycle: nothing to replay.\n`;
+  if (first.done) return `${HEADING}\n\nThe recording holds no cycle: nothing to replay.\n`;
   const cluster = first.value.cluster;
   const before = replayPolicy('before', input.before, cluster);
   const after = replayPolicy('after', input.after, cluster);
-  if (differences(before, after).length === 0) {
-    return `${heading}\n\nThe autoscaling settings of **${cell(cluster)}** are the same before and after this change: nothing to compare.\n`;
-  }
+  // Nothing to replay: the same settings decide the same.
+  if (differences(before, after).length === 0) return sameSettingsSection(cluster);
   const run = new Replay([before, after], { applyDelayMs: input.applyDelayMs ?? DEFAULT_APPLY_DELAY_MS });
   run.step(first.value);
   for (let next = iterator.next(); !next.done; next = iterator.next()) run.step(next.value);

@@ -74,6 +74,11 @@ describe('lambdastack-autoscaler replay', () => {
     const markdown = await replay('--config', 'a.yml', '--compare', 'b.yml', '--markdown');
     expect(markdown.stdout).toMatch(/^### What-if replay of the autoscaling settings\n/);
     expect(markdown.stdout).toContain('| node-hours (Ready workers × hours) | 23.8 | 26.1 | +2.3 (+9.4 %) |');
+    // A pull request that leaves the settings alone gets a line, not a replay.
+    const same = await replay('--config', 'a.yml', '--compare', 'a.yml', '--markdown');
+    expect(same.stdout).toBe(
+      '### What-if replay of the autoscaling settings\n\nThe autoscaling settings of **shop** are the same before and after this change: nothing to compare.\n',
+    );
   });
 
   it('names the damaged line of a corrupt recording, without a stack trace (exit 1)', async () => {
