@@ -114,6 +114,9 @@ async function findActions(actionsDir) {
 async function bundle(action) {
   const result = await build({
     absWorkingDir: ROOT, // source paths in the bundle's comments are relative to it: the same on every machine
+    // A checkout whose node_modules is a link to another one's (a git worktree) names modules as
+    // node_modules/…, like any other checkout, so its bundles are byte for byte the same.
+    preserveSymlinks: true,
     entryPoints: [action.source],
     outfile: join(action.dist, 'index.js'),
     bundle: true,

@@ -18,11 +18,16 @@ declare -A needed=(
   [unzip]=unzip
   [ansible-playbook]=ansible-core
   [packer]=packer
+  [prometheus]=prometheus
+  [promtool]=prometheus
 )
 missing=()
 for cmd in "${!needed[@]}"; do
   command -v "$cmd" >/dev/null || missing+=("${needed[$cmd]}")
 done
+
+# One package may bring several commands (prometheus and promtool): ask for it once.
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | grep -v '^$' || true)
 
 if ((${#missing[@]} > 0)); then
   say "installing Debian packages: ${missing[*]}"
@@ -37,6 +42,10 @@ if ((${#missing[@]} > 0)); then
   fi
   "${sudo[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+    say "Debian's prometheus package enables a prometheus service on port 9090; the tests start their own on free ports"
+    say "  (to stop the service: sudo systemctl disable --now prometheus)"
+  fi
 else
   say "system tools present: ${!needed[*]}"
 fi

@@ -142,6 +142,18 @@ function buildProgram(io: Io): Command {
     .option('--worker-selector <selector>', "a node label selector for the workers, instead of LambdaStack's naming rule")
     .option('--policy-file <file>', 'YAML policy settings used where the autoscaling document sets none')
     .option('--auto-merge', 'ask GitHub to merge scale-up pull requests once their checks pass (scale-downs always wait)', false)
+    .option(
+      '--prometheus-url <url>',
+      "Prometheus' base URL, for a component whose autoscaling entry names a query (default: PROMETHEUS_URL)",
+    )
+    .addOption(
+      new Option('--prometheus-timeout <seconds>', 'how long a Prometheus query may take').default(10).argParser((value) => {
+        const n = Number(value);
+        if (!Number.isFinite(n) || n <= 0 || n > 300)
+          throw new InvalidArgumentError('give a number of seconds greater than 0, at most 300');
+        return n;
+      }),
+    )
     .option('--record <file>', "append each cycle's snapshot to this file (JSON lines), for `replay`")
     .addOption(
       new Option('--record-max-bytes <bytes>', 'rotate the recording to <file>.1 before it grows past this')
@@ -152,7 +164,7 @@ function buildProgram(io: Io): Command {
     .addHelpText(
       'after',
       '\nEnvironment: GITHUB_TOKEN, GITHUB_REPOSITORY (owner/name), GITHUB_API_URL (default https://api.github.com),\n' +
-        "LOG_LEVEL (debug, info, warn, error), and KUBECONFIG or the pod's service account. Logs are JSON lines on stdout.\n\n" +
+        "LOG_LEVEL (debug, info, warn, error), PROMETHEUS_URL, and KUBECONFIG or the pod's service account. Logs are JSON lines on stdout.\n\n" +
         'Example:\n  GITHUB_REPOSITORY=example/cluster-config GITHUB_TOKEN=... lambdastack-autoscaler watch --once --dry-run',
     )
     .action(async (opts: import('./cli/watch.js').WatchCommandOptions) => (await import('./cli/watch.js')).watchCommand(opts, io));

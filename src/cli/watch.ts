@@ -1,5 +1,6 @@
 import { createGithubClient } from '../github/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { prometheusBaseUrl } from '../prometheus/url.js';
 import { checkRecorderOptions, type RecorderOptions } from '../record/recorder.js';
 import { createLogger, loadPolicyFile, redactError, runWatch, watcherEnvironment } from '../watcher/index.js';
 import type { Io } from './io.js';
@@ -14,6 +15,8 @@ export interface WatchCommandOptions {
   workerSelector?: string | undefined;
   policyFile?: string | undefined;
   autoMerge: boolean;
+  prometheusUrl?: string | undefined;
+  prometheusTimeout?: number | undefined;
   record?: string | undefined;
   recordMaxBytes: number;
   recordPodNames: boolean;
@@ -35,6 +38,7 @@ export async function watchCommand(
   const log = createLogger({ level: environment.logLevel, write: (line) => io.out(line), secrets });
   try {
     const policyDefaults = options.policyFile ? await loadPolicyFile(options.policyFile) : undefined;
+    const prometheusUrl = prometheusBaseUrl(options.prometheusUrl, env);
     const record: RecorderOptions | undefined = options.record
       ? { path: options.record, maxBytes: options.recordMaxBytes, podNames: options.recordPodNames }
       : undefined;
@@ -66,6 +70,8 @@ export async function watchCommand(
         policyDefaults,
         dryRun: options.dryRun,
         autoMerge: options.autoMerge,
+        prometheusUrl,
+        prometheusTimeoutMs: options.prometheusTimeout === undefined ? undefined : options.prometheusTimeout * 1000,
         record,
         once: options.once,
         intervalMs: options.interval * 1000,

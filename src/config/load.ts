@@ -114,7 +114,8 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
   const autoscaling: Record<string, Bounds> = Object.create(null); // user-named keys: `__proto__` is a component like any other
   if (autoscalingDoc) {
     for (const { component, problem } of autoscalingPolicyProblems(autoscalingDoc.value)) {
-      at(autoscalingDoc, ['specification', 'components', component, problem.key], `${component}.${problem.message}`, {
+      const below = problem.path ?? [problem.key];
+      at(autoscalingDoc, ['specification', 'components', component, ...below], `${component}.${problem.message}`, {
         key: problem.atKey,
       });
     }

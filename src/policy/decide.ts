@@ -8,11 +8,23 @@
  *  1. the bounds: a count outside [min, max] is brought inside (the config reader refuses such a
  *     config, so this only guards hand-made input);
  *  2. a stale snapshot holds: nothing else is decided from caches that may miss changes;
- *  3. scale up for pending pods that lack CPU or memory, and for sustained high utilisation,
- *     minus the nodes a change in flight already asked for;
- *  4. scale down unneeded workers (highest indices) when nothing gates it and no rule keeps them;
+ *  3. scale up for pending pods that lack CPU or memory, for sustained high utilisation, and for
+ *     a Prometheus signal asking for more workers (the largest wins), minus the nodes a change in
+ *     flight already asked for;
+ *  4. scale down unneeded workers (highest indices) when nothing gates it and no rule keeps them,
+ *     never below what the Prometheus signal asks for, nor while its query cannot be used;
  *  5. otherwise hold, saying why (nodes still joining, or what kept each node).
  */
+import {
+  type MetricEvidence,
+  type MetricInput,
+  type MetricRule,
+  metricScaleUp,
+  nameFloor,
+  readMetric,
+  scaleDownFloor,
+  unusableGate,
+} from './metric-signal.js';
 import { describeDecision } from './reason.js';
 import { planScaleDown, type ScaleDownPlan } from './scale-down.js';
 import { type NewNode, nodesForShares, type PendingPlan, planPendingPods, type WorkerTemplate } from './scale-up.js';
@@ -39,6 +51,8 @@ export interface DecisionInput {
   cluster: ClusterInput;
   /** The time of the decision, ms since the epoch (the engine never reads a clock). */
   now: number;
+  /** The component's Prometheus signal and what its query answered (src/policy/metric-signal.ts). */
+  metric?: MetricInput | undefined;
 }
 
 /** The rule that chose the desired count. */
@@ -56,6 +70,8 @@ export type Rule =
   | { kind: 'provisioning-timeout'; missing: number; since: number; pods: number }
   /** These workers (highest indices) have been unneeded for scale_down_unneeded_time. */
   | { kind: 'unneeded-nodes'; nodes: string[]; since: number }
+  /** The Prometheus signal has asked for more workers for scale_up_sustained_time. */
+  | MetricRule
   /** Nothing to do; the evidence's scale-down part says what kept the nodes. */
   | { kind: 'no-change' };
 
@@ -94,6 +110,8 @@ export interface Evidence {
   };
   pending: PendingPlan;
   scaleDown: ScaleDownPlan;
+  /** The Prometheus signal, when the component has one. */
+  metric: MetricEvidence | undefined;
 }
 
 export interface Decision {
@@ -132,7 +150,10 @@ export function decide(input: DecisionInput): DecisionOutput {
     return { decision: decisionOf(current, current, rule, undefined, undefined), state: { ...state, unneeded: [] } };
   }
 
-  const view = clusterView(snapshot, current, Math.min(policy.scaleDownMaxStep, Math.max(0, current - cluster.min)));
+  const metric = readMetric(input.metric, now, policy.metricsMaxAge);
+  // What the signal asks for is a floor for a scale-down, as min is.
+  const floor = scaleDownFloor(metric, cluster.min);
+  const view = clusterView(snapshot, current, Math.min(policy.scaleDownMaxStep, Math.max(0, current - floor)));
   const usage = freshUsage(snapshot.usage, now, policy.metricsMaxAge);
   const pool = poolUtilisation(view, usage);
   const inFlight = changeInFlight(state.inFlight, view, current, now);
@@ -143,8 +164,11 @@ export function decide(input: DecisionInput): DecisionOutput {
   const highSince = high.length > 0 && !changing ? (state.highSince ?? now) : undefined;
   const sustainedAt = highSince === undefined ? undefined : highSince + policy.scaleUpSustainedTime;
 
+  const metricUp = metricScaleUp(metric, state.metric, { count: current, changing, now, policy });
+
   const pending = planPendingPods(view, cluster.template);
-  const scaleDown = planScaleDown({ view, snapshot, usage, pool, policy, state, min: cluster.min, now });
+  const planned = planScaleDown({ view, snapshot, usage, pool, policy, state, min: floor, now, signalGates: unusableGate(metric) });
+  const scaleDown = { ...planned, gates: nameFloor(planned.gates, metric, cluster.min) };
   const evidence: Evidence = {
     now,
     snapshotAt: snapshot.takenAt,
@@ -158,9 +182,10 @@ export function decide(input: DecisionInput): DecisionOutput {
     utilisation: { ...pool, high, highSince, sustainedAt },
     pending,
     scaleDown,
+    metric: metricUp.evidence,
   };
 
-  const up = scaleUpRule(pending, pool, high, highSince, sustainedAt, cluster, now);
+  const up = largest(scaleUpRule(pending, pool, high, highSince, sustainedAt, cluster, now), metricUp.up);
   let desired = current;
   let rule: Rule;
   let limitedBy: Limit | undefined;
@@ -198,6 +223,7 @@ export function decide(input: DecisionInput): DecisionOutput {
     unneeded: scaleDown.unneeded,
     inFlight,
     samples: recordSample(state.samples, sampleOf(view, pool, pending, now), policy),
+    metric: metricUp.state,
   };
   return { decision, state: next };
 }
@@ -260,6 +286,11 @@ function scaleUpRule(
   }
   if (forPods && forUtilisation) return forUtilisation.nodes > forPods.nodes ? forUtilisation : forPods;
   return forPods ?? forUtilisation;
+}
+
+/** The scale-up that adds the most nodes; on a tie, the first. */
+function largest(...ups: Array<UpRule | undefined>): UpRule | undefined {
+  return ups.reduce<UpRule | undefined>((best, up) => (up && (!best || up.nodes > best.nodes) ? up : best), undefined);
 }
 
 function workersOf(view: ClusterView): Evidence['workers'] {

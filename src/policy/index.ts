@@ -17,6 +17,24 @@ export {
   type PodDrainability,
   podDrainability,
 } from './drainability.js';
+export { describeMetricProblem, describeMetricReadout } from './metric-reason.js';
+export {
+  MAX_QUERY_LENGTH,
+  PROMETHEUS_KEY,
+  type PrometheusSignal,
+  prometheusSettingProblems,
+  resolvePrometheusSignal,
+} from './metric-settings.js';
+export type {
+  MetricEvidence,
+  MetricGate,
+  MetricInput,
+  MetricProblem,
+  MetricReading,
+  MetricRule,
+  MetricState,
+  QueryFailure,
+} from './metric-signal.js';
 export { describeBlocker, describeDecision, describeExceeded, describeGate, describeNeverFits, describePendingOutcome } from './reason.js';
 export type { Candidate, Move, NodeBlocker, ScaleDownGate, ScaleDownPlan } from './scale-down.js';
 export type { NeverFits, NewNode, PendingOutcome, PendingPlan, PendingPod, WorkerTemplate } from './scale-up.js';

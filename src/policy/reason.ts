@@ -4,6 +4,7 @@
  */
 import { formatCpu, formatMemory } from '../kube/quantity.js';
 import type { Decision } from './decide.js';
+import { describeMetricGate, describeMetricRule } from './metric-reason.js';
 import type { NodeBlocker, ScaleDownGate } from './scale-down.js';
 import type { NeverFits, PendingOutcome } from './scale-up.js';
 import { formatDuration } from './settings.js';
@@ -72,6 +73,9 @@ export function describeGate(gate: ScaleDownGate): string {
       return `at min ${gate.min}`;
     case 'scale-up-cooldown':
       return `within ${formatDuration(gate.until - gate.since)} of a scale-up`;
+    case 'prometheus-unusable':
+    case 'prometheus-floor':
+      return describeMetricGate(gate);
   }
 }
 
@@ -128,6 +132,8 @@ export function describeDecision(decision: Omit<Decision, 'reason'>): string {
         `${plural(rule.missing, 'node')} asked for still not Ready since ${new Date(rule.since).toISOString()}` +
         `${rule.pods > 0 ? `; ${plural(rule.pods, 'pending pod')} not scaled for again` : ''}: ${change}`
       );
+    case 'prometheus-query':
+      return `${describeMetricRule(rule)}: ${change}${limit}`;
     case 'unneeded-nodes':
       return `${rule.nodes.join(', ')} unneeded and ${rule.nodes.length === 1 ? 'its' : 'their'} pods fit elsewhere: ${change}`;
     case 'no-change':

@@ -8,6 +8,7 @@
  * the unneeded time, as in Cluster Autoscaler.
  */
 import { type BudgetBlock, budgetBlocks, type PodBlockRule, podDrainability } from './drainability.js';
+import type { MetricGate } from './metric-signal.js';
 import { FirstFitPlacer, largestFirst, type NodeShape, subtractCapacity } from './placement.js';
 import type { Policy } from './settings.js';
 import type { BudgetView, Capacity, ClusterSnapshot, NodeView, PodView, UsageView } from './snapshot.js';
@@ -31,7 +32,9 @@ export type ScaleDownGate =
   | { kind: 'change-in-flight'; missing: number; removing: string[] }
   | { kind: 'at-min'; min: number }
   /** Within scale_down_delay_after_add of a scale-up. */
-  | { kind: 'scale-up-cooldown'; since: number; until: number };
+  | { kind: 'scale-up-cooldown'; since: number; until: number }
+  /** The Prometheus signal cannot be read, or asks for the workers there are. */
+  | MetricGate;
 
 /** A rule that keeps one node. */
 export type NodeBlocker =
@@ -88,6 +91,8 @@ export interface ScaleDownContext {
   state: PolicyState;
   min: number;
   now: number;
+  /** Other signals that cannot be measured this cycle (the Prometheus query): no scale-down, and the unneeded clocks stop. */
+  signalGates?: readonly ScaleDownGate[];
 }
 
 /** The gates, the candidates and their blockers, and how many nodes go now. */
@@ -122,7 +127,7 @@ export function planScaleDown(context: ScaleDownContext): ScaleDownPlan {
 }
 
 /** The gates that make a node's need unmeasurable (the unneeded clocks restart after them). */
-function measurementGates({ view, snapshot, usage, policy, min }: ScaleDownContext): ScaleDownGate[] {
+function measurementGates({ view, snapshot, usage, policy, min, signalGates = [] }: ScaleDownContext): ScaleDownGate[] {
   const gates: ScaleDownGate[] = [];
   if (view.pending.length > 0) gates.push({ kind: 'pending-pods', pods: view.pending.length });
   if (snapshot.usage === undefined) gates.push({ kind: 'metrics-unavailable' });
@@ -131,6 +136,7 @@ function measurementGates({ view, snapshot, usage, policy, min }: ScaleDownConte
     const unmeasured = view.pool.map((row) => (view.nodes[row] as NodeView).name).filter((name) => !usage.nodes.has(name));
     if (unmeasured.length > 0) gates.push({ kind: 'metrics-incomplete', nodes: unmeasured });
   }
+  gates.push(...signalGates);
   if (view.unindexed.length > 0) gates.push({ kind: 'workers-without-index', nodes: [...view.unindexed] });
   if (view.missingCount > 0 || view.beingRemoved.length > 0) {
     gates.push({ kind: 'change-in-flight', missing: view.missingCount, removing: [...view.beingRemoved] });

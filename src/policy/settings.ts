@@ -8,6 +8,7 @@
  * minutes of a scale-up, and a machine that has not joined after 15 minutes is reported, not replaced.
  */
 import { UserError } from '../errors.js';
+import { PROMETHEUS_KEY, prometheusSettingProblems } from './metric-settings.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -174,6 +175,8 @@ const PARSERS: Record<SettingKind, (value: unknown) => number | string> = {
 /** One thing wrong with a component's policy settings: at the key (unknown keys) or at its value. */
 export interface PolicySettingProblem {
   key: string;
+  /** Where it is below the component's entry, when deeper than `key` (a key of the prometheus signal). */
+  path?: readonly string[];
   /** True when the problem is the key itself, so it is reported at the key rather than at its value. */
   atKey: boolean;
   message: string;
@@ -188,11 +191,15 @@ export function policySettingProblems(entry: Readonly<Record<string, unknown>>):
   const problems: PolicySettingProblem[] = [];
   for (const [key, value] of Object.entries(entry)) {
     if (BOUNDS_KEYS.includes(key)) continue;
+    if (key === PROMETHEUS_KEY) {
+      problems.push(...prometheusSettingProblems(value));
+      continue;
+    }
     if (!isSettingKey(key)) {
       problems.push({
         key,
         atKey: true,
-        message: `${key}: not a policy setting; the settings are ${[...BOUNDS_KEYS, ...SETTING_KEYS].join(', ')}`,
+        message: `${key}: not a policy setting; the settings are ${[...BOUNDS_KEYS, ...SETTING_KEYS, PROMETHEUS_KEY].join(', ')}`,
       });
       continue;
     }

@@ -3,6 +3,7 @@
  * the watcher keeps it in memory, and may write it anywhere as JSON. Node names are kept in arrays
  * rather than as object keys, so a name such as `__proto__` is data like any other.
  */
+import type { MetricState } from './metric-signal.js';
 import type { Policy } from './settings.js';
 
 /** One cycle's measurements, for the PR body's chart of utilisation and pending pods. */
@@ -44,6 +45,8 @@ export interface PolicyState {
   inFlight: ChangeInFlight | undefined;
   /** A bounded ring of recent samples, oldest first. */
   samples: Sample[];
+  /** The Prometheus signal's scale-up clock (src/policy/metric-signal.ts); absent without one. */
+  metric?: MetricState | undefined;
 }
 
 /** The state of a watcher that has not decided anything yet. */

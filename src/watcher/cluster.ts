@@ -6,7 +6,7 @@
  */
 import { type ClusterConfig, parseClusterConfig, VIRTUAL_MACHINE_KIND, WORKER_COMPONENT } from '../config/index.js';
 import { UserError } from '../errors.js';
-import { type Policy, resolvePolicy } from '../policy/index.js';
+import { type Policy, type PrometheusSignal, resolvePolicy, resolvePrometheusSignal } from '../policy/index.js';
 import type { PolicyDefaults } from './policy-file.js';
 
 export interface WatchedCluster {
@@ -23,6 +23,8 @@ export interface WatchedCluster {
   min: number;
   max: number;
   policy: Policy;
+  /** The Prometheus query whose value the workers share, when the entry (or the --policy-file) names one. */
+  prometheus: PrometheusSignal | undefined;
   /** `infrastructure/virtual-machine` size of the worker machine; undefined when unknown. */
   vmSize: string | undefined;
 }
@@ -68,6 +70,7 @@ export function watchedCluster(file: string, text: string, defaults: PolicyDefau
     max: bounds.max,
     // The document's settings win over the defaults; both were validated where they were read.
     policy: resolvePolicy({ ...defaults, ...bounds }),
+    prometheus: resolvePrometheusSignal({ ...defaults, ...bounds }),
     vmSize: workerVmSize(config),
   };
 }

@@ -10,6 +10,7 @@ import {
   describeBlocker,
   describeExceeded,
   describeGate,
+  describeMetricReadout,
   describePendingOutcome,
   formatDuration,
   type Sample,
@@ -36,6 +37,7 @@ export function prEvidence(decision: Decision, samples: readonly Sample[]): PrEv
     `- **Pending pods:** ${pending.unschedulable} unschedulable` +
       (pending.newNodes.length > 0 ? `, packed onto ${pending.newNodes.length} new node(s) (${pending.inFlight} already asked for)` : ''),
   );
+  if (evidence.metric) lines.push(`- **Prometheus:** ${describeMetricReadout(evidence.metric)}`);
   for (const exceeded of utilisation.high) lines.push(`- **High:** ${describeExceeded(exceeded)}`);
   for (const gate of evidence.scaleDown.gates) lines.push(`- **No scale-down:** ${describeGate(gate)}`);
   return { summary: lines.join('\n'), rows: rowsOf(decision), chart: chartOf(samples, decision) };

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { offsetOf, parseSource } from '../config/source.js';
 import { ConfigError, type ConfigProblem, UserError } from '../errors.js';
-import { POLICY_SETTINGS, policySettingProblems } from '../policy/index.js';
+import { POLICY_SETTINGS, PROMETHEUS_KEY, policySettingProblems } from '../policy/index.js';
 
 /** The settings as written (validated: `resolvePolicy` accepts them). */
 export type PolicyDefaults = Readonly<Record<string, unknown>>;
@@ -44,10 +44,11 @@ export function parsePolicyFile(file: string, text: string): PolicyDefaults {
   }
   for (const problem of policySettingProblems(value)) {
     // The document's message lists min and max among the keys; here they are refused above.
-    const message = problem.atKey
-      ? `${problem.key}: not a policy setting; the settings are ${Object.keys(POLICY_SETTINGS).join(', ')}`
-      : problem.message;
-    at(offsetOf(doc, [problem.key], { key: problem.atKey }), message);
+    const message =
+      problem.atKey && problem.path === undefined
+        ? `${problem.key}: not a policy setting; the settings are ${[...Object.keys(POLICY_SETTINGS), PROMETHEUS_KEY].join(', ')}`
+        : problem.message;
+    at(offsetOf(doc, problem.path ?? [problem.key], { key: problem.atKey }), message);
   }
   if (problems.length > 0) throw new ConfigError(problems.sort((a, b) => a.line - b.line || a.column - b.column));
   return value;

@@ -30,6 +30,7 @@ import { errorFields, errorKind, type Logger } from './log.js';
 import type { WatcherMetrics } from './metrics.js';
 import type { PolicyDefaults } from './policy-file.js';
 import { type PrPreview, previewPr } from './preview.js';
+import { DEFAULT_PROMETHEUS_TIMEOUT_MS, PrometheusSignalReader } from './prometheus.js';
 
 export interface WatcherSettings {
   owner: string;
@@ -44,6 +45,10 @@ export interface WatcherSettings {
   dryRun: boolean;
   /** Ask GitHub to merge scale-up PRs once their checks pass. */
   autoMerge: boolean;
+  /** Prometheus' base URL, for a component whose autoscaling entry names a query (`--prometheus-url`). */
+  prometheusUrl?: string | undefined;
+  /** How long a Prometheus query may take; default DEFAULT_PROMETHEUS_TIMEOUT_MS. */
+  prometheusTimeoutMs?: number | undefined;
   /** Append each cycle's snapshot to a recording (`--record`), for `replay`. */
   record?: RecorderOptions | undefined;
 }
@@ -110,6 +115,7 @@ export class Watcher {
   private prMayBeOpen = true;
   private readonly memory = new AutoscalePrMemory();
   private readonly calls: GithubCallCounter;
+  private readonly prometheus: PrometheusSignalReader;
   private synced = false;
   private lastFailure: unknown;
   private lastCycleAt: number | undefined;
@@ -125,6 +131,10 @@ export class Watcher {
   ) {
     this.configPath = settings.configPath;
     this.calls = instrumentGithub(deps.github, deps.metrics, deps.abort);
+    this.prometheus = new PrometheusSignalReader(
+      { url: settings.prometheusUrl, timeoutMs: settings.prometheusTimeoutMs ?? DEFAULT_PROMETHEUS_TIMEOUT_MS },
+      { log: deps.log, metrics: deps.metrics, abort: deps.abort },
+    );
     const { owner, repo, dryRun } = settings;
     this.drift = new DriftWatch({ github: deps.github, owner, repo, dryRun, log: deps.log, metrics: deps.metrics });
     this.recorder = settings.record ? new SnapshotRecorder(settings.record, deps.log) : undefined;
@@ -214,7 +224,8 @@ export class Watcher {
     const reader = await this.readerFor(cluster);
     const refused = reader.health().informers.find((informer) => informer.error instanceof UserError)?.error;
     if (refused) throw refused;
-    const snapshot = await reader.snapshot();
+    // The query runs beside the snapshot, evaluated at the decision's time.
+    const [snapshot, metric] = await Promise.all([reader.snapshot(), this.prometheus.read(cluster.prometheus, this.deps.timer.now())]);
     if (!snapshot.stale) this.synced = true;
     this.checkMetrics(reader.health().metricsError);
     lap('snapshot');
@@ -226,9 +237,11 @@ export class Watcher {
       policy: cluster.policy,
       cluster: { count: cluster.count, min: cluster.min, max: cluster.max, template: workerTemplate(snapshot, cluster.vmSize) },
       now: decidedAt,
+      metric,
     });
     this.state = state;
     this.deps.metrics.decided(cluster.name, decision);
+    this.prometheus.observe(cluster.name, decision);
     const action = chooseAction({ decision, count: cluster.count, prMayBeOpen: this.prMayBeOpen, autoMerge: this.settings.autoMerge });
     lap('decide');
     let done: Awaited<ReturnType<Watcher['act']>>;

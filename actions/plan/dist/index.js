@@ -7997,6 +7997,53 @@ function describeWithCauses(error63) {
   return parts.join(": ");
 }
 
+// src/policy/metric-settings.ts
+var PROMETHEUS_KEY = "prometheus";
+var EXAMPLE = "{query: 'sum(rate(http_requests_total[2m]))', target_per_node: 100}";
+var MAX_QUERY_LENGTH = 4096;
+var SIGNAL_KEYS = ["query", "target_per_node"];
+var isRecord = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
+function queryProblem(value) {
+  if (typeof value !== "string") return `must be a PromQL query written as text, e.g. 'sum(rate(http_requests_total[2m]))'`;
+  if (value.trim() === "") return "must not be empty: write the PromQL query whose value the workers share";
+  if (value.length > MAX_QUERY_LENGTH) return `is ${value.length} characters long: at most ${MAX_QUERY_LENGTH}`;
+  return void 0;
+}
+function targetProblem(value) {
+  if (typeof value === "string") return `must be a number, not the text ${JSON.stringify(value)}: write it without quotes`;
+  if (typeof value !== "number" || Number.isNaN(value)) return "must be a number: how much of the query's value one worker takes";
+  if (!Number.isFinite(value)) return "must be a finite number";
+  if (value <= 0) return `must be greater than 0 (how much of the query's value one worker takes), not ${value}`;
+  return void 0;
+}
+function prometheusSettingProblems(value) {
+  const key = PROMETHEUS_KEY;
+  if (!isRecord(value)) {
+    return [{ key, atKey: false, message: `${key}: must be a mapping of query and target_per_node, e.g. ${EXAMPLE}` }];
+  }
+  const problems = [];
+  for (const [name, setting] of Object.entries(value)) {
+    const path10 = [key, name];
+    if (!SIGNAL_KEYS.includes(name)) {
+      problems.push({
+        key,
+        path: path10,
+        atKey: true,
+        message: `${key}.${name}: not a ${key} setting; the settings are ${SIGNAL_KEYS.join(", ")}`
+      });
+      continue;
+    }
+    const problem = name === "query" ? queryProblem(setting) : targetProblem(setting);
+    if (problem) problems.push({ key, path: path10, atKey: false, message: `${key}.${name}: ${problem}` });
+  }
+  for (const name of SIGNAL_KEYS) {
+    if (Object.hasOwn(value, name)) continue;
+    const what = name === "query" ? "the PromQL query whose value the workers share" : "how much of the query's value one worker takes";
+    problems.push({ key, path: [key], atKey: true, message: `${key}.${name} is missing: write ${what}, e.g. ${EXAMPLE}` });
+  }
+  return problems;
+}
+
 // src/policy/settings.ts
 var SECOND = 1e3;
 var MINUTE = 60 * SECOND;
@@ -8097,11 +8144,15 @@ function policySettingProblems(entry) {
   const problems = [];
   for (const [key, value] of Object.entries(entry)) {
     if (BOUNDS_KEYS.includes(key)) continue;
+    if (key === PROMETHEUS_KEY) {
+      problems.push(...prometheusSettingProblems(value));
+      continue;
+    }
     if (!isSettingKey(key)) {
       problems.push({
         key,
         atKey: true,
-        message: `${key}: not a policy setting; the settings are ${[...BOUNDS_KEYS, ...SETTING_KEYS].join(", ")}`
+        message: `${key}: not a policy setting; the settings are ${[...BOUNDS_KEYS, ...SETTING_KEYS, PROMETHEUS_KEY].join(", ")}`
       });
       continue;
     }
@@ -28080,7 +28131,7 @@ function lineColumn(text, offset) {
 }
 
 // src/config/load.ts
-var isRecord = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
+var isRecord2 = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
 var MAY_MATTER_FOR_SCALING = /cluster|autoscal/i;
 function analyzeConfigText(file2, text, options = {}) {
   const unreadable = textProblem(file2, text);
@@ -28105,7 +28156,7 @@ function analyzeConfigText(file2, text, options = {}) {
   const autoscalingDocs = [];
   const stateDocs = [];
   for (const doc of source.documents) {
-    if (!isRecord(doc.value) || typeof doc.value.kind !== "string") {
+    if (!isRecord2(doc.value) || typeof doc.value.kind !== "string") {
       at(doc, [], "every document needs a `kind` (for example `kind: lambdastack-cluster`)");
       continue;
     }
@@ -28138,15 +28189,16 @@ function analyzeConfigText(file2, text, options = {}) {
     return { file: file2, config: void 0, problems: inSourceOrder(problems), noCluster, source };
   }
   const cluster = checkSchema(clusterDoc, clusterDocumentSchema);
-  const spec = isRecord(clusterDoc.value) && isRecord(clusterDoc.value.specification) ? clusterDoc.value.specification : void 0;
-  const clusterComponents = spec && isRecord(spec.components) ? spec.components : void 0;
+  const spec = isRecord2(clusterDoc.value) && isRecord2(clusterDoc.value.specification) ? clusterDoc.value.specification : void 0;
+  const clusterComponents = spec && isRecord2(spec.components) ? spec.components : void 0;
   for (const finding of findCommittedSecrets(spec?.cloud, ["specification", "cloud"], CLOUD_SECRET_KEY))
     at(clusterDoc, finding.path, finding.message);
   const autoscalingDoc = autoscalingDocs[0];
   const autoscaling = /* @__PURE__ */ Object.create(null);
   if (autoscalingDoc) {
     for (const { component, problem } of autoscalingPolicyProblems(autoscalingDoc.value)) {
-      at(autoscalingDoc, ["specification", "components", component, problem.key], `${component}.${problem.message}`, {
+      const below = problem.path ?? [problem.key];
+      at(autoscalingDoc, ["specification", "components", component, ...below], `${component}.${problem.message}`, {
         key: problem.atKey
       });
     }
@@ -28183,7 +28235,7 @@ function analyzeConfigText(file2, text, options = {}) {
   }
   const stateDoc = stateDocs[0];
   const state = stateDoc ? checkSchema(stateDoc, remoteStateDocumentSchema) : void 0;
-  if (stateDoc && isRecord(stateDoc.value)) {
+  if (stateDoc && isRecord2(stateDoc.value)) {
     for (const finding of findCommittedSecrets(stateDoc.value.specification, ["specification"], BACKEND_SECRET_KEY))
       at(stateDoc, finding.path, finding.message);
   }
@@ -28204,12 +28256,12 @@ function analyzeConfigText(file2, text, options = {}) {
   return { file: file2, config: config2, problems, noCluster: false, source, clusterSource: clusterDoc };
 }
 function autoscalingPolicyProblems(document) {
-  const spec = isRecord(document) ? document.specification : void 0;
-  const components = isRecord(spec) ? spec.components : void 0;
-  if (!isRecord(components)) return [];
+  const spec = isRecord2(document) ? document.specification : void 0;
+  const components = isRecord2(spec) ? spec.components : void 0;
+  if (!isRecord2(components)) return [];
   const found = [];
   for (const [component, entry] of Object.entries(components)) {
-    if (!isRecord(entry)) continue;
+    if (!isRecord2(entry)) continue;
     for (const problem of policySettingProblems(entry)) found.push({ component, problem });
   }
   return found;
