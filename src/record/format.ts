@@ -20,6 +20,7 @@
 import { z } from 'zod';
 import type { NodeSelectorTerm } from '../kube/node-affinity.js';
 import type { Taint, Toleration } from '../kube/taints.js';
+import type { MetricInput, MetricReading } from '../policy/metric-signal.js';
 import type { BudgetView, ClusterSnapshot, NodeView, OwnerKind, PodView } from '../policy/snapshot.js';
 
 export const RECORDING_VERSION = 1;
@@ -91,6 +92,18 @@ const podShapeSchema = z.object({
 
 export type PodShape = z.infer<typeof podShapeSchema>;
 
+/** What the Prometheus signal's query answered (src/policy/metric-signal.ts MetricReading); `at` in ms since the epoch. */
+const readingSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sample'), value: z.number(), at: time }),
+  z.object({ kind: z.literal('empty') }),
+  z.object({ kind: z.literal('several-series'), series: count, labels: z.array(z.string()) }),
+  z.object({
+    kind: z.literal('failed'),
+    reason: z.enum(['no-url', 'unreachable', 'timeout', 'http-status', 'query-error', 'not-instant', 'invalid-response']),
+    error: z.string(),
+  }),
+]);
+
 /** The parts of a line that the next line may say are `same` (see ./lines.ts). */
 export const sectionSchemas = {
   labelSets: z.array(z.record(z.string(), z.string())),
@@ -106,6 +119,8 @@ export const sectionSchemas = {
   pods: z.array(z.tuple([z.number().int().min(-1), count, z.number().int().positive()])),
   /** `status.disruptionsAllowed` of each PodDisruptionBudget. */
   budgets: z.array(z.number().int()),
+  /** The Prometheus signal's query and what it answered this cycle; null when the entry names none. */
+  prometheus: z.object({ query: z.string(), reading: readingSchema }).nullable(),
   /** With `--record-pod-names` only: each pods row's pod keys (namespace/name), each budget's key. */
   names: z.object({ pods: z.array(z.array(z.string())), budgets: z.array(z.string()) }).optional(),
 };
@@ -152,6 +167,8 @@ export interface RecordedCycle extends Omit<RecordedConfig, 'prefix' | 'vmSize'>
   prefix: string | null;
   vmSize: string | undefined;
   snapshot: ClusterSnapshot;
+  /** The Prometheus query the config named then, and its answer. */
+  prometheus: { query: string; reading: MetricReading } | undefined;
 }
 
 /** Stands for the pod's own node in a required node affinity (no node name has a `$`). */
@@ -282,7 +299,14 @@ function withoutKey(labels: Readonly<Record<string, string>>, key: string): Reco
 }
 
 /** The line of one cycle. `podNames` keeps pod and budget keys. */
-export function encodeCycle(input: { at: number; config: RecordedConfig; snapshot: ClusterSnapshot; podNames: boolean }): RecordLine {
+export function encodeCycle(input: {
+  at: number;
+  config: RecordedConfig;
+  snapshot: ClusterSnapshot;
+  /** The Prometheus signal's query and reading, when the config names one. */
+  metric?: MetricInput | undefined;
+  podNames: boolean;
+}): RecordLine {
   const { at, config, snapshot } = input;
   const labelSets = new Table<Record<string, string>>();
   const taintSets = new Table<Taint[]>();
@@ -383,6 +407,7 @@ export function encodeCycle(input: { at: number; config: RecordedConfig; snapsho
     podShapes: shapes,
     pods: entries.map((e) => e.row),
     budgets: snapshot.budgets.map((b) => b.disruptionsAllowed),
+    prometheus: input.metric ? { query: input.metric.signal.query, reading: input.metric.reading } : null,
     ...(input.podNames ? { names: { pods: entries.map((e) => e.names ?? []), budgets: snapshot.budgets.map((b) => b.key) } } : {}),
   };
 }
@@ -494,6 +519,7 @@ export function decodeLine(line: RecordLine, previous?: { line: RecordLine; cycl
     min: line.min,
     max: line.max,
     vmSize: line.vmSize ?? undefined,
+    prometheus: line.prometheus ?? undefined,
     snapshot: {
       takenAt: at - line.snapshotAge,
       stale: line.stale,

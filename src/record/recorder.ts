@@ -12,6 +12,7 @@ import { constants } from 'node:fs';
 import { appendFile, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
+import type { MetricInput } from '../policy/metric-signal.js';
 import type { ClusterSnapshot } from '../policy/snapshot.js';
 import type { Logger } from '../watcher/log.js';
 import { encodeCycle, type RecordedConfig } from './format.js';
@@ -54,10 +55,10 @@ export class SnapshotRecorder {
   ) {}
 
   /** Appends the cycle; resolves with the bytes written (0 when it could not be), never rejects. */
-  async record(at: number, config: RecordedConfig, snapshot: ClusterSnapshot): Promise<number> {
+  async record(at: number, config: RecordedConfig, snapshot: ClusterSnapshot, metric?: MetricInput): Promise<number> {
     const { path, maxBytes } = this.options;
     try {
-      const line = encodeCycle({ at, config, snapshot, podNames: this.options.podNames });
+      const line = encodeCycle({ at, config, snapshot, metric, podNames: this.options.podNames });
       let text = this.writer.text(line);
       this.size ??= await repairTail(path);
       if (this.size + Buffer.byteLength(text) > maxBytes && this.size > 0) {

@@ -89,6 +89,8 @@ export function replayMarkdown(result: ReplayResult): string {
       `| highest count | ${peakOf(before.points)} | ${peakOf(after.points)} | ${signedChange(peakOf(before.points), peakOf(after.points), 0)} |`,
     ].join('\n'),
   );
+  const notes = result.runs.flatMap((run) => run.notes.map((note) => `- ${cell(run.label)}: ${cell(note)}`));
+  if (notes.length > 0) parts.push(notes.join('\n'));
   parts.push(`<details><summary>The pull requests each would have opened</summary>\n\n${prList(before)}\n\n${prList(after)}\n\n</details>`);
   return `${parts.join('\n\n')}\n`;
 }

@@ -20,5 +20,13 @@ export function replayPolicy(label: string, config: ConfigText, recordedCluster:
       `${config.file} is the config of cluster ${cluster.name}, the recording is of ${recordedCluster}: give ${recordedCluster}'s config`,
     );
   }
-  return { label, source: config.file, policy: cluster.policy, min: cluster.min, max: cluster.max, vmSize: cluster.vmSize };
+  return {
+    label,
+    source: config.file,
+    policy: cluster.policy,
+    min: cluster.min,
+    max: cluster.max,
+    vmSize: cluster.vmSize,
+    prometheus: cluster.prometheus,
+  };
 }

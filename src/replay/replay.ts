@@ -8,7 +8,16 @@
  * Node-hours are Ready workers × hours: each cycle's Ready workers count until the next cycle, the
  * last one for the usual interval (the median gap between cycles).
  */
-import { decide, initialState, type Policy, type PolicyState, type RuleKind, workerTemplate } from '../policy/index.js';
+import {
+  decide,
+  initialState,
+  type Policy,
+  type PolicyState,
+  type PrometheusSignal,
+  type RuleKind,
+  workerTemplate,
+} from '../policy/index.js';
+import type { MetricInput } from '../policy/metric-signal.js';
 import type { RecordedCycle } from '../record/format.js';
 import { applyCount, startWorld, type World, worldSnapshot } from './world.js';
 
@@ -23,6 +32,12 @@ export interface ReplayPolicy {
   max: number;
   /** The worker VM size of that config (a new worker's allocatable when none is Ready); the recording's otherwise. */
   vmSize: string | undefined;
+  /**
+   * Its Prometheus signal. The recording holds what the watcher's query answered, so a signal with
+   * the same query is replayed with its own `target_per_node`; another query was never run, and
+   * is replayed without (with a note).
+   */
+  prometheus: PrometheusSignal | undefined;
 }
 
 export interface ReplaySettings {
@@ -55,6 +70,8 @@ export interface ReplayRun {
   points: ReplayPoint[];
   prs: ReplayPr[];
   nodeHours: number;
+  /** What the replay of this policy could not do as the policy says. */
+  notes: string[];
 }
 
 export interface ReplayResult {
@@ -80,6 +97,9 @@ interface RunState {
   points: ReplayPoint[];
   prs: ReplayPr[];
   readyMs: number;
+  /** Cycles whose recording had no answer for this policy's Prometheus query. */
+  unanswered: number;
+  otherQuery: string | undefined;
 }
 
 const readyWorkers = (nodes: RecordedCycle['snapshot']['nodes']): number => nodes.filter((node) => node.worker && node.ready).length;
@@ -96,7 +116,16 @@ export class Replay {
     policies: readonly ReplayPolicy[],
     private readonly settings: ReplaySettings,
   ) {
-    this.runs = policies.map((spec) => ({ spec, world: undefined, state: initialState(), points: [], prs: [], readyMs: 0 }));
+    this.runs = policies.map((spec) => ({
+      spec,
+      world: undefined,
+      state: initialState(),
+      points: [],
+      prs: [],
+      readyMs: 0,
+      unanswered: 0,
+      otherQuery: undefined,
+    }));
   }
 
   step(cycle: RecordedCycle): void {
@@ -124,6 +153,7 @@ export class Replay {
       policy: spec.policy,
       cluster: { count: world.count, min: spec.min, max: spec.max, template: workerTemplate(snapshot, spec.vmSize ?? cycle.vmSize) },
       now: cycle.at,
+      metric: this.metricOf(run, cycle),
     });
     run.state = state;
     run.world = world;
@@ -132,6 +162,16 @@ export class Replay {
       run.world = applyCount(world, cycle.at, decision.desired, delay);
     }
     run.points.push({ at: cycle.at, count: run.world.count, ready: readyWorkers(snapshot.nodes) });
+  }
+
+  /** The recorded answer to this policy's query, when the watcher ran that query. */
+  private metricOf(run: RunState, cycle: RecordedCycle): MetricInput | undefined {
+    const signal = run.spec.prometheus;
+    if (!signal) return undefined;
+    if (cycle.prometheus?.query === signal.query) return { signal, reading: cycle.prometheus.reading };
+    run.unanswered++;
+    run.otherQuery ??= cycle.prometheus?.query;
+    return undefined;
   }
 
   result(): ReplayResult {
@@ -158,6 +198,13 @@ export class Replay {
         points: run.points,
         prs: run.prs,
         nodeHours: hours(run.readyMs, run.points.at(-1)?.ready ?? 0),
+        notes:
+          run.unanswered === 0
+            ? []
+            : [
+                `its Prometheus query was not recorded in ${run.unanswered} of ${run.points.length} cycles` +
+                  `${run.otherQuery === undefined ? '' : ` (the watcher ran ${JSON.stringify(run.otherQuery)})`}: those were replayed without the signal`,
+              ],
       })),
     };
   }

@@ -99,6 +99,7 @@ export function formatReplay(result: ReplayResult, notes: readonly string[] = []
     const versus = first && run !== first ? `   ${run.label} − ${first.label}: ${signedChange(first.nodeHours, run.nodeHours)}` : '';
     lines.push(`  ${pad(run.label, labelWidth)}  ${pad(run.nodeHours.toFixed(1), 10, true)}${versus}`);
   }
-  if (notes.length > 0) lines.push('', ...notes.map((note) => `note: ${note}`));
+  const all = [...notes, ...result.runs.flatMap((run) => run.notes.map((note) => `${run.label}: ${note}`))];
+  if (all.length > 0) lines.push('', ...all.map((note) => `note: ${note}`));
   return `${lines.join('\n')}\n`;
 }

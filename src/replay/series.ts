@@ -3,7 +3,7 @@
  * to a few buckets for a chart, the rows where a count changes, and the policy settings that tell
  * two policies apart. Pure.
  */
-import { formatDuration, POLICY_SETTINGS, type Policy, type PolicySettingKey } from '../policy/index.js';
+import { formatDuration, POLICY_SETTINGS, type Policy, type PolicySettingKey, type PrometheusSignal } from '../policy/index.js';
 import type { ReplayPoint, ReplayResult, ReplayRun } from './replay.js';
 
 /** `points` reduced to `buckets` equal spans of [start, end]: the highest count in each (a span without a cycle repeats the one before). */
@@ -48,7 +48,7 @@ function written(key: PolicySettingKey, policy: Policy): string {
 }
 
 /** What tells policies apart: their bounds and settings. */
-export type PolicyLike = Pick<ReplayRun, 'min' | 'max' | 'policy'>;
+export type PolicyLike = Pick<ReplayRun, 'min' | 'max' | 'policy'> & { prometheus?: PrometheusSignal | undefined };
 
 /** The bounds and settings in which `run` differs from `other`: `min 2 → 3`, `scale_down_unneeded_time 10m → 30m`. */
 export function differences(other: PolicyLike, run: PolicyLike): Array<{ key: string; from: string; to: string }> {
@@ -60,6 +60,10 @@ export function differences(other: PolicyLike, run: PolicyLike): Array<{ key: st
     const to = written(key, run.policy);
     if (from !== to) found.push({ key, from, to });
   }
+  const query = (p: PolicyLike): string => p.prometheus?.query ?? '(none)';
+  const target = (p: PolicyLike): string => (p.prometheus ? String(p.prometheus.targetPerNode) : '(none)');
+  if (query(other) !== query(run)) found.push({ key: 'prometheus.query', from: query(other), to: query(run) });
+  if (target(other) !== target(run)) found.push({ key: 'prometheus.target_per_node', from: target(other), to: target(run) });
   return found;
 }
 

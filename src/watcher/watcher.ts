@@ -254,7 +254,7 @@ export class Watcher {
     } finally {
       // After the PR (a recording never delays it), and whether or not GitHub answered: the cycle was measured.
       const { name, prefix, count, min, max, vmSize } = cluster;
-      await this.recorder?.record(decidedAt, { cluster: name, prefix, count, min, max, vmSize }, snapshot);
+      await this.recorder?.record(decidedAt, { cluster: name, prefix, count, min, max, vmSize }, snapshot, metric);
     }
     return {
       cluster: cluster.name,

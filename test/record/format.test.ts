@@ -105,6 +105,27 @@ describe('the recording format', () => {
     expect(line.usage[1]).toEqual([3750, 7.5 * 2 ** 30]);
   });
 
+  it('keeps what the Prometheus query answered, and which query it was', () => {
+    const config = { cluster: 'shop', prefix: 'demo', count: 1, min: 1, max: 5, vmSize: undefined };
+    const signal = { query: 'sum(rate(http_requests_total[2m]))', targetPerNode: 100 };
+    const s = snapshot({ nodes: [master(), worker(0)] });
+    const sample = readBack(
+      encodeCycle({
+        at: T0,
+        config,
+        snapshot: s,
+        metric: { signal, reading: { kind: 'sample', value: 412.5, at: T0 - 1000 } },
+        podNames: false,
+      }),
+    );
+    expect(sample.prometheus).toEqual({ query: signal.query, reading: { kind: 'sample', value: 412.5, at: T0 - 1000 } });
+    const failed = { kind: 'failed' as const, reason: 'timeout' as const, error: 'the query took longer than 10 s' };
+    expect(
+      readBack(encodeCycle({ at: T0, config, snapshot: s, metric: { signal, reading: failed }, podNames: false })).prometheus?.reading,
+    ).toEqual(failed);
+    expect(readBack(encodeCycle({ at: T0, config, snapshot: s, podNames: false })).prometheus).toBeUndefined();
+  });
+
   it("writes a DaemonSet's pods, each pinned to its own node, as one shape", () => {
     const nodes = [master(), ...[0, 1, 2].map((i) => worker(i))];
     const pinned = (i: number) =>

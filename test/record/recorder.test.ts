@@ -76,6 +76,7 @@ describe('recording', () => {
       'podShapes',
       'pods',
       'budgets',
+      'prometheus',
     ]);
     expect(second).not.toHaveProperty('nodes');
   });

@@ -12,7 +12,7 @@ import { createLogger } from '../../src/watcher/log.js';
 import { runTrace } from '../policy/world.js';
 import { policyArb, recordStep, traceArb } from '../record/traces.js';
 import { tempDir } from '../support/temp.js';
-import { businessDay, DEFAULTS, MINUTE, PATIENT, readLine, recordedCycles } from './support.js';
+import { businessDay, DEFAULTS, MINUTE, PATIENT, policy, readLine, recordedCycles } from './support.js';
 
 const SETTINGS = { applyDelayMs: 10 * MINUTE };
 
@@ -41,6 +41,34 @@ describe('replay', () => {
     expect(b?.nodeHours).toBeCloseTo(26.1, 1);
   });
 
+  it("replays the recorded answers of the Prometheus query with each policy's target; another query was never run", () => {
+    // The watcher's query answered 200 requests per second, 800 from 13:00 to 15:00.
+    const cycles = recordedCycles(businessDay()).map((cycle) => {
+      const hour = new Date(cycle.at).getUTCHours();
+      const value = hour >= 13 && hour < 15 ? 800 : 200;
+      return {
+        ...cycle,
+        prometheus: { query: 'sum(rate(http_requests_total[2m]))', reading: { kind: 'sample' as const, value, at: cycle.at } },
+      };
+    });
+    const withTarget = (label: string, targetPerNode: number, query = 'sum(rate(http_requests_total[2m]))') => ({
+      ...policy(label),
+      prometheus: { query, targetPerNode },
+    });
+    const result = replay(cycles, [withTarget('A', 200), withTarget('B', 100), withTarget('C', 100, 'up')], SETTINGS);
+    const peak = (label: string) => Math.max(...(result.runs.find((run) => run.label === label)?.points.map((p) => p.count) ?? []));
+    // 800 / 200 = 4 workers; 800 / 100 = 8; the other query's policy follows the pods alone (5 at most).
+    expect([peak('A'), peak('B'), peak('C')]).toEqual([5, 8, 5]);
+    expect(result.runs.find((run) => run.label === 'B')?.prs.some((pr) => pr.rule === 'prometheus-query')).toBe(true);
+    expect(result.runs.map((run) => run.notes)).toEqual([
+      [],
+      [],
+      [
+        'its Prometheus query was not recorded in 480 of 480 cycles (the watcher ran "sum(rate(http_requests_total[2m]))"): those were replayed without the signal',
+      ],
+    ]);
+  });
+
   it('counts node-hours as Ready workers until the next cycle, the last for the usual interval', () => {
     const cycles = recordedCycles(businessDay()).slice(0, 90);
     const result = replay(cycles, [DEFAULTS], SETTINGS);
@@ -55,8 +83,8 @@ describe('replay', () => {
     fc.assert(
       fc.property(traceArb, policyArb, policyArb, (trace, first, second) => {
         const policies: ReplayPolicy[] = [
-          { label: 'A', source: 'a.yml', policy: first, min: trace.min, max: trace.max, vmSize: 't3.medium' },
-          { label: 'B', source: 'b.yml', policy: second, min: trace.min, max: trace.max + 2, vmSize: 't3.medium' },
+          { label: 'A', source: 'a.yml', policy: first, min: trace.min, max: trace.max, vmSize: 't3.medium', prometheus: undefined },
+          { label: 'B', source: 'b.yml', policy: second, min: trace.min, max: trace.max + 2, vmSize: 't3.medium', prometheus: undefined },
         ];
         const lines = runTrace(trace).map((step) => JSON.stringify(recordStep(step)));
         const once = replay(

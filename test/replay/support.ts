@@ -48,7 +48,14 @@ export function recordedCycles(trace: Trace): RecordedCycle[] {
 }
 
 export function policy(label: string, settings: Partial<Policy> = {}, bounds = { min: 2, max: 10 }): ReplayPolicy {
-  return { label, source: `${label.toLowerCase()}.yml`, policy: { ...DEFAULT_POLICY, ...settings }, ...bounds, vmSize: undefined };
+  return {
+    label,
+    source: `${label.toLowerCase()}.yml`,
+    policy: { ...DEFAULT_POLICY, ...settings },
+    ...bounds,
+    vmSize: undefined,
+    prometheus: undefined,
+  };
 }
 
 /** The business day's two policies: the defaults, and a patient one that removes nodes after an hour, three at a time. */

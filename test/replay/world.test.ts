@@ -8,7 +8,7 @@ import { GiB, MiB, many, master, pod, running, snapshot, T0, unschedulable, work
 const DELAY = 10 * 60_000;
 
 function cycle(s: ClusterSnapshot, count: number, at = T0): RecordedCycle {
-  return { at, cluster: 'shop', prefix: 'demo', count, min: 1, max: 10, vmSize: 't3.medium', snapshot: s };
+  return { at, cluster: 'shop', prefix: 'demo', count, min: 1, max: 10, vmSize: 't3.medium', snapshot: s, prometheus: undefined };
 }
 
 /** Three workers, each running 4 pods of 250m / 512 MiB and a DaemonSet pod, using what they request. */
