@@ -8,6 +8,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build bundles GitHub's workflow parser into dist/ (the run-workflow command), with esbuild.
+COPY scripts/build-workflow-parser.mjs ./scripts/
 RUN npm run build
 
 # --- production dependencies only

@@ -202,6 +202,54 @@ function buildProgram(io: Io): Command {
       },
     );
 
+  const collect = (value: string, previous: string[]): string[] => [...previous, value];
+  program
+    .command('run-workflow')
+    .description("Run one of the repository's GitHub Actions workflow files on this machine, as GitHub would run it for an event.")
+    .argument('<file>', 'the workflow file, e.g. .github/workflows/apply.yml')
+    .addOption(
+      new Option('--event <name>', 'the event that triggers the run')
+        .choices(['push', 'pull_request', 'workflow_dispatch'])
+        .makeOptionMandatory(),
+    )
+    .option('--input <name=value>', 'a workflow_dispatch input (repeat for each)', collect, [])
+    .option('--event-path <file>', "the event's payload (JSON, as in GITHUB_EVENT_PATH); what it leaves out is filled from the repository")
+    .option('--secret <NAME[=value]>', 'a secret (repeat for each); NAME alone reads the environment variable NAME', collect, [])
+    .option('--var <name=value>', 'a configuration variable, the vars context (repeat for each)', collect, [])
+    .option('--workspace <dir>', 'the git repository the run is for (default: the one holding the workflow file)')
+    .option('--job <id>', 'run only this job and the jobs it needs')
+    .option('--repository <owner/name>', 'github.repository (default: $GITHUB_REPOSITORY, else local/<directory>)')
+    .option('--ref <ref>', "github.ref (default: the event's, else the repository's default branch)")
+    .option('--sha <commit>', "github.sha (default: the event's commit, else the ref's)")
+    .option('--actor <login>', 'github.actor (default: $GITHUB_ACTOR, the payload sender, else your user name)')
+    .option('--api-url <url>', 'GITHUB_API_URL, where API calls go (default: $GITHUB_API_URL, else https://api.github.com)')
+    .option('--actions-from <dir>', 'resolve `uses: ./…` actions in this directory instead of the checkout')
+    .option('--run-id <id>', 'github.run_id (default: the time in seconds)')
+    .option('--keep', "keep the run's directory (job workspaces, RUNNER_TEMP) and print where it is", false)
+    .addHelpText(
+      'after',
+      "\nThe workflow is parsed and checked by GitHub's own parser (@actions/workflow-parser) and its expressions are\n" +
+        "evaluated by GitHub's expression engine (@actions/expressions). Jobs run one at a time in the order of their\n" +
+        'needs, each matrix combination in turn, each in a fresh temporary workspace: actions/checkout clones the\n' +
+        "event's commit from --workspace there, so your working tree is never touched (and uncommitted changes are\n" +
+        'not seen). run: steps run with bash as on GitHub; uses: ./<path> runs that JavaScript action with this Node.\n\n' +
+        'Stand-ins, said in the output: actions/checkout (a local clone, fetch-depth honoured), actions/setup-node (this\n' +
+        'Node 24), hashicorp/setup-terraform (terraform on PATH), aws-actions/configure-aws-credentials and azure/login\n' +
+        "(no cloud login: this environment's credentials pass through). Any other action, docker://, reusable\n" +
+        'workflows, services: and container: are refused before anything runs, each named with its line.\n\n' +
+        'GitHub API calls go to --api-url (start `lambdastack-autoscaler sim github` for a local one). github.token is\n' +
+        'made up unless you pass --secret GITHUB_TOKEN. Secrets and ::add-mask:: values are printed as ***.\n' +
+        'Exits 0 when the run succeeds; 1 when it fails, is cancelled (Ctrl-C), is refused, or the event does not\n' +
+        'trigger the workflow.\n\n' +
+        'Examples:\n' +
+        '  lambdastack-autoscaler run-workflow .github/workflows/scale.yml --event workflow_dispatch \\\n' +
+        '      --input cluster=shop --input count=5 --api-url http://127.0.0.1:3000 --repository example/cluster-config\n' +
+        '  lambdastack-autoscaler run-workflow .github/workflows/pr.yml --event pull_request --event-path pr.json',
+    )
+    .action(async (file: string, opts: import('./cli/run-workflow.js').RunWorkflowCommandOptions) =>
+      (await import('./cli/run-workflow.js')).runWorkflowCommand(file, opts, io),
+    );
+
   registerSimCommands(program, io);
 
   program

@@ -2,7 +2,9 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
+import type { RemoteState } from '../config/index.js';
 import { UserError } from '../errors.js';
+import { overrideRemoteState } from '../infra/backend.js';
 import { type ClusterFile, readClusterFile } from '../infra/worker-settings.js';
 import { workspacePath } from './inputs.js';
 
@@ -51,4 +53,32 @@ export async function clusterConfigInput(name: string, workspace: string): Promi
  */
 export function runnerTemp(): string {
   return process.env.RUNNER_TEMP || tmpdir();
+}
+
+/**
+ * The cluster's remote state with input `name` layered over it: a JSON object of backend settings
+ * for a store other than the one the config names (an S3-compatible server in a local run, say).
+ * `state` is undefined when the config has no configuration/remote-state document.
+ */
+export function remoteStateInput(name: string, state: RemoteState | undefined, file: string): RemoteState | undefined {
+  const text = core.getInput(name).trim();
+  if (text === '') return state;
+  const example = '{"endpoints": {"s3": "http://127.0.0.1:4568", "dynamodb": "http://127.0.0.1:4567"}, "use_path_style": true}';
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(
+      `input \`${name}\` is not JSON (${(error as Error).message}): give an object of backend settings, for example ${example}`,
+    );
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UserError(`input \`${name}\` must be a JSON object of backend settings, for example ${example}`);
+  }
+  if (!state) {
+    throw new UserError(
+      `input \`${name}\`: ${file} has no configuration/remote-state document to override: add one (its backend, bucket or container, and key)`,
+    );
+  }
+  return overrideRemoteState(state, value as Record<string, unknown>, name);
 }

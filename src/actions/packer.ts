@@ -14,7 +14,7 @@ import type { ObjectStore } from '../infra/object-store.js';
 import { buildImage, TEMPLATE_VARIABLES, VARIABLE_NAME } from '../infra/packer.js';
 import { objectStoreFor } from '../infra/state-store.js';
 import { workerSettings } from '../infra/worker-settings.js';
-import { clusterConfigInput, listInput, runnerTemp } from './infra-inputs.js';
+import { clusterConfigInput, listInput, remoteStateInput, runnerTemp } from './infra-inputs.js';
 import { workspaceDir, workspacePath } from './inputs.js';
 import { runAction } from './run-action.js';
 import { escapeHtml, fileLink, headerRow, writeSummary } from './summary.js';
@@ -129,7 +129,8 @@ async function packer(): Promise<void> {
     );
   }
   const variables = variablesInput();
-  const { store, prefix } = storeFor(core.getInput('store'), workspace, file.config.remoteState, file.config.file);
+  const state = remoteStateInput('backend-config', file.config.remoteState, file.config.file);
+  const { store, prefix } = storeFor(core.getInput('store'), workspace, state, file.config.file);
 
   const hashed = await imageHash({ workspace, template, playbooks, kubernetesVersion: settings.kubernetesVersion, baseImage, variables });
   core.info(

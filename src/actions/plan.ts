@@ -1,39 +1,57 @@
 // The `plan` action (actions/plan/action.yml): the scale plan between two commits of the checkout
-// (a push's `before` and `after`), as outputs the later steps of the apply workflow select on
-// (packer only when nodes are added, drain the nodes removed) and a job summary. Whole-cluster
-// changes are never applied by this pipeline: a rename, a removal or a lower master count fails
-// the step. Built into actions/plan/dist/index.js by `npm run bundle`.
+// (a push's `before` and `after`, or a pull request's base and the pull request merged into it),
+// as outputs the later steps of the apply workflow select on (a matrix of the clusters scaled,
+// packer only when nodes are added, drain the nodes removed) and a job summary. With `comment:
+// true` (pr.yml) the plan and its monthly cost change are also posted on the pull request as one
+// comment, edited in place on later pushes (plan-comment.ts). Whole-cluster changes are never
+// applied by this pipeline: a rename, a removal or a lower master count fails the step. Built
+// into actions/plan/dist/index.js by `npm run bundle`.
 import { posix, relative, resolve, sep } from 'node:path';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
-import { type ClusterConfig, clusterId, MASTER_COMPONENT, readValidConfigs } from '../config/index.js';
-import { UserError } from '../errors.js';
+import { type ClusterConfig, clusterId, MASTER_COMPONENT, readConfigs, readValidConfigs } from '../config/index.js';
+import { cloudRegion } from '../config/machines.js';
+import { ConfigError, UserError } from '../errors.js';
 import { Git } from '../git/git.js';
 import { GitTreeSource } from '../git/tree-source.js';
 import { type ClusterPlan, clusterChangeText, componentChangeText, nodeLines, type ScalePlan, scalePlan } from '../plan/index.js';
 import { workspaceDir, workspacePathInput } from './inputs.js';
+import { commentProblems, commentRequested, commentTarget, costSummary, postPlanComment } from './plan-comment.js';
 import { runAction } from './run-action.js';
 import { escapeHtml, fileLink, headerRow, writeSummary } from './summary.js';
 
 /** GitHub's id for "no commit": a push's `before` when it created the branch, its `after` when it deleted it. */
 const NO_COMMIT = /^0{40}(?:0{24})?$/;
 
-/** Where a side of the plan comes from: the input when set, else the push event's field. */
+/** Where a side of the plan comes from: the input when set, else the event's commit. */
 interface Side {
   input: 'base' | 'head';
-  event: 'before' | 'after';
+  /** What it defaults to, for messages: "the push's `before`". */
+  fallback: string;
   ref: string;
 }
 
-/** The input, else the push event's `before`/`after`; `head` falls back to the job's commit last. */
-function sideOf(input: Side['input'], event: Side['event']): Side {
+/**
+ * The input, else the event's commit: a push's `before`/`after`; a pull request's base and the
+ * job's commit (the pull request merged into its base: what merging it would change). A
+ * pull_request event also carries `before`/`after` on a synchronize, but those are two versions
+ * of the pull request's branch, not the change it makes, so they are never used for one.
+ */
+function sideOf(input: Side['input']): Side {
   const given = core.getInput(input);
-  if (given !== '') return { input, event, ref: given };
-  const fromEvent: unknown = context.payload[event];
-  if (typeof fromEvent === 'string' && fromEvent !== '') return { input, event, ref: fromEvent };
-  if (input === 'head' && context.sha) return { input, event, ref: context.sha };
+  const pull = context.payload.pull_request;
+  const field = input === 'base' ? 'before' : 'after';
+  const fallback = pull
+    ? input === 'base'
+      ? "the pull request's base commit"
+      : "the job's commit (the pull request merged into its base)"
+    : `the push's \`${field}\``;
+  if (given !== '') return { input, fallback, ref: given };
+  const fromEvent: unknown = pull ? (input === 'base' ? pull.base?.sha : context.sha) : context.payload[field];
+  if (typeof fromEvent === 'string' && fromEvent !== '') return { input, fallback, ref: fromEvent };
+  if (input === 'head' && context.sha) return { input, fallback, ref: context.sha };
   throw new UserError(
-    `input \`${input}\` is empty and the ${context.eventName || 'triggering'} event has no \`${event}\`: set \`${input}\` to the commit to compare (on a push it defaults to \`github.event.${event}\`)`,
+    `input \`${input}\` is empty and the ${context.eventName || 'triggering'} event has no \`${field}\`: set \`${input}\` to the commit to compare (on a push it defaults to \`github.event.${field}\`)`,
   );
 }
 
@@ -54,7 +72,7 @@ async function commitOf(git: Git, side: Side): Promise<string> {
   const commit = await git.resolveCommit(side.ref);
   if (commit) return commit;
   throw new UserError(
-    `input \`${side.input}\` (default: the push's \`${side.event}\`): commit ${side.ref} is not in the checkout: actions/checkout fetches one commit unless told otherwise, so give it \`fetch-depth: 0\` (all history), or \`fetch-depth: 2\` when every push is a single commit`,
+    `input \`${side.input}\` (default: ${side.fallback}): commit ${side.ref} is not in the checkout: actions/checkout fetches one commit unless told otherwise, so give it \`fetch-depth: 0\` (all history), or \`fetch-depth: 2\` when every push is a single commit`,
   );
 }
 
@@ -70,8 +88,12 @@ function treePath(root: string, workspace: string, path: string): string {
  * on the file's line.
  */
 function clustersAt(git: Git, commit: string, dir: string): Promise<ClusterConfig[]> {
+  return readValidConfigs(treeAt(git, commit, dir));
+}
+
+function treeAt(git: Git, commit: string, dir: string): GitTreeSource {
   const label = commit === process.env.GITHUB_SHA ? '' : commit.slice(0, 12);
-  return readValidConfigs(new GitTreeSource(git, commit, dir, label));
+  return new GitTreeSource(git, commit, dir, label);
 }
 
 /**
@@ -142,6 +164,9 @@ interface PlanReport {
   plan: ScalePlan;
   nameOf: ClusterNames;
   refused: string[];
+  /** Comment mode: the cost line, and the comment. */
+  cost?: string | undefined;
+  commentUrl?: string | undefined;
 }
 
 function headline({ plan, refused }: PlanReport, scaled: readonly ClusterPlan[]): string {
@@ -162,6 +187,8 @@ function addSummary(report: PlanReport, scaled: readonly ClusterPlan[]): void {
       true,
     )
     .addRaw(`<p>${escapeHtml(headline(report, scaled))}</p>`, true);
+  if (report.cost) core.summary.addRaw(`<p>${escapeHtml(report.cost)}</p>`, true);
+  if (report.commentUrl) core.summary.addRaw(`<p><a href="${escapeHtml(report.commentUrl)}">The plan comment</a></p>`, true);
   if (scaled.length > 0) {
     core.summary.addTable([
       headerRow('File', 'Cluster', 'Counts', 'Nodes added', 'Nodes removed'),
@@ -179,10 +206,48 @@ function addSummary(report: PlanReport, scaled: readonly ClusterPlan[]): void {
   if (report.refused.length > 0) core.summary.addHeading('Refused', 3).addList(report.refused.map(escapeHtml));
 }
 
-/** Sets every output: the whole plan, and the nodes of the clusters scaled in place (what the pipeline applies). */
-function setOutputs(plan: ScalePlan, scaled: readonly ClusterPlan[]): void {
+/**
+ * One entry per cluster scaled in place, for a job matrix (`fromJSON` of the `clusters` output):
+ * its file, the `provider/prefix-name` id (a concurrency group per cluster), and whether nodes are
+ * added (run packer) or removed (drain).
+ */
+export interface MatrixCluster {
+  file: string;
+  id: string;
+  name: string;
+  provider: string;
+  /** `specification.cloud.region`, or null. */
+  region: string | null;
+  /** The id in capitals with `_` for every other character (AWS_DEMO_SHOP): per-cluster secret names end with it. */
+  key: string;
+  adds: boolean;
+  removes: boolean;
+}
+
+function matrixClusters(scaled: readonly ClusterPlan[], after: readonly ClusterConfig[], nameOf: ClusterNames): MatrixCluster[] {
+  return scaled.map((cluster) => {
+    const config = after.find((c) => c.file === cluster.file && c.provider === cluster.provider && c.name === cluster.name);
+    const nodes = nodesOf([cluster]);
+    return {
+      file: cluster.file,
+      id: nameOf(cluster),
+      name: cluster.name,
+      provider: cluster.provider,
+      region: (config && cloudRegion(config)) ?? null,
+      key: nameOf(cluster)
+        .toUpperCase()
+        .replace(/[^A-Z0-9]+/g, '_'),
+      adds: nodes.add.length > 0,
+      removes: nodes.remove.length > 0,
+    };
+  });
+}
+
+/** Sets every output: the whole plan, and the clusters and nodes scaled in place (what the pipeline applies). */
+function setOutputs(plan: ScalePlan, scaled: readonly ClusterPlan[], clusters: readonly MatrixCluster[]): void {
   const nodes = nodesOf(scaled);
   core.setOutput('plan', JSON.stringify(plan));
+  core.setOutput('clusters', JSON.stringify(clusters));
   core.setOutput('has-changes', String(scaled.length > 0));
   core.setOutput('adds', String(nodes.add.length > 0));
   core.setOutput('removes', String(nodes.remove.length > 0));
@@ -192,12 +257,13 @@ function setOutputs(plan: ScalePlan, scaled: readonly ClusterPlan[]): void {
 
 async function planAction(): Promise<void> {
   const workspace = workspaceDir();
-  const baseSide = sideOf('base', 'before');
-  const headSide = sideOf('head', 'after');
+  const target = commentRequested() ? commentTarget() : undefined;
+  const baseSide = sideOf('base');
+  const headSide = sideOf('head');
   if (NO_COMMIT.test(headSide.ref)) {
     // A push that deleted a branch: there is no head to plan.
     core.notice(`head ${headSide.ref} is no commit (the push deleted the branch): nothing to plan`);
-    setOutputs({ clusters: [] }, []);
+    setOutputs({ clusters: [] }, [], []);
     core.summary.addHeading('Scale plan', 2).addRaw('<p>The push deleted the branch: nothing to plan.</p>', true);
     await writeSummary();
     return;
@@ -206,8 +272,14 @@ async function planAction(): Promise<void> {
   const { git, root } = await checkout(workspace);
   const dir = treePath(root, workspace, path);
   const [base, head] = await Promise.all([NO_COMMIT.test(baseSide.ref) ? undefined : commitOf(git, baseSide), commitOf(git, headSide)]);
-  const [before, after] = await Promise.all([base === undefined ? [] : clustersAt(git, base, dir), clustersAt(git, head, dir)]);
+  const [before, headRead] = await Promise.all([base === undefined ? [] : clustersAt(git, base, dir), readConfigs(treeAt(git, head, dir))]);
 
+  if (headRead.problems.length > 0) {
+    if (!target) throw new ConfigError(headRead.problems);
+    // The validate step annotates each problem on its line; here they go into the comment, and fail the step once.
+    await commentProblems(target, workspace, { base, head, dir, before, nameOf: clusterNames(before, []), problems: headRead.problems });
+  }
+  const after = headRead.configs;
   const plan = scalePlan(before, after);
   const scaled = plan.clusters.filter((cluster) => cluster.change === 'scaled');
   const nameOf = clusterNames(before, after);
@@ -223,11 +295,17 @@ async function planAction(): Promise<void> {
   }
 
   // Outputs and summary come first, so they are there for `if: failure()` steps too.
-  setOutputs(plan, scaled);
+  setOutputs(plan, scaled, matrixClusters(scaled, after, nameOf));
+  if (target) {
+    const { comment, cost } = await postPlanComment(target, workspace, { ...report, before, after, problems: [] });
+    report.cost = costSummary(cost);
+    report.commentUrl = comment?.url;
+  }
   addSummary(report, scaled);
   await writeSummary();
   if (report.refused.length > 0) {
-    throw new UserError(`the push makes changes this pipeline does not apply:\n${report.refused.map((why) => `- ${why}`).join('\n')}`);
+    const what = context.payload.pull_request ? 'the pull request makes' : 'the push makes';
+    throw new UserError(`${what} changes this pipeline does not apply:\n${report.refused.map((why) => `- ${why}`).join('\n')}`);
   }
   core.info(headline(report, scaled));
 }

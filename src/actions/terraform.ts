@@ -22,6 +22,7 @@ import type { RecordWrite } from '../infra/state-store.js';
 import { fileExists, prepareWorkingDirectory, Terraform } from '../infra/terraform.js';
 import { checkVariableOverrides, workerPoolVariables } from '../infra/tfvars.js';
 import { type ScalePlan, scalePlan } from '../plan/index.js';
+import { remoteStateInput } from './infra-inputs.js';
 import { workspaceDir, workspacePathInput } from './inputs.js';
 import { runAction } from './run-action.js';
 import { type RunReport, reportFailure, reportRun } from './terraform-summary.js';
@@ -249,7 +250,7 @@ async function terraformAction(): Promise<void> {
   const workspace = workspaceDir();
   const mode = modeInput();
   const { config, text } = await configInput(workspace);
-  const state = config.remoteState as RemoteState;
+  const state = remoteStateInput('backend-config', config.remoteState, config.file) as RemoteState;
   const module = await moduleInput(workspace, config);
   const imageId = core.getInput('image-id').trim();
   const variables = workerPoolVariables(config, imageId, variablesInput());

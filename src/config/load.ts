@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
-import { type PolicySettingProblem, policySettingProblems } from '../policy/settings.js';
+import { scheduleProblems } from '../policy/schedule-settings.js';
+import { policySettingProblems } from '../policy/settings.js';
 import { BACKEND_SECRET_KEY, CLOUD_SECRET_KEY, findCommittedSecrets, findLeakedKeys, findLeaksInText, leakMessage } from './credentials.js';
 import type { Bounds, ClusterConfig, ConfigDocument } from './model.js';
 import {
@@ -113,11 +114,8 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
   const autoscalingDoc = autoscalingDocs[0];
   const autoscaling: Record<string, Bounds> = Object.create(null); // user-named keys: `__proto__` is a component like any other
   if (autoscalingDoc) {
-    for (const { component, problem } of autoscalingPolicyProblems(autoscalingDoc.value)) {
-      const below = problem.path ?? [problem.key];
-      at(autoscalingDoc, ['specification', 'components', component, ...below], `${component}.${problem.message}`, {
-        key: problem.atKey,
-      });
+    for (const { component, path, atKey, message } of autoscalingPolicyProblems(autoscalingDoc.value)) {
+      at(autoscalingDoc, ['specification', 'components', component, ...path], `${component}.${message}`, { key: atKey });
     }
     const parsed = checkSchema(autoscalingDoc, autoscalingDocumentSchema);
     for (const [component, bounds] of Object.entries(parsed?.specification.components ?? {})) {
@@ -175,18 +173,29 @@ export function analyzeConfigText(file: string, text: string, options: AnalyzeOp
   return { file, config, problems, noCluster: false, source, clusterSource: clusterDoc };
 }
 
+interface EntryProblem {
+  component: string;
+  /** Below the component's entry. */
+  path: ReadonlyArray<string | number>;
+  atKey: boolean;
+  message: string;
+}
+
 /**
- * The policy settings' problems of every component entry, read from the raw document so that they
- * are reported together with any problem of `min` or `max`.
+ * The problems of the policy settings and schedules of every component entry, read from the raw
+ * document so that they are reported together with any problem of `min` or `max`.
  */
-function autoscalingPolicyProblems(document: unknown): Array<{ component: string; problem: PolicySettingProblem }> {
+function autoscalingPolicyProblems(document: unknown): EntryProblem[] {
   const spec = isRecord(document) ? document.specification : undefined;
   const components = isRecord(spec) ? spec.components : undefined;
   if (!isRecord(components)) return [];
-  const found: Array<{ component: string; problem: PolicySettingProblem }> = [];
+  const found: EntryProblem[] = [];
   for (const [component, entry] of Object.entries(components)) {
     if (!isRecord(entry)) continue;
-    for (const problem of policySettingProblems(entry)) found.push({ component, problem });
+    for (const { key, path, atKey, message } of policySettingProblems(entry)) {
+      found.push({ component, path: path ?? [key], atKey, message });
+    }
+    for (const problem of scheduleProblems(entry)) found.push({ component, ...problem });
   }
   return found;
 }

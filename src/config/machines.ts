@@ -43,17 +43,39 @@ export interface ComponentMachine {
 
 /** The machine and VM size of `kubernetes_master` or `kubernetes_node`. */
 export function componentMachine(config: ClusterConfig, component: typeof MASTER_COMPONENT | typeof WORKER_COMPONENT): ComponentMachine {
-  const written = clusterComponents(config)[component]?.machine;
-  const machine = typeof written === 'string' ? written : `${component.replaceAll('_', '-')}-machine`;
+  const found = machineOf(config, component);
+  if (found) return found;
+  const defaults = DEFAULT_SIZES[config.provider] ?? (DEFAULT_SIZES.any as (typeof DEFAULT_SIZES)[string]);
+  return { machine: machineName(config, component), size: defaults[component], from: 'default' };
+}
+
+/**
+ * The machine and VM size of any component, when the config writes its size. Only the two
+ * Kubernetes machines have a default this tool knows (componentMachine); for the others
+ * (load_balancer, repository…) a size the config does not write is undefined, never guessed.
+ */
+export function machineOf(config: ClusterConfig, component: string): ComponentMachine | undefined {
+  const machine = machineName(config, component);
   const size = documentSpecification(config, VIRTUAL_MACHINE_KIND, machine)?.size;
-  if (size === undefined) {
-    const defaults = DEFAULT_SIZES[config.provider] ?? (DEFAULT_SIZES.any as (typeof DEFAULT_SIZES)[string]);
-    return { machine, size: defaults[component], from: 'default' };
-  }
+  if (size === undefined) return undefined;
   if (typeof size !== 'string' || size === '') {
     throw new UserError(
       `${config.file}: ${VIRTUAL_MACHINE_KIND} ${machine}: specification.size must be a VM size such as t3.medium or Standard_DS1_v2`,
     );
   }
   return { machine, size, from: 'config' };
+}
+
+/** The `infrastructure/virtual-machine` document a component names: its `machine`, or LambdaStack's default name. */
+function machineName(config: ClusterConfig, component: string): string {
+  const written = clusterComponents(config)[component]?.machine;
+  return typeof written === 'string' ? written : `${component.replaceAll('_', '-')}-machine`;
+}
+
+/** `specification.cloud.region` of the cluster document (an AWS region, an Azure location), when written. */
+export function cloudRegion(config: ClusterConfig): string | undefined {
+  const doc = config.documents.find((d) => d.kind === config.kind);
+  const cloud = isRecord(doc?.value.specification) ? doc.value.specification.cloud : undefined;
+  const region = isRecord(cloud) ? cloud.region : undefined;
+  return typeof region === 'string' && region.trim() !== '' ? region.trim() : undefined;
 }

@@ -1,4 +1,4 @@
-import type { RemoteState } from '../config/index.js';
+import { type RemoteState, remoteStateDocumentSchema } from '../config/index.js';
 import { UserError } from '../errors.js';
 
 /**
@@ -114,4 +114,36 @@ export function lockDescription(state: RemoteState): string {
     return `DynamoDB table ${state.dynamodb_table}${lockfile}`;
   }
   return `the lease of blob ${state.key}`;
+}
+
+/**
+ * The remote state with `overrides` layered over its settings: for a store the config does not
+ * name, such as an S3-compatible server in a local run (`{"endpoints": {"s3": …, "dynamodb": …},
+ * "use_path_style": true}`). The backend itself cannot change, and credential settings are
+ * refused as they are in the document: terraform and the store read them from the environment.
+ * A key set to null removes the document's setting. `input` names the input in messages.
+ */
+export function overrideRemoteState(state: RemoteState, overrides: Record<string, unknown>, input: string): RemoteState {
+  const credentials = CREDENTIAL_SETTINGS[state.backend];
+  const merged: Record<string, unknown> = { ...state };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (key === 'backend') {
+      if (value === state.backend) continue;
+      throw new UserError(
+        `input \`${input}\`: backend ${JSON.stringify(value)} differs from the config's ${state.backend}: the backend comes from configuration/remote-state; override its settings only`,
+      );
+    }
+    const variable = credentials[key];
+    if (variable !== undefined) {
+      throw new UserError(`input \`${input}\`: ${key} is a credential: set ${variable} in the step's environment from a secret instead`);
+    }
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  const checked = remoteStateDocumentSchema.shape.specification.safeParse(merged);
+  if (!checked.success) {
+    const problems = checked.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new UserError(`input \`${input}\`: the remote state it makes is not valid: ${problems.join('; ')}`);
+  }
+  return checked.data;
 }

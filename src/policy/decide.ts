@@ -6,7 +6,8 @@
  *
  * Order of the rules, most cautious first:
  *  1. the bounds: a count outside [min, max] is brought inside (the config reader refuses such a
- *     config, so this only guards hand-made input);
+ *     config, so this only guards hand-made input), and a count below the min a schedule window
+ *     raises it to (src/policy/schedule.ts) is raised to it, ahead of the window by its lead;
  *  2. a stale snapshot holds: nothing else is decided from caches that may miss changes;
  *  3. scale up for pending pods that lack CPU or memory, for sustained high utilisation, and for
  *     a Prometheus signal asking for more workers (the largest wins), minus the nodes a change in
@@ -28,6 +29,8 @@ import {
 import { describeDecision } from './reason.js';
 import { planScaleDown, type ScaleDownPlan } from './scale-down.js';
 import { type NewNode, nodesForShares, type PendingPlan, planPendingPods, type WorkerTemplate } from './scale-up.js';
+import { applySchedules, type ScheduledMin, type WindowSpan } from './schedule.js';
+import type { Schedule } from './schedule-settings.js';
 import type { Policy } from './settings.js';
 import type { ClusterSnapshot } from './snapshot.js';
 import { type ChangeInFlight, type PolicyState, recordSample } from './state.js';
@@ -42,6 +45,8 @@ export interface ClusterInput {
   max: number;
   /** What a new worker looks like (see workerTemplate). */
   template: WorkerTemplate;
+  /** Time windows that raise `min` for their span. */
+  schedules?: readonly Schedule[] | undefined;
 }
 
 export interface DecisionInput {
@@ -58,6 +63,8 @@ export interface DecisionInput {
 /** The rule that chose the desired count. */
 export type Rule =
   | { kind: 'below-min'; min: number }
+  /** A schedule window raises the component's min (`base`) to `min` now: its span opens, or opens within its lead. */
+  | { kind: 'scheduled-min'; min: number; base: number; window: WindowSpan }
   | { kind: 'above-max'; max: number }
   | { kind: 'stale-snapshot'; why: 'informers-not-synced' | 'too-old'; takenAt: number }
   /** Unschedulable pods need `newNodes` nodes, `inFlight` of which a raised count already asked for. */
@@ -88,6 +95,8 @@ export interface Evidence {
   now: number;
   snapshotAt: number;
   bounds: { min: number; max: number };
+  /** The schedule windows that raise `bounds.min` above the component's own, when they do. */
+  schedule: ScheduledMin | undefined;
   workers: {
     /** The config count. */
     count: number;
@@ -133,12 +142,20 @@ export interface DecisionOutput {
 
 /** Decides the worker count for one cycle. Pure: the same input always gives the same output. */
 export function decide(input: DecisionInput): DecisionOutput {
-  const { snapshot, policy, cluster, now } = input;
+  const { snapshot, policy, now } = input;
+  // From here on, cluster.min is the effective min: the component's, raised by any window.
+  const { cluster, scheduled, state: read } = applySchedules(input.cluster, input.state, now);
+  const raisedBy = scheduled?.by && scheduled.min > scheduled.base ? scheduled : undefined;
   const current = cluster.count;
-  const state = observeCount(input.state, current, now);
+  const state = observeCount(read, current, now);
 
   if (current < cluster.min || current > cluster.max) {
-    const rule: Rule = current < cluster.min ? { kind: 'below-min', min: cluster.min } : { kind: 'above-max', max: cluster.max };
+    const rule: Rule =
+      current > cluster.max
+        ? { kind: 'above-max', max: cluster.max }
+        : raisedBy?.by
+          ? { kind: 'scheduled-min', min: cluster.min, base: raisedBy.base, window: raisedBy.by }
+          : { kind: 'below-min', min: cluster.min };
     const desired = Math.min(cluster.max, Math.max(cluster.min, current));
     return { decision: decisionOf(current, desired, rule, undefined, undefined), state: { ...state, unneeded: [] } };
   }
@@ -173,6 +190,7 @@ export function decide(input: DecisionInput): DecisionOutput {
     now,
     snapshotAt: snapshot.takenAt,
     bounds: { min: cluster.min, max: cluster.max },
+    schedule: raisedBy,
     workers: workersOf(view),
     inFlight: inFlight && {
       ...inFlight,

@@ -39,6 +39,19 @@ export { describeBlocker, describeDecision, describeExceeded, describeGate, desc
 export type { Candidate, Move, NodeBlocker, ScaleDownGate, ScaleDownPlan } from './scale-down.js';
 export type { NeverFits, NewNode, PendingOutcome, PendingPlan, PendingPod, WorkerTemplate } from './scale-up.js';
 export {
+  applySchedules,
+  type Bounds as ScheduleBounds,
+  CLOCK_STEP_BACK_MS,
+  type Edge,
+  nextEdge,
+  type ScheduledMin,
+  scheduledMin,
+  scheduleInstant,
+  type WindowSpan,
+} from './schedule.js';
+export { describeSpan, describeWindow, scheduleEvidence } from './schedule-reason.js';
+export { resolveSchedules, SCHEDULES_KEY, type Schedule, type ScheduleProblem, scheduleProblems } from './schedule-settings.js';
+export {
   DEFAULT_POLICY,
   formatDuration,
   POLICY_SETTINGS,

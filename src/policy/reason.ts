@@ -7,6 +7,7 @@ import type { Decision } from './decide.js';
 import { describeMetricGate, describeMetricRule } from './metric-reason.js';
 import type { NodeBlocker, ScaleDownGate } from './scale-down.js';
 import type { NeverFits, PendingOutcome } from './scale-up.js';
+import { describeWindow } from './schedule-reason.js';
 import { formatDuration } from './settings.js';
 import type { Capacity } from './snapshot.js';
 import type { Exceeded } from './utilisation.js';
@@ -114,6 +115,8 @@ export function describeDecision(decision: Omit<Decision, 'reason'>): string {
   switch (rule.kind) {
     case 'below-min':
       return `count ${current} is below min ${rule.min}: ${change}`;
+    case 'scheduled-min':
+      return `${describeWindow(rule.window)}: ${change}`;
     case 'above-max':
       return `count ${current} is above max ${rule.max}: ${change}`;
     case 'stale-snapshot':

@@ -118,8 +118,8 @@ export const POLICY_SETTINGS = {
 
 export type PolicySettingKey = keyof typeof POLICY_SETTINGS;
 
-/** The keys of a component's entry that are not policy settings. */
-export const BOUNDS_KEYS: readonly string[] = ['min', 'max'];
+/** The keys of a component's entry that are not policy settings: the bounds, and the windows that raise min (schedule-settings.ts). */
+export const BOUNDS_KEYS: readonly string[] = ['min', 'max', 'schedules'];
 
 const SETTING_KEYS = Object.keys(POLICY_SETTINGS) as PolicySettingKey[];
 

@@ -45,6 +45,8 @@ export interface PolicyState {
   inFlight: ChangeInFlight | undefined;
   /** A bounded ring of recent samples, oldest first. */
   samples: Sample[];
+  /** The instant the schedules were last read at (src/policy/schedule.ts scheduleInstant); absent without schedules. */
+  scheduleClock?: number | undefined;
   /** The Prometheus signal's scale-up clock (src/policy/metric-signal.ts); absent without one. */
   metric?: MetricState | undefined;
 }

@@ -28,5 +28,6 @@ export function replayPolicy(label: string, config: ConfigText, recordedCluster:
     max: cluster.max,
     vmSize: cluster.vmSize,
     prometheus: cluster.prometheus,
+    schedules: cluster.schedules,
   };
 }

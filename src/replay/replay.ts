@@ -15,6 +15,7 @@ import {
   type PolicyState,
   type PrometheusSignal,
   type RuleKind,
+  type Schedule,
   workerTemplate,
 } from '../policy/index.js';
 import type { MetricInput } from '../policy/metric-signal.js';
@@ -38,6 +39,8 @@ export interface ReplayPolicy {
    * is replayed without (with a note).
    */
   prometheus: PrometheusSignal | undefined;
+  /** Its time windows that raise `min` for their span (decided at the recording's times). */
+  schedules: readonly Schedule[];
 }
 
 export interface ReplaySettings {
@@ -151,7 +154,13 @@ export class Replay {
       snapshot,
       state: run.state,
       policy: spec.policy,
-      cluster: { count: world.count, min: spec.min, max: spec.max, template: workerTemplate(snapshot, spec.vmSize ?? cycle.vmSize) },
+      cluster: {
+        count: world.count,
+        min: spec.min,
+        max: spec.max,
+        template: workerTemplate(snapshot, spec.vmSize ?? cycle.vmSize),
+        schedules: spec.schedules,
+      },
       now: cycle.at,
       metric: this.metricOf(run, cycle),
     });

@@ -3,7 +3,14 @@
  * to a few buckets for a chart, the rows where a count changes, and the policy settings that tell
  * two policies apart. Pure.
  */
-import { formatDuration, POLICY_SETTINGS, type Policy, type PolicySettingKey, type PrometheusSignal } from '../policy/index.js';
+import {
+  formatDuration,
+  POLICY_SETTINGS,
+  type Policy,
+  type PolicySettingKey,
+  type PrometheusSignal,
+  type Schedule,
+} from '../policy/index.js';
 import type { ReplayPoint, ReplayResult, ReplayRun } from './replay.js';
 
 /** `points` reduced to `buckets` equal spans of [start, end]: the highest count in each (a span without a cycle repeats the one before). */
@@ -48,7 +55,19 @@ function written(key: PolicySettingKey, policy: Policy): string {
 }
 
 /** What tells policies apart: their bounds and settings. */
-export type PolicyLike = Pick<ReplayRun, 'min' | 'max' | 'policy'> & { prometheus?: PrometheusSignal | undefined };
+export type PolicyLike = Pick<ReplayRun, 'min' | 'max' | 'policy'> & {
+  prometheus?: PrometheusSignal | undefined;
+  schedules?: readonly Schedule[] | undefined;
+};
+
+/** Windows as a line: `business-hours 0 8 * * 1-5 to 0 18 * * 1-5 Europe/Warsaw, min 6`. */
+function windows(p: PolicyLike): string {
+  const list = p.schedules ?? [];
+  if (list.length === 0) return '(none)';
+  return list
+    .map((w) => `${w.name} ${w.start} to ${w.end} ${w.timezone}, min ${w.min}${w.lead > 0 ? `, lead ${formatDuration(w.lead)}` : ''}`)
+    .join('; ');
+}
 
 /** The bounds and settings in which `run` differs from `other`: `min 2 → 3`, `scale_down_unneeded_time 10m → 30m`. */
 export function differences(other: PolicyLike, run: PolicyLike): Array<{ key: string; from: string; to: string }> {
@@ -64,6 +83,7 @@ export function differences(other: PolicyLike, run: PolicyLike): Array<{ key: st
   const target = (p: PolicyLike): string => (p.prometheus ? String(p.prometheus.targetPerNode) : '(none)');
   if (query(other) !== query(run)) found.push({ key: 'prometheus.query', from: query(other), to: query(run) });
   if (target(other) !== target(run)) found.push({ key: 'prometheus.target_per_node', from: target(other), to: target(run) });
+  if (windows(other) !== windows(run)) found.push({ key: 'schedules', from: windows(other), to: windows(run) });
   return found;
 }
 

@@ -6,7 +6,14 @@
  */
 import { type ClusterConfig, parseClusterConfig, VIRTUAL_MACHINE_KIND, WORKER_COMPONENT } from '../config/index.js';
 import { UserError } from '../errors.js';
-import { type Policy, type PrometheusSignal, resolvePolicy, resolvePrometheusSignal } from '../policy/index.js';
+import {
+  type Policy,
+  type PrometheusSignal,
+  resolvePolicy,
+  resolvePrometheusSignal,
+  resolveSchedules,
+  type Schedule,
+} from '../policy/index.js';
 import type { PolicyDefaults } from './policy-file.js';
 
 export interface WatchedCluster {
@@ -25,6 +32,8 @@ export interface WatchedCluster {
   policy: Policy;
   /** The Prometheus query whose value the workers share, when the entry (or the --policy-file) names one. */
   prometheus: PrometheusSignal | undefined;
+  /** The windows that raise min for their span. */
+  schedules: Schedule[];
   /** `infrastructure/virtual-machine` size of the worker machine; undefined when unknown. */
   vmSize: string | undefined;
 }
@@ -71,6 +80,7 @@ export function watchedCluster(file: string, text: string, defaults: PolicyDefau
     // The document's settings win over the defaults; both were validated where they were read.
     policy: resolvePolicy({ ...defaults, ...bounds }),
     prometheus: resolvePrometheusSignal({ ...defaults, ...bounds }),
+    schedules: resolveSchedules(bounds),
     vmSize: workerVmSize(config),
   };
 }

@@ -14,6 +14,7 @@ import {
   describePendingOutcome,
   formatDuration,
   type Sample,
+  scheduleEvidence,
 } from '../policy/index.js';
 
 const percent = (share: number | undefined): string => (share === undefined ? 'n/a' : `${Math.round(share * 100)}%`);
@@ -23,6 +24,8 @@ const iso = (ms: number | undefined): string => (ms === undefined ? '' : new Dat
 export function prEvidence(decision: Decision, samples: readonly Sample[]): PrEvidence {
   const evidence = decision.evidence;
   const lines = [`- **Rule:** \`${decision.rule.kind}\`: ${decision.reason}`];
+  const schedule = scheduleEvidence(decision);
+  if (schedule) lines.push(`- **Schedule:** ${schedule}`);
   if (decision.limitedBy) {
     lines.push(
       `- **Limited by:** ${decision.limitedBy.limit === 'max' ? 'the max bound' : 'scale_up_max_step'} (${decision.limitedBy.wanted} wanted)`,

@@ -115,6 +115,7 @@ export async function runWatch(options: WatchOptions, deps: WatchDeps): Promise<
     signal: deps.stop,
     cycle: () => watcher.cycle(),
     wake: (request) => watcher.onUrgent(request),
+    dueAt: () => watcher.nextScheduleEdge()?.at,
     onFailure: (error, retryInMs) => {
       const fields = { ...errorFields(error), retryInMs };
       if (error instanceof TransientError) log.warn('cycle failed; retrying', fields);

@@ -28,6 +28,11 @@ export interface LoopOptions {
   wake?(request: () => void): () => void;
   /** The least time between the starts of two cycles a wake-up brings forward. Default 1 s. */
   minGapMs?: number;
+  /**
+   * The instant the next cycle is due, when sooner than the interval: a schedule window's edge,
+   * asked after each cycle that did not fail, so the window's PR is not up to an interval late.
+   */
+  dueAt?(): number | undefined;
 }
 
 /**
@@ -81,6 +86,8 @@ export async function runLoop(options: LoopOptions): Promise<void> {
       }
       // A failing cycle keeps its backoff: a wake-up must not turn retries into a storm.
       if (!failed) {
+        const due = options.dueAt?.();
+        if (due !== undefined) wait = Math.min(wait, Math.max(0, due - options.timer.now()));
         const waited = new AbortController();
         const abortWait = (): void => waited.abort();
         options.signal.addEventListener('abort', abortWait, { once: true });

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { offsetOf, parseSource } from '../config/source.js';
 import { ConfigError, type ConfigProblem, UserError } from '../errors.js';
-import { POLICY_SETTINGS, PROMETHEUS_KEY, policySettingProblems } from '../policy/index.js';
+import { POLICY_SETTINGS, PROMETHEUS_KEY, policySettingProblems, SCHEDULES_KEY } from '../policy/index.js';
 
 /** The settings as written (validated: `resolvePolicy` accepts them). */
 export type PolicyDefaults = Readonly<Record<string, unknown>>;
@@ -37,9 +37,10 @@ export function parsePolicyFile(file: string, text: string): PolicyDefaults {
       { file, line: 1, column: 1, message: 'must be a mapping of policy settings, e.g. scale_down_unneeded_time: 20m' },
     ]);
   }
-  for (const key of ['min', 'max']) {
+  for (const key of ['min', 'max', SCHEDULES_KEY]) {
     if (Object.hasOwn(value, key)) {
-      at(offsetOf(doc, [key], { key: true }), `${key}: the bounds are the cluster's own, set in its configuration/autoscaling document`);
+      const what = key === SCHEDULES_KEY ? 'the schedules are' : 'the bounds are';
+      at(offsetOf(doc, [key], { key: true }), `${key}: ${what} the cluster's own, set in its configuration/autoscaling document`);
     }
   }
   for (const problem of policySettingProblems(value)) {

@@ -18,7 +18,7 @@ import { statusOf } from '../kube/api-errors.js';
 import type { Timer } from '../kube/backoff.js';
 import type { WorkerRule } from '../kube/snapshot.js';
 import { type ReaderHealth, SnapshotReader, type SnapshotReaderOptions } from '../kube/snapshot-reader.js';
-import { type Decision, decide, initialState, type PolicyState, workerTemplate } from '../policy/index.js';
+import { type Decision, decide, type Edge, initialState, nextEdge, type PolicyState, workerTemplate } from '../policy/index.js';
 import { type RecorderOptions, SnapshotRecorder } from '../record/recorder.js';
 import { type CycleAction, chooseAction, prMayBeOpenAfter } from './action.js';
 import { type WatchedCluster, watchedCluster } from './cluster.js';
@@ -235,7 +235,13 @@ export class Watcher {
       snapshot,
       state: this.state,
       policy: cluster.policy,
-      cluster: { count: cluster.count, min: cluster.min, max: cluster.max, template: workerTemplate(snapshot, cluster.vmSize) },
+      cluster: {
+        count: cluster.count,
+        min: cluster.min,
+        max: cluster.max,
+        template: workerTemplate(snapshot, cluster.vmSize),
+        schedules: cluster.schedules,
+      },
       now: decidedAt,
       metric,
     });
@@ -308,6 +314,7 @@ export class Watcher {
         min: cluster.min,
         max: cluster.max,
         vmSize: cluster.vmSize,
+        ...(cluster.schedules.length > 0 ? { schedules: cluster.schedules.map((s) => s.name) } : {}),
       });
       return cluster;
     } catch (error) {
@@ -438,6 +445,17 @@ export class Watcher {
       this.prMayBeOpen = prMayBeOpenAfter(action, 'failed', this.prMayBeOpen);
       throw error;
     }
+  }
+
+  /**
+   * The next instant a schedule window changes the min of the cluster last read (its lead
+   * included), if one does: the loop wakes then rather than at its interval, so that the PR is
+   * opened on time.
+   */
+  nextScheduleEdge(): Edge | undefined {
+    const read = this.config?.read;
+    if (!read || read instanceof Error) return undefined;
+    return nextEdge(read.schedules, read, this.deps.timer.now());
   }
 
   /** Ready once the cluster has been read in full, while the last cycle did not fail for a reason that will not pass by itself. */

@@ -3,7 +3,7 @@ import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_RECORD_SCHEMA } from '../../src/infra/image-record.js';
-import { AWS_TEST_ENV, remoteStateDocument, useStateServers } from '../infra/servers.js';
+import { AWS_TEST_ENV, backendOverrides, remoteStateDocument, useStateServers } from '../infra/servers.js';
 import { clusterLines, yaml } from '../support/config-text.js';
 import { tempDir } from '../support/temp.js';
 import { type ActionRun, REPO_ROOT, runBundledAction } from './runner.js';
@@ -90,6 +90,23 @@ describe('the packer action with the image records beside the terraform state (s
     expect(second.exitCode, second.stdout + second.stderr).toBe(0);
     expect(second.outputs).toMatchObject({ 'cache-hit': 'true', 'image-id': first.outputs['image-id'], hash });
     expect(await readFile(calls, 'utf8').catch(() => '')).toBe('');
+  });
+
+  it('keeps the records beside the state of another store than the config names, given by backend-config (the local demo)', async () => {
+    const at = await checkout({ quickBake: true });
+    // The example config as it is: its state in an AWS bucket, pointed at the servers by the input.
+    const inputs = { store: '', config: 'cluster-config/aws-demo.yml', 'backend-config': JSON.stringify(backendOverrides(servers())) };
+    const run = await packer(at, inputs, { ...AWS_TEST_ENV });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs.record).toBe(
+      `s3://${servers().bucket}/clusters/demo-shop/terraform.tfstate.lambdastack/images/${run.outputs.hash}.json`,
+    );
+
+    const notJson = await packer(at, { ...inputs, 'backend-config': 'endpoint=http://x' }, { ...AWS_TEST_ENV });
+    expect(notJson.exitCode).toBe(1);
+    expect(messages(notJson, 'error')[0]).toMatch(
+      /^input `backend-config` is not JSON \(.*\): give an object of backend settings, for example \{"endpoints"/,
+    );
   });
 });
 

@@ -107,6 +107,29 @@ describe('the plan action (its committed bundle, run as the runner runs it on a 
       ],
     };
     expect(JSON.parse(run.outputs.plan ?? '')).toEqual(expected);
+    // One matrix entry per cluster scaled in place: the apply workflow runs a job for each.
+    expect(JSON.parse(run.outputs.clusters ?? '')).toEqual([
+      {
+        file: 'cluster-config/aws.yml',
+        id: 'aws/demo-shop',
+        name: 'shop',
+        provider: 'aws',
+        region: null,
+        key: 'AWS_DEMO_SHOP',
+        adds: true,
+        removes: false,
+      },
+      {
+        file: 'cluster-config/azure.yml',
+        id: 'azure/demo-analytics',
+        name: 'analytics',
+        provider: 'azure',
+        region: null,
+        key: 'AZURE_DEMO_ANALYTICS',
+        adds: false,
+        removes: true,
+      },
+    ]);
     expect(run.outputs).toMatchObject({
       'has-changes': 'true',
       adds: 'true',
@@ -137,6 +160,7 @@ describe('the plan action (its committed bundle, run as the runner runs it on a 
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.outputs).toEqual({
       plan: '{"clusters":[]}',
+      clusters: '[]',
       'has-changes': 'false',
       adds: 'false',
       removes: 'false',

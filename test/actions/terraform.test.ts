@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { AWS_TEST_ENV, clusterWithState, holdStateLock, TEST_CREDENTIALS, useStateServers } from '../infra/servers.js';
+import { AWS_TEST_ENV, backendOverrides, clusterWithState, holdStateLock, TEST_CREDENTIALS, useStateServers } from '../infra/servers.js';
 import { clusterConfig } from '../support/config-text.js';
 import { git, ISOLATED_GIT_ENV } from '../support/git.js';
 import { tempDir } from '../support/temp.js';
@@ -191,6 +191,35 @@ describe('the terraform action (its committed bundle, run as the runner runs it)
     expect(apply.exitCode).toBe(1);
     expect(errors(apply)[0]).toContain('nothing was drained, destroyed or applied');
     expect(await stateWorkers(key)).toEqual([node(0), node(1), node(2)]);
+  });
+
+  it('plans and applies against another store than the config names, given by backend-config (how the local demo runs apply.yml)', async () => {
+    const workspace = await tempDir('lsa-tf-workspace-');
+    const key = `clusters/demo-shop-${++counter}/terraform.tfstate`;
+    // The state document of a real cluster: an AWS bucket and table, no endpoints.
+    const production = ['---', 'kind: configuration/remote-state', 'specification:', '  backend: s3', '  bucket: shop-production-tfstate'];
+    const config = clusterConfig({
+      nodes: 2,
+      extra: [...production, `  key: ${key}`, '  region: eu-west-1', '  dynamodb_table: shop-production-tflock', '  encrypt: true'],
+    });
+    await mkdir(join(workspace, 'cluster-config'), { recursive: true });
+    await writeFile(join(workspace, CONFIG), config);
+    const inputs = { 'image-id': 'img-1', 'scale-plan': scalePlanJson(0, 2), 'backend-config': JSON.stringify(backendOverrides(state())) };
+
+    const plan = await terraform(workspace, { mode: 'plan', ...inputs });
+    expect(plan.exitCode, plan.stdout + plan.stderr).toBe(0);
+    expect(plan.summary).toContain(`s3: ${state().bucket}/${key}`);
+    const apply = await terraform(workspace, { mode: 'apply', ...inputs });
+    expect(apply.exitCode, apply.stdout + apply.stderr).toBe(0);
+
+    expect(await stateWorkers(key)).toEqual([node(0), node(1)]);
+    expect(await object(`${key}.lambdastack/applied-config.yml`)).toBe(config);
+
+    const credential = await terraform(workspace, { mode: 'plan', ...inputs, 'backend-config': '{"secret_key": "x"}' });
+    expect(credential.exitCode).toBe(1);
+    expect(errors(credential)).toEqual([
+      "input `backend-config`: secret_key is a credential: set AWS_SECRET_ACCESS_KEY in the step's environment from a secret instead",
+    ]);
   });
 
   it('fails clearly naming the holder of a held state lock, never force-unlocks, and applies nothing', async () => {

@@ -351,7 +351,7 @@ describe('the policy settings of an autoscaled component', () => {
       at(
         20,
         7,
-        'kubernetes_node.scale_down_unneded_time: not a policy setting; the settings are min, max, scale_up_requests_threshold, ' +
+        'kubernetes_node.scale_down_unneded_time: not a policy setting; the settings are min, max, schedules, scale_up_requests_threshold, ' +
           'scale_up_usage_threshold, scale_up_sustained_time, scale_up_max_step, scale_down_utilization_threshold, ' +
           'scale_down_unneeded_time, scale_down_delay_after_add, scale_down_max_step, provisioning_timeout, metrics_max_age',
       ),

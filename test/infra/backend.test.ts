@@ -3,7 +3,14 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { parseClusterConfig, type RemoteState } from '../../src/config/index.js';
-import { backendBlock, backendConfig, lockDescription, renderBackendFile, stateLocation } from '../../src/infra/backend.js';
+import {
+  backendBlock,
+  backendConfig,
+  lockDescription,
+  overrideRemoteState,
+  renderBackendFile,
+  stateLocation,
+} from '../../src/infra/backend.js';
 import { tempDir } from '../support/temp.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -127,5 +134,50 @@ describe('the backend configuration rendered from configuration/remote-state', (
       reject: false,
     });
     expect(misspelt.stderr).toContain('Unsupported argument');
+  });
+});
+
+describe('backend settings layered over configuration/remote-state (the backend-config input)', () => {
+  it('points the example S3 state at another store, keeping the rest of the document', async () => {
+    const state = await exampleState('cluster-config/aws-demo.yml');
+    const local = overrideRemoteState(
+      state,
+      { bucket: 'shop-tfstate', endpoints: { s3: 'http://127.0.0.1:4568', dynamodb: 'http://127.0.0.1:4567' }, use_path_style: true },
+      'backend-config',
+    );
+    expect(local).toEqual({
+      backend: 's3',
+      bucket: 'shop-tfstate',
+      key: 'clusters/demo-shop/terraform.tfstate',
+      region: 'eu-west-1',
+      dynamodb_table: 'shop-lambdastack-tflock',
+      encrypt: true,
+      endpoints: { s3: 'http://127.0.0.1:4568', dynamodb: 'http://127.0.0.1:4567' },
+      use_path_style: true,
+    });
+    expect(overrideRemoteState(state, { encrypt: null, backend: 's3' }, 'backend-config')).not.toHaveProperty('encrypt');
+  });
+
+  it.each([
+    [
+      { backend: 'azurerm' },
+      'input `backend-config`: backend "azurerm" differs from the config\'s s3: the backend comes from configuration/remote-state; override its settings only',
+    ],
+    [
+      { secret_key: 'x' },
+      "input `backend-config`: secret_key is a credential: set AWS_SECRET_ACCESS_KEY in the step's environment from a secret instead",
+    ],
+    [{ bucket: '' }, 'input `backend-config`: the remote state it makes is not valid: bucket must not be empty'],
+    [{ key: null }, 'input `backend-config`: the remote state it makes is not valid: key '],
+  ])('refuses %j, naming the input', async (overrides, message) => {
+    const state = await exampleState('cluster-config/aws-demo.yml');
+    expect(() => overrideRemoteState(state, overrides, 'backend-config')).toThrow(message);
+  });
+
+  it('refuses an Azure credential too, naming the variable terraform reads', async () => {
+    const state = await exampleState('cluster-config/azure-demo.yml');
+    expect(() => overrideRemoteState(state, { access_key: 'k' }, 'backend-config')).toThrow(
+      "input `backend-config`: access_key is a credential: set ARM_ACCESS_KEY in the step's environment from a secret instead",
+    );
   });
 });

@@ -123,6 +123,25 @@ export function remoteStateDocument(servers: StateServers, key: string): string[
   ];
 }
 
+/**
+ * The backend settings that point a config's S3 remote state at the servers, as the
+ * `backend-config` input of the terraform and packer actions takes them (the local demo passes
+ * them from a repository variable): the servers' bucket and table, their endpoints, path-style
+ * addressing, and no AWS account checks.
+ */
+export function backendOverrides(servers: StateServers): Record<string, unknown> {
+  return {
+    bucket: servers.bucket,
+    dynamodb_table: servers.table,
+    endpoints: { s3: servers.s3, dynamodb: servers.dynamodb },
+    use_path_style: true,
+    skip_credentials_validation: true,
+    skip_requesting_account_id: true,
+    skip_metadata_api_check: true,
+    skip_region_validation: true,
+  };
+}
+
 /** A cluster config (aws, demo-shop) with `nodes` workers whose state is on the servers. */
 export function clusterWithState(servers: StateServers, nodes: number, key = 'clusters/demo-shop/terraform.tfstate'): string {
   return clusterConfig({ nodes, extra: remoteStateDocument(servers, key) });

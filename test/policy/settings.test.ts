@@ -46,7 +46,7 @@ describe('policy settings', () => {
       {
         key: 'typo',
         atKey: true,
-        message: expect.stringContaining('typo: not a policy setting; the settings are min, max, scale_up_requests_threshold'),
+        message: expect.stringContaining('typo: not a policy setting; the settings are min, max, schedules, scale_up_requests_threshold'),
       },
       {
         key: 'scale_up_max_step',

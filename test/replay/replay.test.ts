@@ -69,6 +69,19 @@ describe('replay', () => {
     ]);
   });
 
+  it('replays time windows: a schedule raising min from 16:00 to 18:00 (lead 10m) holds six workers through the quiet evening', () => {
+    const window = { name: 'evening-batch', start: '0 16 * * *', end: '0 18 * * *', timezone: 'UTC', min: 6, lead: 10 * MINUTE };
+    const result = replay(recordedCycles(businessDay()), [DEFAULTS, { ...DEFAULTS, label: 'B', schedules: [window] }], SETTINGS);
+    const [a, b] = result.runs;
+    const countAt = (run: typeof a, time: string) => run?.points.find((p) => p.at === Date.parse(`2025-03-01T${time}:00Z`))?.count;
+    expect([countAt(a, '15:50'), countAt(b, '15:50')]).toEqual([2, 6]);
+    expect([countAt(a, '17:30'), countAt(b, '17:30')]).toEqual([2, 6]);
+    expect(b?.prs.find((pr) => pr.rule === 'scheduled-min')).toMatchObject({ at: Date.parse('2025-03-01T15:50:00Z'), to: 6 });
+    // After the window the usual scale-down rules bring it back down.
+    expect(countAt(b, '19:59')).toBeLessThan(6);
+    expect(b?.nodeHours).toBeGreaterThan(a?.nodeHours ?? Number.POSITIVE_INFINITY);
+  });
+
   it('counts node-hours as Ready workers until the next cycle, the last for the usual interval', () => {
     const cycles = recordedCycles(businessDay()).slice(0, 90);
     const result = replay(cycles, [DEFAULTS], SETTINGS);
@@ -83,8 +96,26 @@ describe('replay', () => {
     fc.assert(
       fc.property(traceArb, policyArb, policyArb, (trace, first, second) => {
         const policies: ReplayPolicy[] = [
-          { label: 'A', source: 'a.yml', policy: first, min: trace.min, max: trace.max, vmSize: 't3.medium', prometheus: undefined },
-          { label: 'B', source: 'b.yml', policy: second, min: trace.min, max: trace.max + 2, vmSize: 't3.medium', prometheus: undefined },
+          {
+            label: 'A',
+            source: 'a.yml',
+            policy: first,
+            min: trace.min,
+            max: trace.max,
+            vmSize: 't3.medium',
+            prometheus: undefined,
+            schedules: [],
+          },
+          {
+            label: 'B',
+            source: 'b.yml',
+            policy: second,
+            min: trace.min,
+            max: trace.max + 2,
+            vmSize: 't3.medium',
+            prometheus: undefined,
+            schedules: [],
+          },
         ];
         const lines = runTrace(trace).map((step) => JSON.stringify(recordStep(step)));
         const once = replay(

@@ -55,6 +55,7 @@ export function policy(label: string, settings: Partial<Policy> = {}, bounds = {
     ...bounds,
     vmSize: undefined,
     prometheus: undefined,
+    schedules: [],
   };
 }
 

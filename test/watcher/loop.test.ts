@@ -136,6 +136,56 @@ describe('the watcher loop', () => {
     await run.done;
   });
 
+  it('wakes at the next schedule edge when it comes before the interval, so a window is not an interval late', async () => {
+    const timer = new ManualTimer();
+    const stop = new AbortController();
+    const start = timer.now();
+    const edges = [start + 20_000, start + 170_000];
+    const delays: number[] = [];
+    const done = runLoop({
+      intervalMs: 60_000,
+      timer,
+      random: () => 0.5,
+      signal: stop.signal,
+      cycle: async () => {},
+      dueAt: () => edges.find((edge) => edge > timer.now()),
+    });
+    for (let i = 0; i < 5; i++) {
+      await turn();
+      delays.push(...timer.delays);
+      timer.fireNext();
+    }
+    // The edge at 20 s; the interval twice; the edge at 170 s; no edge left: the interval.
+    expect(delays).toEqual([20_000, 60_000, 60_000, 30_000, 60_000]);
+    stop.abort();
+    await done;
+  });
+
+  it('starts the next cycle at once when the edge passed during the cycle, and keeps a backoff after a failure', async () => {
+    const timer = new ManualTimer();
+    const stop = new AbortController();
+    let cycles = 0;
+    const done = runLoop({
+      intervalMs: 60_000,
+      timer,
+      random: () => 0.5,
+      signal: stop.signal,
+      cycle: async () => {
+        cycles++;
+        timer.advance(2_000); // a slow cycle, past the edge
+        if (cycles === 2) throw new TransientError('GitHub down');
+      },
+      dueAt: () => timer.now() - 1_000,
+    });
+    await turn();
+    expect(timer.delays).toEqual([0]);
+    timer.fireNext();
+    await turn();
+    expect(timer.delays).toEqual([4_500]);
+    stop.abort();
+    await done;
+  });
+
   it('retries within 5 s at first (the interval, when shorter), and at least every two minutes (or the interval, when longer)', () => {
     expect(loopBackoff(60_000)).toMatchObject({ initialMs: 5_000, maxMs: 120_000 });
     expect(loopBackoff(1_000)).toMatchObject({ initialMs: 1_000, maxMs: 120_000 });

@@ -81,6 +81,8 @@ export interface WorldOptions {
   watcher?: Partial<WatcherSettings>;
   /** Put a fault proxy (test/github/fault-proxy.ts) between the watcher and the GitHub simulator. */
   faults?: boolean;
+  /** The simulated time at start (default: the real time now). */
+  start?: number;
 }
 
 const open: Worlds[] = [];
@@ -93,7 +95,12 @@ afterEach(async () => {
 export async function startWorlds(options: WorldOptions = {}): Promise<Worlds> {
   const config = options.config ?? demoConfig();
   const github = await startWorld({ repoDir: await bareRepository({ [FILE]: config }) });
-  const kube = await startKubeSim({ config: parseClusterConfig(FILE, config), scenario: options.scenario ?? {}, timeScale: 0 });
+  const kube = await startKubeSim({
+    config: parseClusterConfig(FILE, config),
+    scenario: options.scenario ?? {},
+    timeScale: 0,
+    ...(options.start !== undefined ? { start: options.start } : {}),
+  });
   const logs: Array<Record<string, unknown>> = [];
   const metrics = new WatcherMetrics({ processMetrics: false });
   const kc = new KubeConfig();

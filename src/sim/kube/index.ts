@@ -30,6 +30,8 @@ export interface KubeSimOptions {
   port?: number;
   /** Simulated seconds per real second (default 1; 0 stops the clock: only `cluster.advance()` moves it). */
   timeScale?: number;
+  /** Simulated epoch milliseconds at start (default: the real time now), e.g. a Monday morning for a schedule. */
+  start?: number;
   /**
    * Also write the kubeconfig to this file (mode 0600, atomically). Its folder must exist, and a
    * file that is there already is refused unless `overwriteKubeconfig` (the CLI's `--force`).
@@ -107,7 +109,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     ...(scenario.cluster?.kubernetesVersion ? { kubernetesVersion: scenario.cluster.kubernetesVersion } : {}),
     ...(options.cluster ?? {}),
     timing: { ...(scenario.timing ?? {}), ...(options.cluster?.timing ?? {}) },
-    clock: { timeScale: options.timeScale ?? 1 },
+    clock: { timeScale: options.timeScale ?? 1, ...(options.start !== undefined ? { start: options.start } : {}) },
   });
   let workerIndex = topology.nodes.filter((n) => n.role === 'worker').length;
   const nextWorkerName = (): string => {
