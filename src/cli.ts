@@ -164,6 +164,13 @@ function buildProgram(io: Io): Command {
         return n;
       }),
     )
+    .option('--record <file>', "append each cycle's snapshot to this file (JSON lines), for `replay`")
+    .addOption(
+      new Option('--record-max-bytes <bytes>', 'rotate the recording to <file>.1 before it grows past this')
+        .default(64 * 1024 * 1024)
+        .argParser(Number),
+    )
+    .option('--record-pod-names', 'keep pod and PodDisruptionBudget names in the recording (left out by default)', false)
     .addHelpText(
       'after',
       '\nEnvironment: GITHUB_TOKEN, GITHUB_REPOSITORY (owner/name), GITHUB_API_URL (default https://api.github.com),\n' +
@@ -171,6 +178,39 @@ function buildProgram(io: Io): Command {
         'Example:\n  GITHUB_REPOSITORY=example/cluster-config GITHUB_TOKEN=... lambdastack-autoscaler watch --once --dry-run',
     )
     .action(async (opts: import('./cli/watch.js').WatchCommandOptions) => (await import('./cli/watch.js')).watchCommand(opts, io));
+
+  program
+    .command('replay')
+    .description("Run the decision engine over a recording of the watcher (watch --record) under a config's policy, or two side by side.")
+    .requiredOption('--recording <file>', 'the recording (its rotated older part, <file>.1, is read first when there is one)')
+    .requiredOption('--config <file>', 'the cluster config whose autoscaling bounds and settings to replay (A)')
+    .option('--compare <file>', 'another version of the config to replay beside it (B)')
+    .option('--apply-delay <duration>', 'from a merged PR to its nodes joining or leaving', '10m')
+    .option('--last <span>', 'only the last part of the recording: 7d, 1w, 36h')
+    .addOption(new Option('--json', 'print the replay as JSON').conflicts(['markdown']))
+    .addOption(new Option('--markdown', 'print the Markdown section of a plan comment (needs --compare)').conflicts(['json']))
+    .addHelpText(
+      'after',
+      '\nEach recorded cycle is decided at its own time with the real policy; every PR is taken as merged at once, its\n' +
+        'nodes joining or leaving --apply-delay later, and the recorded pods are placed on the workers each policy\n' +
+        'would have had. Prints the count over time (a table and a chart), the PRs each would have opened, and the\n' +
+        'node-hours (Ready workers × hours).\n\n' +
+        'Example:\n  lambdastack-autoscaler replay --recording shop.jsonl --config cluster-config/aws-demo.yml --compare new.yml --last 7d',
+    )
+    .action(
+      async (opts: {
+        recording: string;
+        config: string;
+        compare?: string;
+        applyDelay?: string;
+        last?: string;
+        json?: boolean;
+        markdown?: boolean;
+      }) => {
+        const format = opts.json ? 'json' : opts.markdown ? 'markdown' : 'text';
+        await (await import('./cli/replay.js')).replayCommand({ ...opts, format }, io);
+      },
+    );
 
   const collect = (value: string, previous: string[]): string[] => [...previous, value];
   program
