@@ -1,9 +1,9 @@
 /**
  * The demo's world, in a workdir: the state servers, the kube simulator with the example cluster
  * and its workload, the machines ansible configures, the git repository (the workdir itself) and
- * the GitHub simulator serving it, the watcher, and the workflow runner with the repository's
- * variables and secrets. Started in that order; `close` stops what was started, in reverse, also
- * after a start that failed half-way.
+ * the GitHub simulator serving it, the workflow runner with the repository's variables and secrets
+ * (which first records the existing workers in the terraform state), and the watcher. Started in
+ * that order; `close` stops what was started, in reverse, also after a start that failed half-way.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -111,15 +111,15 @@ export async function startWorld(options: WorldOptions): Promise<DemoWorld> {
     const examples = await exampleClusters();
     const original = examples[CLUSTER_FILE];
     if (original === undefined) throw new UserError(`the package has no ${CLUSTER_FILE}: the demo's cluster`);
-    const remote = parseClusterConfig(CLUSTER_FILE, original).remoteState;
+    // The example as it is: the workflows point its S3 state at the local servers (vars.STATE_BACKEND_CONFIG).
+    const config = parseClusterConfig(CLUSTER_FILE, original);
+    const remote = config.remoteState;
     if (remote?.backend !== 's3') throw new UserError(`${CLUSTER_FILE}: the demo needs its remote state on S3`);
 
     const state = await timed('s3rver (state bucket) and dynalite (lock table)', () =>
       startStateServers({ directory: join(demoDir, 's3'), bucket: remote.bucket, table: remote.dynamodb_table, region: remote.region }),
     );
     closers.push(() => state.close());
-    // The example as it is: the workflows point its remote state at the local servers (vars.STATE_BACKEND_CONFIG).
-    const config = parseClusterConfig(CLUSTER_FILE, original);
 
     const cluster = await timed('kube simulator', () =>
       startDemoCluster({ demoDir, config, replicas: config.counts[WORKER_COMPONENT] ?? 0 }),
@@ -178,9 +178,7 @@ export async function startWorld(options: WorldOptions): Promise<DemoWorld> {
     };
     const workflows = new LocalWorkflowRunner(workflowEnvironment, options.workflowLine);
     options.note("▶ LambdaStack's first run, before the story: a workflow of the demo's own (not in the repository) on the same runner");
-    const provisioned = await timed('terraform state of the existing workers', () =>
-      provisionExisting(workflows, CLUSTER_FILE, ACTOR),
-    );
+    const provisioned = await timed('terraform state of the existing workers', () => provisionExisting(workflows, CLUSTER_FILE, ACTOR));
     if (!provisioned.ok) throw new UserError(`the demo could not record the existing workers in the terraform state: ${provisioned.error}`);
 
     const watcher = demoWatcher({

@@ -68,7 +68,8 @@ function reportOf(workflow: WorkflowRun['workflow'], id: number, run: RunnerRun,
   const annotation = run.annotations.find((a) => a.level === 'error');
   const error = ok
     ? undefined
-    : (run.notTriggered ?? [failed?.message, annotation?.message].filter(Boolean).join(': ')) || `the run's conclusion is ${run.conclusion}`;
+    : (run.notTriggered ?? [failed?.message, annotation?.message].filter(Boolean).join(': ')) ||
+      `the run's conclusion is ${run.conclusion}`;
   return { workflow, id, ok, jobs, durationMs: run.durationMs, logs, ...(error === undefined ? {} : { error }) };
 }
 

@@ -9,7 +9,7 @@
 import type { LocalWorkflowRunner } from './local-runner.js';
 import type { WorkflowRun } from './types.js';
 
-export const PROVISION_WORKFLOW = `# The demo's stand-in for LambdaStack's own first run (lambdastack apply): not a workflow of the repository.
+export const PROVISION_WORKFLOW = `# LambdaStack's own first run (lambdastack apply), as the demo writes it for itself: not a workflow of the repository.
 name: Record the existing workers (LambdaStack's first run)
 
 on:
