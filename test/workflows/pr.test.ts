@@ -109,6 +109,9 @@ describe('pr.yml (pull_request), run with the local runner against the GitHub si
     const run = await check('opened');
 
     expect(run.conclusion, run.log.join('\n')).toBe('success');
+    // The check ran on GitHub's test merge of the pull request into main.
+    const { data: pull } = await world.octokit.pulls.get({ owner: OWNER, repo: REPO, pull_number: pullNumber });
+    expect([run.ref, run.sha]).toEqual([`refs/pull/${pullNumber}/merge`, pull.merge_commit_sha]);
     const job = onlyJob(run, 'plan');
     expect(stepOutcomes(job)).toEqual([
       'Run actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1: success',

@@ -66,7 +66,11 @@ describe('scale.yml (workflow_dispatch), run with the local runner against the G
       { cluster: 'demo-shop', count: '$(id)' },
       'input `count`: count "$(id)" refused: give a whole number, 0 or more (e.g. 5)',
     ],
-    ['a negative count', { cluster: 'demo-shop', count: '-1' }, 'input `count`: count "-1" refused: give a whole number, 0 or more (e.g. 5)'],
+    [
+      'a negative count',
+      { cluster: 'demo-shop', count: '-1' },
+      'input `count`: count "-1" refused: give a whole number, 0 or more (e.g. 5)',
+    ],
     [
       'a count above the maximum',
       { cluster: 'demo-shop', count: '11' },

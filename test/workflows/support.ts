@@ -2,38 +2,37 @@
 // the local runner (src/workflow) for an event on a configs repository (a bare git repository, as
 // GitHub holds it), with the repository's own actions (actionsDir), the GitHub simulator serving
 // the API calls, and a clone to push changes from as a person would.
-import { cp, mkdtemp, readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { cp } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { type JobRun, type RunWorkflowOptions, runWorkflow, type WorkflowRun } from '../../src/workflow/index.js';
-import { type World } from '../sim/github/support.js';
+import { REPO_ROOT } from '../actions/runner.js';
+import type { World } from '../sim/github/support.js';
 import { git, ISOLATED_GIT_ENV } from '../support/git.js';
 import { tempDir } from '../support/temp.js';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
-
-/** A workflow file of this repository, as the runner is given it. */
-export const workflowFile = (name: string): string => join(REPO_ROOT, '.github', 'workflows', name);
+export { REPO_ROOT };
 
 /**
  * The machine environment the steps start from: a PATH, a HOME of their own (ansible, terraform and
  * git keep files there) and git kept from any user config, so nothing of this machine, or of a CI
- * running the tests (its GITHUB_*, a TF_CLI_CONFIG_FILE), changes a result.
+ * running the tests (its GITHUB_*, a TF_CLI_CONFIG_FILE), changes a result. The locale is the one
+ * GitHub's Ubuntu runners set, C.UTF-8: ansible refuses to start under LC_ALL=C.
  */
-export async function machineEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+async function machineEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  const { LC_ALL: _english, ...isolatedGit } = ISOLATED_GIT_ENV;
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: await tempDir('lsa-wf-home-'),
-    ...ISOLATED_GIT_ENV,
+    ...isolatedGit,
+    LANG: 'C.UTF-8',
     CHECKPOINT_DISABLE: '1',
     ...extra,
   };
 }
 
-export interface WorkflowCall extends Partial<Omit<RunWorkflowOptions, 'file' | 'event'>> {
-  /** The lines printed, as they come (for debugging a failing run: `onLine: console.log`). */
-  onLine?: (line: string) => void;
-}
+/** What a test gives the runner besides the file and the event (`onLine: console.log` shows a run as it goes). */
+export type WorkflowCall = Partial<Omit<RunWorkflowOptions, 'file' | 'event'>>;
 
 /**
  * Runs .github/workflows/<name> of this repository for `event` on `workspace` (the configs
@@ -42,7 +41,7 @@ export interface WorkflowCall extends Partial<Omit<RunWorkflowOptions, 'file' | 
  */
 export async function runRepositoryWorkflow(name: string, event: string, call: WorkflowCall): Promise<WorkflowRun> {
   return runWorkflow({
-    file: workflowFile(name),
+    file: join(REPO_ROOT, '.github', 'workflows', name),
     event,
     actionsDir: REPO_ROOT,
     repository: 'example/cluster-config',
@@ -88,11 +87,3 @@ export async function cloneOf(world: World, branch = 'main'): Promise<string> {
 export async function copyFromRepository(clone: string, paths: readonly string[]): Promise<void> {
   for (const path of paths) await cp(join(REPO_ROOT, path), join(clone, path), { recursive: true });
 }
-
-/** The names in a directory, sorted; [] when it does not exist. */
-export async function namesIn(dir: string): Promise<string[]> {
-  return (await readdir(dir).catch(() => [] as string[])).sort();
-}
-
-/** A fresh empty directory of the test's. */
-export const scratchDir = async (prefix: string): Promise<string> => mkdtemp(join(await tempDir(prefix), 'x-'));
