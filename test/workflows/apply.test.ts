@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { setComponentCount } from '../../src/config/edit.js';
 import { type KubeSim, startKubeSim } from '../../src/sim/kube/index.js';
 import type { WorkflowRun } from '../../src/workflow/index.js';
 import { runBundledAction } from '../actions/runner.js';
@@ -42,13 +43,10 @@ const SSH_KEY = [
 
 /**
  * The example cluster of this repository (aws/demo-shop: 3 t3.medium workers within [2, 10], its
- * state in S3) with `nodes` workers: the one-line change a scale pull request makes.
+ * state in S3) with `nodes` workers, edited as a scale pull request edits it (one line).
  */
 async function shop(nodes: number): Promise<string> {
-  const text = await readFile(join(REPO_ROOT, FILE), 'utf8');
-  const edited = text.replace(/^(\s+count: )3(\s+# managed by lambdastack-autoscaler)/m, `$1${nodes}$2`);
-  expect(edited.split('\n').filter((line, i) => line !== text.split('\n')[i])).toHaveLength(nodes === 3 ? 0 : 1);
-  return edited;
+  return setComponentCount(FILE, await readFile(join(REPO_ROOT, FILE), 'utf8'), 'kubernetes_node', nodes).text;
 }
 
 let state: StateServers;
@@ -270,6 +268,7 @@ describe('apply.yml (push to main), run with the local runner: terraform on s3rv
     const digest = createHash('sha256').update(SSH_KEY).digest('hex');
     expect(ssh.every((call) => call.keyMode === '600' && call.keySha256 === digest)).toBe(true);
     expect(run.log.join('\n')).not.toContain('applyWorkflowTestKey');
+    expect(run.log.join('\n')).not.toContain(AWS_TEST_ENV.AWS_SECRET_ACCESS_KEY);
   }, 120_000);
 
   it('removes nodes: the drain empties and deletes exactly the nodes the saved plan destroys, then the apply removes them from the state', async () => {
