@@ -3,7 +3,17 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { type Io, processIo } from './cli/io.js';
 import { registerSimCommands } from './cli/sim.js';
 import { DEFAULT_CONFIG_DIR } from './config/layout.js';
-import { ConfigError, describeWithCauses, EXIT_OK, EXIT_USAGE, exitCodeOf, formatProblem, TransientError, UserError } from './errors.js';
+import {
+  ConfigError,
+  describeWithCauses,
+  EXIT_OK,
+  EXIT_USAGE,
+  exitCodeOf,
+  formatProblem,
+  InterruptedError,
+  TransientError,
+  UserError,
+} from './errors.js';
 
 export { EXIT_INTERNAL, EXIT_OK, EXIT_REFUSED, EXIT_TRANSIENT, EXIT_USAGE } from './errors.js';
 
@@ -154,6 +164,13 @@ function buildProgram(io: Io): Command {
         return n;
       }),
     )
+    .option('--record <file>', "append each cycle's snapshot to this file (JSON lines), for `replay`")
+    .addOption(
+      new Option('--record-max-bytes <bytes>', 'rotate the recording to <file>.1 before it grows past this')
+        .default(64 * 1024 * 1024)
+        .argParser(Number),
+    )
+    .option('--record-pod-names', 'keep pod and PodDisruptionBudget names in the recording (left out by default)', false)
     .addHelpText(
       'after',
       '\nEnvironment: GITHUB_TOKEN, GITHUB_REPOSITORY (owner/name), GITHUB_API_URL (default https://api.github.com),\n' +
@@ -161,6 +178,39 @@ function buildProgram(io: Io): Command {
         'Example:\n  GITHUB_REPOSITORY=example/cluster-config GITHUB_TOKEN=... lambdastack-autoscaler watch --once --dry-run',
     )
     .action(async (opts: import('./cli/watch.js').WatchCommandOptions) => (await import('./cli/watch.js')).watchCommand(opts, io));
+
+  program
+    .command('replay')
+    .description("Run the decision engine over a recording of the watcher (watch --record) under a config's policy, or two side by side.")
+    .requiredOption('--recording <file>', 'the recording (its rotated older part, <file>.1, is read first when there is one)')
+    .requiredOption('--config <file>', 'the cluster config whose autoscaling bounds and settings to replay (A)')
+    .option('--compare <file>', 'another version of the config to replay beside it (B)')
+    .option('--apply-delay <duration>', 'from a merged PR to its nodes joining or leaving', '10m')
+    .option('--last <span>', 'only the last part of the recording: 7d, 1w, 36h')
+    .addOption(new Option('--json', 'print the replay as JSON').conflicts(['markdown']))
+    .addOption(new Option('--markdown', 'print the Markdown section of a plan comment (needs --compare)').conflicts(['json']))
+    .addHelpText(
+      'after',
+      '\nEach recorded cycle is decided at its own time with the real policy; every PR is taken as merged at once, its\n' +
+        'nodes joining or leaving --apply-delay later, and the recorded pods are placed on the workers each policy\n' +
+        'would have had. Prints the count over time (a table and a chart), the PRs each would have opened, and the\n' +
+        'node-hours (Ready workers × hours).\n\n' +
+        'Example:\n  lambdastack-autoscaler replay --recording shop.jsonl --config cluster-config/aws-demo.yml --compare new.yml --last 7d',
+    )
+    .action(
+      async (opts: {
+        recording: string;
+        config: string;
+        compare?: string;
+        applyDelay?: string;
+        last?: string;
+        json?: boolean;
+        markdown?: boolean;
+      }) => {
+        const format = opts.json ? 'json' : opts.markdown ? 'markdown' : 'text';
+        await (await import('./cli/replay.js')).replayCommand({ ...opts, format }, io);
+      },
+    );
 
   const collect = (value: string, previous: string[]): string[] => [...previous, value];
   program
@@ -214,9 +264,22 @@ function buildProgram(io: Io): Command {
 
   program
     .command('demo')
-    .description('Walk through validate, scale, plan and history on the example clusters in a throw-away git repository.')
-    .option('--keep', 'keep the demo repository instead of deleting it', false)
-    .action(async (opts: { keep: boolean }) => (await import('./cli/demo.js')).demoCommand(opts, io));
+    .description(
+      'The whole loop on this machine: load rises, the watcher opens a PR, it is merged and applied (packer, terraform, ' +
+        'ansible), load falls, a scale-down is drained and applied, a manual scale, and the scale history.',
+    )
+    .option(
+      '--workdir <dir>',
+      'make the demo repository in this new or empty directory (default: a temporary one); removed at the end unless --keep',
+    )
+    .option('--keep', "keep the workdir afterwards: the repository (run `history` there), the logs, the servers' data", false)
+    .addHelpText(
+      'after',
+      '\nRuns a kube simulator, a GitHub simulator over a real git repository, s3rver and dynalite for the terraform state,\n' +
+        'terraform, packer and ansible on local machines, and the watcher; Ctrl-C stops all of them. Needs a checkout of\n' +
+        'lambdastack-autoscaler after `npm run setup` (it is what `npm start` runs).',
+    )
+    .action(async (opts: { workdir?: string; keep: boolean }) => (await import('./cli/demo.js')).demoCommand(opts, io));
 
   return program;
 }
@@ -243,6 +306,8 @@ function reportError(error: unknown, io: Io): number {
     io.err(`${error.problems.length} problem(s) in ${files} file(s); nothing was changed`);
   } else if (error instanceof UserError) {
     io.err(`error: ${error.message}`);
+  } else if (error instanceof InterruptedError) {
+    io.err(`${error.message}: everything it started is stopped`);
   } else if (error instanceof TransientError) {
     io.err(`error (temporary, try again): ${describeWithCauses(error)}`);
   } else {

@@ -8,6 +8,7 @@
  * - `TransientError`: retry later. Something outside the input failed (git or the file system,
  *   an HTTP 5xx or 429, an API server answering 503); the same request may work next time.
  *   The underlying error is kept as `cause`.
+ * - `InterruptedError`: stopped by SIGINT or SIGTERM, after cleaning up (the demo).
  * Anything else is a bug in this tool.
  */
 
@@ -54,6 +55,14 @@ export class TransientError extends Error {
   }
 }
 
+/** Stopped by a signal (Ctrl-C, SIGTERM) after everything started was stopped: not a failure of the input or of the tool. */
+export class InterruptedError extends Error {
+  constructor(readonly signal: string) {
+    super(`stopped by ${signal}`);
+    this.name = 'InterruptedError';
+  }
+}
+
 /** HTTP statuses that mean "not now" rather than "no": server errors, rate limits, timeouts. */
 export function isTransientStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
@@ -68,11 +77,14 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 70;
 /** Temporary failure (sysexits' EX_TEMPFAIL): git, the disk or a server failed; try again. */
 export const EXIT_TRANSIENT = 75;
+/** Stopped by SIGINT or SIGTERM: 128 + the signal's number, as a shell reports it. */
+export const EXIT_INTERRUPTED: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 /** The exit code a process ends with for an error it could not handle. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UserError || error instanceof ConfigError) return EXIT_REFUSED;
   if (error instanceof TransientError) return EXIT_TRANSIENT;
+  if (error instanceof InterruptedError) return EXIT_INTERRUPTED[error.signal] ?? EXIT_REFUSED;
   return EXIT_INTERNAL;
 }
 

@@ -1,6 +1,7 @@
 import { createGithubClient } from '../github/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { prometheusBaseUrl } from '../prometheus/url.js';
+import { checkRecorderOptions, type RecorderOptions } from '../record/recorder.js';
 import { createLogger, loadPolicyFile, redactError, runWatch, watcherEnvironment } from '../watcher/index.js';
 import type { Io } from './io.js';
 import { stopRequested } from './signals.js';
@@ -16,6 +17,9 @@ export interface WatchCommandOptions {
   autoMerge: boolean;
   prometheusUrl?: string | undefined;
   prometheusTimeout?: number | undefined;
+  record?: string | undefined;
+  recordMaxBytes: number;
+  recordPodNames: boolean;
 }
 
 /**
@@ -35,6 +39,10 @@ export async function watchCommand(
   try {
     const policyDefaults = options.policyFile ? await loadPolicyFile(options.policyFile) : undefined;
     const prometheusUrl = prometheusBaseUrl(options.prometheusUrl, env);
+    const record: RecorderOptions | undefined = options.record
+      ? { path: options.record, maxBytes: options.recordMaxBytes, podNames: options.recordPodNames }
+      : undefined;
+    if (record) await checkRecorderOptions(record);
     const kubeConfig = loadKubeConfig();
     const github = createGithubClient({
       token: environment.token,
@@ -64,6 +72,7 @@ export async function watchCommand(
         autoMerge: options.autoMerge,
         prometheusUrl,
         prometheusTimeoutMs: options.prometheusTimeout === undefined ? undefined : options.prometheusTimeout * 1000,
+        record,
         once: options.once,
         intervalMs: options.interval * 1000,
         port: options.port,

@@ -70,13 +70,13 @@ export function sameDecision(a: ScaleDecision, b: ScaleDecision): boolean {
  * `<!-- tag {json} -->`. `<` and `>` are escaped inside the JSON, so no value (a cluster name, a
  * reason) can end the comment early or open another.
  */
-function hidden(tag: string, value: unknown): string {
+export function hidden(tag: string, value: unknown): string {
   const json = JSON.stringify(value).replaceAll('<', '\\u003c').replaceAll('>', '\\u003e');
   return `<!-- ${tag} ${json} -->`;
 }
 
 /** The value of the last `tag` marker in `text` that reads as `schema` says, or undefined. */
-function findHidden<T>(tag: string, text: string | null | undefined, schema: z.ZodType<T>): T | undefined {
+export function findHidden<T>(tag: string, text: string | null | undefined, schema: z.ZodType<T>): T | undefined {
   if (!text) return undefined;
   const pattern = new RegExp(`<!-- ${tag} (\\{.*?\\}) -->`, 'gs');
   let found: T | undefined;
@@ -107,7 +107,7 @@ export function readAdviceMarker(body: string | null | undefined): ScaleDecision
 }
 
 /** Text for a Markdown table cell: one line, pipes escaped, no HTML (a stray `<!--` would hide the rest of the body). */
-function cell(value: EvidenceValue | undefined): string {
+export function cell(value: EvidenceValue | undefined): string {
   if (value === null || value === undefined) return '';
   return String(value).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('|', '\\|').replace(/\r?\n/g, '<br>');
 }

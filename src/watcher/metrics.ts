@@ -30,6 +30,12 @@ export class WatcherMetrics {
     labelNames: ['cluster'] as const,
     registers: [this.registry],
   });
+  readonly driftNodes = new Gauge({
+    name: `${PREFIX}drift_nodes`,
+    help: 'Workers that have differed from the config for longer than provisioning_timeout, by cluster and kind (missing: a VM the count declares without a Ready node; extra: a node the count does not declare).',
+    labelNames: ['cluster', 'kind'] as const,
+    registers: [this.registry],
+  });
   readonly apiErrors = new Counter({
     name: `${PREFIX}api_errors_total`,
     help: 'Failed API calls by API (kube, github) and kind (transient, refused; for GitHub also the HTTP status class).',

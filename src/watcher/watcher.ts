@@ -19,9 +19,11 @@ import type { Timer } from '../kube/backoff.js';
 import type { WorkerRule } from '../kube/snapshot.js';
 import { type ReaderHealth, SnapshotReader, type SnapshotReaderOptions } from '../kube/snapshot-reader.js';
 import { type Decision, decide, type Edge, initialState, nextEdge, type PolicyState, workerTemplate } from '../policy/index.js';
+import { type RecorderOptions, SnapshotRecorder } from '../record/recorder.js';
 import { type CycleAction, chooseAction, prMayBeOpenAfter } from './action.js';
 import { type WatchedCluster, watchedCluster } from './cluster.js';
 import { discoverConfig } from './discover.js';
+import { type DriftCycle, DriftWatch } from './drift.js';
 import { prEvidence } from './evidence.js';
 import { type GithubCallCounter, instrumentGithub } from './github.js';
 import { errorFields, errorKind, type Logger } from './log.js';
@@ -47,6 +49,8 @@ export interface WatcherSettings {
   prometheusUrl?: string | undefined;
   /** How long a Prometheus query may take; default DEFAULT_PROMETHEUS_TIMEOUT_MS. */
   prometheusTimeoutMs?: number | undefined;
+  /** Append each cycle's snapshot to a recording (`--record`), for `replay`. */
+  record?: RecorderOptions | undefined;
 }
 
 export interface WatcherDeps {
@@ -73,6 +77,8 @@ export interface CycleReport {
   result: AutoscalePrResult | undefined;
   /** The PR a dry run would open. */
   preview: PrPreview | undefined;
+  /** The drift check (undefined on a stale snapshot). */
+  drift: DriftCycle | undefined;
   /** GitHub calls the cycle made (conditional reads answered 304 included). */
   githubCalls: number;
   durationMs: number;
@@ -116,6 +122,8 @@ export class Watcher {
   private lastMetricsError: string | undefined;
   private stopped = false;
   private configPath: string | undefined;
+  private readonly drift: DriftWatch;
+  private readonly recorder: SnapshotRecorder | undefined;
 
   constructor(
     private readonly settings: WatcherSettings,
@@ -127,6 +135,9 @@ export class Watcher {
       { url: settings.prometheusUrl, timeoutMs: settings.prometheusTimeoutMs ?? DEFAULT_PROMETHEUS_TIMEOUT_MS },
       { log: deps.log, metrics: deps.metrics, abort: deps.abort },
     );
+    const { owner, repo, dryRun } = settings;
+    this.drift = new DriftWatch({ github: deps.github, owner, repo, dryRun, log: deps.log, metrics: deps.metrics });
+    this.recorder = settings.record ? new SnapshotRecorder(settings.record, deps.log) : undefined;
   }
 
   /** The snapshot reader, once the first cycle has started it (tests wait on its caches). */
@@ -184,6 +195,7 @@ export class Watcher {
         reason: decision.reason,
         action: action.kind,
         ...(report.result ? { pr: report.result.action, number: report.result.number, detail: report.result.detail } : {}),
+        ...(report.drift && (report.drift.issue !== 'none' || report.drift.settling > 0) ? { drift: report.drift } : {}),
         githubCalls: report.githubCalls,
         ms: Math.round(report.durationMs),
         stages: report.stages,
@@ -218,6 +230,7 @@ export class Watcher {
     this.checkMetrics(reader.health().metricsError);
     lap('snapshot');
 
+    const decidedAt = this.deps.timer.now();
     const { decision, state } = decide({
       snapshot,
       state: this.state,
@@ -229,7 +242,7 @@ export class Watcher {
         template: workerTemplate(snapshot, cluster.vmSize),
         schedules: cluster.schedules,
       },
-      now: this.deps.timer.now(),
+      now: decidedAt,
       metric,
     });
     this.state = state;
@@ -237,8 +250,18 @@ export class Watcher {
     this.prometheus.observe(cluster.name, decision);
     const action = chooseAction({ decision, count: cluster.count, prMayBeOpen: this.prMayBeOpen, autoMerge: this.settings.autoMerge });
     lap('decide');
-    const done = await this.act(action, cluster, decision, base);
-    lap('github');
+    let done: Awaited<ReturnType<Watcher['act']>>;
+    let drift: DriftCycle | undefined;
+    try {
+      done = await this.act(action, cluster, decision, base);
+      const now = this.deps.timer.now();
+      drift = await this.drift.cycle({ cluster, snapshot, selector: this.settings.workerSelector !== undefined, now });
+      lap('github');
+    } finally {
+      // After the PR (a recording never delays it), and whether or not GitHub answered: the cycle was measured.
+      const { name, prefix, count, min, max, vmSize } = cluster;
+      await this.recorder?.record(decidedAt, { cluster: name, prefix, count, min, max, vmSize }, snapshot, metric);
+    }
     return {
       cluster: cluster.name,
       count: cluster.count,
@@ -246,6 +269,7 @@ export class Watcher {
       action,
       result: done.result,
       preview: done.preview,
+      drift,
       githubCalls: this.calls.calls() - callsBefore,
       durationMs: performance.now() - started,
       stages,

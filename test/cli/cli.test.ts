@@ -354,13 +354,3 @@ describe('failures that are not the input', () => {
     expect(result.stderr).not.toMatch(STACK_FRAME);
   });
 });
-
-describe('demo (npm start)', () => {
-  it('walks through validate, scale, plan and history and cleans up after itself', async () => {
-    const result = await cli(['demo'], REPO_ROOT);
-    expect(result.stderr).toContain('outside the autoscaling bounds');
-    expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain('Merge pull request #1');
-    expect(result.stdout).toContain('xychart-beta');
-  }, 60_000);
-});
