@@ -45,7 +45,6 @@ export interface DemoWorld {
   github: DemoGithub;
   watcher: DemoWatcher;
   workflows: WorkflowRunner;
-  workflowEnvironment: WorkflowEnvironment;
   /** The terraform run that recorded the workers LambdaStack made (before the story starts). */
   provisioned: WorkflowRun;
   /** The workers in the terraform state, by name, lowest index first. */
@@ -205,7 +204,6 @@ export async function startWorld(options: WorldOptions): Promise<DemoWorld> {
       github,
       watcher,
       workflows,
-      workflowEnvironment,
       provisioned,
       stateWorkers: async () => workersInState(await state.read(remote.key)),
       close,

@@ -100,6 +100,14 @@ async function planComment(world: DemoWorld, number: number): Promise<string> {
 
 const CHECKS: Record<StageId, Check> = {
   'load-rises': async (_story, world) => {
+    // Before the story: the demo's own provision.yml recorded the workers LambdaStack made.
+    expect(
+      world.provisioned.jobs.flatMap((job) => job.steps.map((step) => `${step.name.replace(/@[0-9a-f]{40}$/, '')}: ${step.status}`)),
+    ).toEqual([
+      'Run actions/checkout: success',
+      'Terraform plan of the workers the config has: success',
+      'Terraform apply of that plan: success',
+    ]);
     expect(world.cluster.workloadCounts()).toEqual({ running: 3, pending: 2, unschedulable: 2 });
     expect(await world.github.pulls()).toEqual([]);
     expect(await world.stateWorkers()).toEqual(workers(3));
