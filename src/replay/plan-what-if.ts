@@ -13,7 +13,7 @@
 import { open } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { type ClusterConfig, clusterId, WORKER_COMPONENT } from '../config/index.js';
+import { type ClusterConfig, clusterId, parseClusterConfig, WORKER_COMPONENT } from '../config/index.js';
 import { UserError } from '../errors.js';
 import { codeSpan, markdownText } from '../github/plan-comment.js';
 import { lastRecordedTime, loadRecording, RecordingLineError, recordedCycles, recordingParts } from '../record/reader.js';
@@ -110,6 +110,12 @@ async function startsWith(path: string, prefix: string): Promise<boolean> {
   }
 }
 
+/** `first`, then the rest of `rest`: a generator read one ahead, handed on whole. */
+function* prepend<T>(first: T, rest: Iterator<T>): Generator<T> {
+  yield first;
+  for (let next = rest.next(); !next.done; next = rest.next()) yield next.value;
+}
+
 /** The section and warning of a recording that cannot be replayed, naming the line when the problem is one. */
 function unusable(id: string, path: string, error: unknown): WhatIf {
   if (error instanceof RecordingLineError) {
@@ -139,7 +145,7 @@ export async function whatIf(options: WhatIfOptions): Promise<WhatIf | undefined
   const { id, root } = options;
   const path = recordingPathOf(options.dir, id);
   try {
-    // The configs were validated with the plan; the recording's cluster is checked against them in whatIfSection.
+    // Both configs were read and validated with the plan: what can go wrong here is the recording.
     const before = replayPolicy('before', options.before, undefined);
     const after = replayPolicy('after', options.after, undefined);
     if (differences(before, after).length === 0) return undefined;
@@ -155,7 +161,16 @@ export async function whatIf(options: WhatIfOptions): Promise<WhatIf | undefined
     const recording = await loadRecording(path, { root });
     const lastAt = lastRecordedTime(recording);
     const cycles = recordedCycles(recording, { since: lastAt === undefined ? undefined : lastAt - WHAT_IF_SPAN_MS });
-    const markdown = whatIfSection({ cycles, before: options.before, after: options.after, applyDelayMs: options.applyDelayMs });
+    const first = cycles.next();
+    // whatIfSection would refuse it too, but asking for another config: here it is the file that is wrong.
+    const cluster = parseClusterConfig(options.after.file, options.after.text).name;
+    if (!first.done && first.value.cluster !== cluster) {
+      throw new UserError(
+        `${path} is a recording of cluster ${first.value.cluster}, not of ${cluster} (${options.after.file}): put ${cluster}'s recording there`,
+      );
+    }
+    const all = first.done ? [] : prepend(first.value, cycles);
+    const markdown = whatIfSection({ cycles: all, before: options.before, after: options.after, applyDelayMs: options.applyDelayMs });
     // Read after the replay: the reader adds its notes (a line left out) as it goes.
     const notes = recording.notes.length > 0 ? ` ${recording.notes.map((note) => `${markdownText(note)}.`).join(' ')}` : '';
     return {

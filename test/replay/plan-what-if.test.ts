@@ -127,7 +127,7 @@ describe('the what-if section of a cluster', () => {
     const other = await whatIf(options(await checkout({ [RECORDING]: jsonl(books) })));
     expect(other?.problem).toEqual({
       file: RECORDING,
-      message: `what-if replay of aws/demo-shop: ${FILE} is the config of cluster shop, the recording is of books: give books's config`,
+      message: `what-if replay of aws/demo-shop: ${RECORDING} is a recording of cluster books, not of shop (${FILE}): put shop's recording there`,
     });
 
     const pointer = 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a2146\nsize 6920000\n';
