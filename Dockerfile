@@ -1,5 +1,6 @@
 # The watcher's image: Node 24, production dependencies only, running as a non-root user on a
-# read-only root file system (the Helm chart mounts /tmp as the one writable place).
+# read-only root file system (the Helm chart mounts /tmp, and /var/lib/lambdastack-autoscaler when
+# it records, as the only writable places).
 
 # --- build: compile TypeScript with the dev dependencies
 FROM node:24-bookworm-slim AS build

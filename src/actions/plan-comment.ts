@@ -14,7 +14,7 @@ import type { ConfigProblem } from '../errors.js';
 import { UserError } from '../errors.js';
 import { createGithubClient } from '../github/client.js';
 import { type MarkedComment, upsertMarkedComment } from '../github/marked-comment.js';
-import { PLAN_COMMENT_MARKER, type PlanCommentInput, renderPlanComment } from '../github/plan-comment.js';
+import { PLAN_COMMENT_MARKER, type PlanCommentInput, renderPlanComment, type WhatIfMarkdown } from '../github/plan-comment.js';
 import type { ClusterPlan, ScalePlan } from '../plan/index.js';
 import { workspacePath } from './inputs.js';
 import { escapeHtml, fileLink, writeSummary } from './summary.js';
@@ -86,6 +86,8 @@ export interface PlanCommentFacts {
   nameOf: (cluster: ClusterPlan) => string;
   problems: readonly ConfigProblem[];
   refused: readonly string[];
+  /** The what-if replays of changed autoscaling settings (plan-what-if.ts). */
+  whatIf?: readonly WhatIfMarkdown[] | undefined;
 }
 
 function runUrl(): string | undefined {
@@ -122,6 +124,7 @@ export async function postPlanComment(
     problems: facts.problems,
     refused: facts.refused,
     runUrl: runUrl(),
+    whatIf: facts.whatIf,
   };
   const body = renderPlanComment(input);
   const github = createGithubClient({ token: target.token, baseUrl: context.apiUrl, userAgent: 'lambdastack-autoscaler-plan-action' });

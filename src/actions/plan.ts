@@ -17,6 +17,7 @@ import { GitTreeSource } from '../git/tree-source.js';
 import { type ClusterPlan, clusterChangeText, componentChangeText, nodeLines, type ScalePlan, scalePlan } from '../plan/index.js';
 import { workspaceDir, workspacePathInput } from './inputs.js';
 import { commentProblems, commentRequested, commentTarget, costSummary, postPlanComment } from './plan-comment.js';
+import { planWhatIf, recordingsInput } from './plan-what-if.js';
 import { runAction } from './run-action.js';
 import { escapeHtml, fileLink, headerRow, writeSummary } from './summary.js';
 
@@ -164,9 +165,10 @@ interface PlanReport {
   plan: ScalePlan;
   nameOf: ClusterNames;
   refused: string[];
-  /** Comment mode: the cost line, and the comment. */
+  /** Comment mode: the cost line, the comment, and the what-if replays (Markdown) of changed autoscaling settings. */
   cost?: string | undefined;
   commentUrl?: string | undefined;
+  whatIf?: readonly string[] | undefined;
 }
 
 function headline({ plan, refused }: PlanReport, scaled: readonly ClusterPlan[]): string {
@@ -204,6 +206,8 @@ function addSummary(report: PlanReport, scaled: readonly ClusterPlan[]): void {
       );
   }
   if (report.refused.length > 0) core.summary.addHeading('Refused', 3).addList(report.refused.map(escapeHtml));
+  // Whole here, though the comment may have had to leave one out: a job summary takes 1 MiB, and GitHub renders its Markdown and Mermaid.
+  for (const markdown of report.whatIf ?? []) core.summary.addRaw(`\n${markdown}\n`, true);
 }
 
 /**
@@ -258,6 +262,7 @@ function setOutputs(plan: ScalePlan, scaled: readonly ClusterPlan[], clusters: r
 async function planAction(): Promise<void> {
   const workspace = workspaceDir();
   const target = commentRequested() ? commentTarget() : undefined;
+  const recordings = target ? recordingsInput(workspace) : undefined;
   const baseSide = sideOf('base');
   const headSide = sideOf('head');
   if (NO_COMMIT.test(headSide.ref)) {
@@ -297,7 +302,12 @@ async function planAction(): Promise<void> {
   // Outputs and summary come first, so they are there for `if: failure()` steps too.
   setOutputs(plan, scaled, matrixClusters(scaled, after, nameOf));
   if (target) {
-    const { comment, cost } = await postPlanComment(target, workspace, { ...report, before, after, problems: [] });
+    const whatIf =
+      base === undefined || recordings === undefined
+        ? []
+        : await planWhatIf({ git, base, head, before, after, workspace, dir: recordings });
+    report.whatIf = whatIf.map((section) => section.markdown);
+    const { comment, cost } = await postPlanComment(target, workspace, { ...report, before, after, problems: [], whatIf });
     report.cost = costSummary(cost);
     report.commentUrl = comment?.url;
   }

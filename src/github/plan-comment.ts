@@ -35,6 +35,15 @@ export interface PlanCommentInput {
   refused: readonly string[];
   /** The workflow run, for the footer. */
   runUrl?: string | undefined;
+  /** What-if replays of changed autoscaling settings (src/replay/plan-what-if.ts), each a Markdown section, in this order. */
+  whatIf?: readonly WhatIfMarkdown[] | undefined;
+}
+
+/** One cluster's what-if section: Markdown that starts with its own heading. */
+export interface WhatIfMarkdown {
+  /** The cluster's provider/prefix-name id. */
+  cluster: string;
+  markdown: string;
 }
 
 /** Text safe in Markdown prose and table cells: punctuation that could format, link, mention or open HTML is escaped; one line. */
@@ -203,10 +212,44 @@ function footer(input: PlanCommentInput): string[] {
   ];
 }
 
+/** What stands for a what-if section too long for the comment; the job summary (up to 1 MiB) has it whole. */
+export function whatIfLeftOut(section: WhatIfMarkdown, runUrl: string | undefined): string {
+  const where = runUrl ? `the job summary of the [workflow run](${runUrl})` : 'the job summary of the workflow run';
+  return `_The what-if replay of ${codeSpan(section.cluster)} (${section.markdown.length.toLocaleString('en-US')} characters) does not fit in this comment: it is in ${where}._`;
+}
+
+/**
+ * `lines` and `footer` with the what-if sections between them, as many whole as fit in `max`
+ * characters (in order); each one that does not is replaced by a line saying where it is, and
+ * left out when not even that fits. The plan comes first: it is never cut for a replay.
+ */
+export function withWhatIf(
+  lines: readonly string[],
+  footer: readonly string[],
+  sections: readonly WhatIfMarkdown[],
+  runUrl: string | undefined,
+  max: number = MAX_BODY_CHARS,
+): string {
+  const parts = [...lines];
+  // Joined with '\n', plus the final newline the comment ends with.
+  const length = (more: readonly string[]): number => [...parts, ...more, ...footer].join('\n').length + 1;
+  for (const section of sections) {
+    for (const candidate of [section.markdown.trimEnd(), whatIfLeftOut(section, runUrl)]) {
+      const added = ['', candidate];
+      if (length(added) <= max) {
+        parts.push(...added);
+        break;
+      }
+    }
+  }
+  return `${[...parts, ...footer].join('\n')}\n`;
+}
+
 /** The comment's Markdown, within GitHub's 65,536 characters. */
 export function renderPlanComment(input: PlanCommentInput): string {
   const scaled = scaledClusters(input.plan);
-  const body = [
+  const whatIf = input.whatIf ?? [];
+  const lines = [
     PLAN_COMMENT_MARKER,
     '## Scale plan',
     '',
@@ -217,9 +260,16 @@ export function renderPlanComment(input: PlanCommentInput): string {
     ...nodeSections(input, scaled),
     ...costSection(input),
     ...wholeClusterSection(input),
-    ...footer(input),
-  ].join('\n');
-  if (body.length <= MAX_BODY_CHARS) return `${body}\n`;
+  ];
+  if ([...lines, ...footer(input)].join('\n').length + 1 <= MAX_BODY_CHARS) return withWhatIf(lines, footer(input), whatIf, input.runUrl);
   // Node lists and problems are capped, but hundreds of clusters could still overflow: keep the verdict.
-  return `${[PLAN_COMMENT_MARKER, '## Scale plan', '', headline(input, scaled), '', 'The whole plan is too long for a comment: it is in the job summary of the workflow run.', ...footer(input)].join('\n')}\n`;
+  const verdict = [
+    PLAN_COMMENT_MARKER,
+    '## Scale plan',
+    '',
+    headline(input, scaled),
+    '',
+    'The whole plan is too long for a comment: it is in the job summary of the workflow run.',
+  ];
+  return withWhatIf(verdict, footer(input), whatIf, input.runUrl);
 }

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
+import { utf8LocaleEnv } from './locale.js';
 
 /**
  * Runs ansible-playbook for the ansible action: over the workers terraform created, with only the
@@ -179,6 +180,7 @@ export async function runPlaybook(run: PlaybookRun, limit: readonly string[], re
       LAMBDASTACK_ANSIBLE_JSON: recordFile,
       ANSIBLE_RETRY_FILES_ENABLED: 'false',
       ANSIBLE_NOCOLOR: '1',
+      ...utf8LocaleEnv(),
     },
     stdin: 'ignore',
     stdout: run.log ?? 'inherit',

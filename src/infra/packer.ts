@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { TransientError, UserError } from '../errors.js';
+import { utf8LocaleEnv } from './locale.js';
 
 /**
  * Runs packer for the packer action: `validate`, then `build`, then reads what the build made from
@@ -61,7 +62,8 @@ interface Manifest {
  * runner, and it is a network call), no colour codes in the log.
  */
 function packerEnv(extra: Record<string, string> | undefined): Record<string, string> {
-  return { CHECKPOINT_DISABLE: '1', PACKER_NO_COLOR: '1', ...extra };
+  // The null template runs ansible-playbook, which needs a UTF-8 locale.
+  return { CHECKPOINT_DISABLE: '1', PACKER_NO_COLOR: '1', ...utf8LocaleEnv(), ...extra };
 }
 
 function varArgs(variables: Record<string, string>): string[] {

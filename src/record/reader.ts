@@ -7,6 +7,7 @@
  * taken while the watcher was appending), which is left out with a note.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { decodeLine, RECORDING_VERSION, type RecordedCycle, type RecordLine } from './format.js';
 import { LineReader } from './lines.js';
@@ -28,13 +29,37 @@ export interface Recording {
   notes: string[];
 }
 
+/**
+ * A recording refused at one of its lines: the message starts with `file:line:`, and the file and
+ * line are kept apart too, so a caller can annotate the line (the plan action does).
+ */
+export class RecordingLineError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    message: string,
+  ) {
+    super(`${file}:${line}: ${message}`);
+    this.name = 'RecordingLineError';
+  }
+}
+
 const exists = async (path: string): Promise<boolean> => (await stat(path).catch(() => undefined))?.isFile() ?? false;
 
-/** Reads FILE.1 (when there is one) and FILE. A missing recording is refused, naming the command that makes one. */
-export async function loadRecording(path: string): Promise<Recording> {
-  const files = [`${path}.1`, path];
+/** The parts of a recording at `path` that exist: FILE.1 (the older, when rotation made one), then FILE. */
+export async function recordingParts(path: string, options: { root?: string | undefined } = {}): Promise<string[]> {
   const present: string[] = [];
-  for (const file of files) if (await exists(file)) present.push(file);
+  for (const file of [`${path}.1`, path]) if (await exists(resolve(options.root ?? '', file))) present.push(file);
+  return present;
+}
+
+/**
+ * Reads FILE.1 (when there is one) and FILE. A missing recording is refused, naming the command
+ * that makes one. With `root`, `path` is read relative to it, and messages name it as given (the
+ * plan action names a recording by its path in the repository).
+ */
+export async function loadRecording(path: string, options: { root?: string | undefined } = {}): Promise<Recording> {
+  const present = await recordingParts(path, options);
   if (present.length === 0) {
     throw new UserError(`--recording ${path}: no such file; record one with: lambdastack-autoscaler watch --record ${path}`);
   }
@@ -42,7 +67,7 @@ export async function loadRecording(path: string): Promise<Recording> {
   for (const file of present) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = await readFile(resolve(options.root ?? '', file), 'utf8');
     } catch (error) {
       throw new UserError(`--recording ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
         cause: error,
@@ -75,8 +100,8 @@ export function lastRecordedTime(recording: Recording): number | undefined {
   return undefined;
 }
 
-function refuse(line: RecordingLine, message: string): UserError {
-  return new UserError(`${line.file}:${line.line}: ${message}; the recording is damaged there: remove that line, or record again`);
+function refuse(line: RecordingLine, message: string): RecordingLineError {
+  return new RecordingLineError(line.file, line.line, `${message}; the recording is damaged there: remove that line, or record again`);
 }
 
 /** One line parsed and checked, or a refusal naming it; undefined for an unfinished last line, left out. */
@@ -94,8 +119,10 @@ function parseLine(line: RecordingLine, reader: LineReader, recording: Recording
   }
   const version = (value as { v?: unknown } | null)?.v;
   if (version !== RECORDING_VERSION) {
-    throw new UserError(
-      `${line.file}:${line.line}: recording format version ${JSON.stringify(version)}: this lambdastack-autoscaler reads version ${RECORDING_VERSION}; replay with the version that recorded it`,
+    throw new RecordingLineError(
+      line.file,
+      line.line,
+      `recording format version ${JSON.stringify(version)}: this lambdastack-autoscaler reads version ${RECORDING_VERSION}; replay with the version that recorded it`,
     );
   }
   const read = reader.read(value);
@@ -130,8 +157,10 @@ export function* recordedCycles(recording: Recording, options: { since?: number 
     previous = { line: parsed, cycle };
     if (!cluster) cluster = { name: cycle.cluster, line };
     else if (cycle.cluster !== cluster.name) {
-      throw new UserError(
-        `${line.file}:${line.line}: a cycle of cluster ${cycle.cluster} in a recording of ${cluster.name} (${cluster.line.file}:${cluster.line.line}): replay one cluster's recording at a time`,
+      throw new RecordingLineError(
+        line.file,
+        line.line,
+        `a cycle of cluster ${cycle.cluster} in a recording of ${cluster.name} (${cluster.line.file}:${cluster.line.line}): replay one cluster's recording at a time`,
       );
     }
     if (cycle.at <= last) {

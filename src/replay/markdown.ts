@@ -51,11 +51,12 @@ function prList(run: ReplayRun): string {
   return [`**${cell(run.label)}** (${run.prs.length}):`, '', ...shown, ...more].join('\n');
 }
 
-const HEADING = '### What-if replay of the autoscaling settings';
+/** The heading of every what-if section, whatever it holds. */
+export const WHAT_IF_HEADING = '### What-if replay of the autoscaling settings';
 
 /** The section when there is nothing to compare: the settings before and after are the same. */
 export function sameSettingsSection(cluster: string): string {
-  return `${HEADING}\n\nThe autoscaling settings of **${cell(cluster)}** are the same before and after this change: nothing to compare.\n`;
+  return `${WHAT_IF_HEADING}\n\nThe autoscaling settings of **${cell(cluster)}** are the same before and after this change: nothing to compare.\n`;
 }
 
 /** The section for a replay of two runs (before, after); when their settings are the same, `sameSettingsSection`. */
@@ -65,7 +66,7 @@ export function replayMarkdown(result: ReplayResult): string {
   const changed = differences(before, after);
   if (changed.length === 0) return sameSettingsSection(result.cluster);
   const parts = [
-    HEADING,
+    WHAT_IF_HEADING,
     `${result.cycles} recorded cycles of **${cell(result.cluster)}** (${utcMinute(result.start)} → ${utcMinute(result.end)} UTC) replayed with the ` +
       `decision engine under the settings ${cell(before.label)} and ${cell(after.label)} this change. Every PR is taken as merged at once, its nodes ` +
       `joining or leaving ${formatDuration(result.settings.applyDelayMs)} later.`,
@@ -103,7 +104,7 @@ export function replayMarkdown(result: ReplayResult): string {
 export function whatIfSection(input: WhatIfInput): string {
   const iterator = input.cycles[Symbol.iterator]();
   const first = iterator.next();
-  if (first.done) return `${HEADING}\n\nThe recording holds no cycle: nothing to replay.\n`;
+  if (first.done) return `${WHAT_IF_HEADING}\n\nThe recording holds no cycle: nothing to replay.\n`;
   const cluster = first.value.cluster;
   const before = replayPolicy('before', input.before, cluster);
   const after = replayPolicy('after', input.after, cluster);

@@ -1,3 +1,4 @@
+import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -23,8 +24,12 @@ beforeAll(async () => {
   helmHome = await tempDir('lsa-helm-');
 });
 
-async function render(sets: string[] = [], values?: string): Promise<{ exitCode: number; manifests: Manifest[]; stderr: string }> {
-  const args = ['template', 'rel', CHART, '--namespace', 'autoscaler', ...[...REQUIRED, ...sets].flatMap((s) => ['--set', s])];
+async function render(
+  sets: string[] = [],
+  values?: string,
+  chart = CHART,
+): Promise<{ exitCode: number; manifests: Manifest[]; stderr: string }> {
+  const args = ['template', 'rel', chart, '--namespace', 'autoscaler', ...[...REQUIRED, ...sets].flatMap((s) => ['--set', s])];
   const result = await execa(HELM, values === undefined ? args : [...args, '-f', '-'], {
     reject: false,
     env: { HELM_CACHE_HOME: helmHome, HELM_CONFIG_HOME: helmHome, HELM_DATA_HOME: helmHome },
@@ -114,6 +119,71 @@ describe('the Helm chart', () => {
     );
     const [plain] = byKind((await render()).manifests, 'Deployment') as Any[];
     expect((plain.spec.template.spec.containers[0].args as string[]).filter((arg) => arg.startsWith('--prometheus'))).toEqual([]);
+  });
+
+  it('records nothing by default: no --record flag, no recording volume', async () => {
+    const [deployment] = byKind((await render()).manifests, 'Deployment') as Any[];
+    const pod = deployment.spec.template.spec;
+    expect((pod.containers[0].args as string[]).filter((arg) => arg.startsWith('--record'))).toEqual([]);
+    expect(pod.volumes.map((volume: { name: string }) => volume.name)).toEqual(['tmp']);
+  });
+
+  it('records to an emptyDir sized for the file and its rotated part, the root file system still read-only', async () => {
+    const [deployment] = byKind((await render(['recording.enabled=true', 'recording.podNames=true'])).manifests, 'Deployment') as Any[];
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.args).toEqual(
+      expect.arrayContaining([
+        '--record=/var/lib/lambdastack-autoscaler/recording.jsonl',
+        '--record-max-bytes=67108864',
+        '--record-pod-names',
+      ]),
+    );
+    expect(container.volumeMounts).toContainEqual({ name: 'recording', mountPath: '/var/lib/lambdastack-autoscaler' });
+    // Twice 64 MiB plus 1 MiB: past its sizeLimit the kubelet evicts the pod.
+    expect(pod.volumes).toContainEqual({ name: 'recording', emptyDir: { sizeLimit: String(2 * 64 * 2 ** 20 + 2 ** 20) } });
+    expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
+  });
+
+  it('records to an existing claim when named, with maxBytes written as a whole number however YAML read it', async () => {
+    const values = 'recording:\n  enabled: true\n  maxBytes: 536870912\n  existingClaim: autoscaler-recording\n';
+    const [deployment] = byKind((await render([], values)).manifests, 'Deployment') as Any[];
+    const pod = deployment.spec.template.spec;
+    expect(pod.containers[0].args).toContain('--record-max-bytes=536870912');
+    expect(pod.containers[0].args).not.toContain('--record-pod-names');
+    expect(pod.volumes).toContainEqual({ name: 'recording', persistentVolumeClaim: { claimName: 'autoscaler-recording' } });
+  });
+
+  it('refuses a recording bound that is not a whole number of bytes of at least 64 KiB, naming the value', async () => {
+    for (const [given, shown] of [
+      ['recording.maxBytes=64Mi', '64Mi'],
+      ['recording.maxBytes=1000', '1000'],
+    ]) {
+      const { exitCode, stderr } = await render(['recording.enabled=true', given as string]);
+      expect(exitCode).toBe(1);
+      expect(stderr).toContain(`recording.maxBytes is ${shown}: give a whole number of bytes, at least 65536 (64 MiB is 67108864)`);
+    }
+  });
+
+  it('says after install where the recording is and how to copy it into the config repository', async () => {
+    // helm template leaves NOTES.txt out: a copy of the chart renders it into a ConfigMap.
+    const chart = join(await tempDir('lsa-chart-notes-'), 'chart');
+    await cp(CHART, chart, { recursive: true });
+    await cp(join(chart, 'templates', 'NOTES.txt'), join(chart, 'notes.txt'));
+    await writeFile(
+      join(chart, 'templates', 'notes-probe.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes}\ndata:\n  notes: {{ tpl (.Files.Get "notes.txt") . | quote }}\n',
+    );
+    const notes = async (sets: string[]): Promise<string> =>
+      ((await render(sets, undefined, chart)).manifests.find((m) => m.metadata.name === 'notes') as Any).data.notes;
+    expect(await notes([])).not.toContain('recording');
+    const recording = await notes(['recording.enabled=true']);
+    expect(recording).toContain(
+      'It records each cycle to /var/lib/lambdastack-autoscaler/recording.jsonl (an emptyDir: lost when the pod goes)',
+    );
+    expect(recording).toContain(
+      'kubectl -n autoscaler exec "$POD" -- cat /var/lib/lambdastack-autoscaler/recording.jsonl > "recordings/<cluster id>.jsonl"',
+    );
   });
 
   it('renders the example HorizontalPodAutoscaler when asked', async () => {

@@ -1,7 +1,17 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CostChange, monthlyCostChange } from '../../src/cost/monthly.js';
 import { parsePriceTable } from '../../src/cost/price-table.js';
-import { codeSpan, markdownText, PLAN_COMMENT_MARKER, type PlanCommentInput, renderPlanComment } from '../../src/github/plan-comment.js';
+import {
+  codeSpan,
+  markdownText,
+  PLAN_COMMENT_MARKER,
+  type PlanCommentInput,
+  renderPlanComment,
+  type WhatIfMarkdown,
+  whatIfLeftOut,
+  withWhatIf,
+} from '../../src/github/plan-comment.js';
 import { MAX_BODY_CHARS } from '../../src/github/pr-body.js';
 import type { ClusterPlan, ScalePlan } from '../../src/plan/index.js';
 import { countChangeNodes } from '../../src/plan/index.js';
@@ -230,5 +240,69 @@ describe('the plan comment', () => {
     expect(long.startsWith(PLAN_COMMENT_MARKER)).toBe(true);
     expect(long).toContain('400 clusters scaled: 24,000 nodes added, 0 removed.');
     expect(long).toContain('The whole plan is too long for a comment: it is in the job summary of the workflow run.');
+  });
+});
+
+describe('the what-if sections of the plan comment', () => {
+  const section = (cluster: string, size: number): WhatIfMarkdown => ({
+    cluster,
+    markdown: `### What-if replay of the autoscaling settings\n\n${'x'.repeat(Math.max(0, size - 47))}\n`,
+  });
+
+  it('come after the plan and before the footer, each whole', () => {
+    const body = renderPlanComment(input({ whatIf: [section('aws/demo-shop', 500), section('azure/demo-analytics', 300)] }));
+    const at = (text: string): number => body.indexOf(text);
+    expect(at('### Monthly cost change')).toBeLessThan(at('### What-if replay'));
+    expect(body.split('### What-if replay of the autoscaling settings')).toHaveLength(3);
+    expect(at('### What-if replay')).toBeLessThan(at('<sub>`a1b2c3d4e5f6` → '));
+    expect(body.endsWith('.</sub>\n')).toBe(true);
+  });
+
+  it('stand aside for the plan: one too long for what is left is replaced by a line saying where it is', () => {
+    const plain = renderPlanComment(input());
+    const fits = section('aws/demo-shop', 1000);
+    const tooLong = section('azure/demo-analytics', MAX_BODY_CHARS - plain.length - 500);
+    const body = renderPlanComment(input({ whatIf: [fits, tooLong] }));
+    expect(body.length).toBeLessThanOrEqual(MAX_BODY_CHARS);
+    expect(body).toContain(fits.markdown.trimEnd());
+    expect(body).not.toContain(tooLong.markdown.trimEnd());
+    expect(body).toContain(
+      `_The what-if replay of \`azure/demo-analytics\` (${tooLong.markdown.length.toLocaleString('en-US')} characters) does not fit in this comment: it is in the job summary of the [workflow run](https://github.com/example/clusters/actions/runs/42)._`,
+    );
+  });
+
+  it('never take the comment past the limit, and each is there whole or named in a line, or left out only when neither fits', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.string({ maxLength: 40 }).filter((line) => !line.includes('aws/c')),
+          { minLength: 1, maxLength: 20 },
+        ),
+        fc.array(fc.integer({ min: 0, max: 3000 }), { maxLength: 8 }),
+        fc.integer({ min: 200, max: 6000 }),
+        (lines, sizes, max) => {
+          const sections = sizes.map((size, i) => section(`aws/c${i}`, size));
+          const footer = ['', '<sub>footer</sub>'];
+          const body = withWhatIf(lines, footer, sections, undefined, max);
+          const bare = `${[...lines, ...footer].join('\n')}\n`;
+          if (bare.length > max) return; // the plan itself is kept to the limit by renderPlanComment
+          expect(body.length).toBeLessThanOrEqual(max);
+          expect(body.startsWith(lines.join('\n'))).toBe(true);
+          expect(body.endsWith(`${footer.join('\n')}\n`)).toBe(true);
+          let room = max - bare.length;
+          for (const s of sections) {
+            const whole = s.markdown.trimEnd();
+            const note = whatIfLeftOut(s, undefined);
+            if (whole.length + 2 <= room) {
+              expect(body).toContain(whole);
+              room -= whole.length + 2;
+            } else if (note.length + 2 <= room) {
+              expect(body).toContain(note);
+              room -= note.length + 2;
+            } else expect(body).not.toContain(s.cluster);
+          }
+        },
+      ),
+    );
   });
 });

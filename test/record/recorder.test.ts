@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { ClusterSnapshot } from '../../src/policy/snapshot.js';
-import { lastRecordedTime, loadRecording, recordedCycles } from '../../src/record/reader.js';
+import { lastRecordedTime, loadRecording, RecordingLineError, recordedCycles } from '../../src/record/reader.js';
 import { checkRecorderOptions, MIN_RECORD_MAX_BYTES, SnapshotRecorder } from '../../src/record/recorder.js';
 import { createLogger } from '../../src/watcher/log.js';
 import { many, master, running, snapshot, T0, workerName, workers } from '../policy/builders.js';
@@ -142,10 +142,16 @@ describe('reading a recording', () => {
   it('names the line that is damaged', async () => {
     const path = await withLines(await goodLine(0), '{"v":1,"at":\n', await goodLine(1));
     const recording = await loadRecording(path);
-    expect(() => [...recordedCycles(recording)]).toThrow(
-      new UserError(
-        `${path}:2: not a JSON line (Unexpected end of JSON input); the recording is damaged there: remove that line, or record again`,
-      ),
+    const damaged = new RecordingLineError(
+      path,
+      2,
+      'not a JSON line (Unexpected end of JSON input); the recording is damaged there: remove that line, or record again',
+    );
+    expect(() => [...recordedCycles(recording)]).toThrow(damaged);
+    // A refusal like any other, whose file and line a caller can also read apart (the plan action annotates the line).
+    expect(damaged).toBeInstanceOf(UserError);
+    expect(damaged.message).toBe(
+      `${path}:2: not a JSON line (Unexpected end of JSON input); the recording is damaged there: remove that line, or record again`,
     );
   });
 

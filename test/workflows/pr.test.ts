@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PLAN_COMMENT_MARKER } from '../../src/github/plan-comment.js';
 import type { JsonObject } from '../../src/workflow/index.js';
+import { businessDay, recordedLines } from '../replay/support.js';
 import { OWNER, REPO, worldWithoutServerErrors } from '../sim/github/support.js';
 import { yaml } from '../support/config-text.js';
 import { git } from '../support/git.js';
@@ -63,8 +64,8 @@ async function pushToPullRequest(count: number): Promise<void> {
  * The pull_request event GitHub sends after the push: the pull request as the API shows it once
  * GitHub has made its test merge (merge_commit_sha, refs/pull/N/merge), which the check runs on.
  */
-async function pullRequestEvent(action: 'opened' | 'synchronize'): Promise<JsonObject> {
-  const { data: pull } = await world.octokit.pulls.get({ owner: OWNER, repo: REPO, pull_number: pullNumber });
+async function pullRequestEvent(action: 'opened' | 'synchronize', number = pullNumber): Promise<JsonObject> {
+  const { data: pull } = await world.octokit.pulls.get({ owner: OWNER, repo: REPO, pull_number: number });
   return {
     action,
     number: pull.number,
@@ -77,9 +78,9 @@ async function pullRequestEvent(action: 'opened' | 'synchronize'): Promise<JsonO
   };
 }
 
-async function check(action: 'opened' | 'synchronize') {
+async function check(action: 'opened' | 'synchronize', number = pullNumber) {
   return runRepositoryWorkflow('pr.yml', 'pull_request', {
-    eventPayload: await pullRequestEvent(action),
+    eventPayload: await pullRequestEvent(action, number),
     actor: 'bob',
     runId: 4242,
     workspace: world.bare,
@@ -87,8 +88,8 @@ async function check(action: 'opened' | 'synchronize') {
   });
 }
 
-async function planComments(): Promise<Array<{ id: number; body: string }>> {
-  const { data } = await world.octokit.issues.listComments({ owner: OWNER, repo: REPO, issue_number: pullNumber });
+async function planComments(number = pullNumber): Promise<Array<{ id: number; body: string }>> {
+  const { data } = await world.octokit.issues.listComments({ owner: OWNER, repo: REPO, issue_number: number });
   return data.map((comment) => ({ id: comment.id, body: comment.body ?? '' }));
 }
 
@@ -170,5 +171,50 @@ describe('pr.yml (pull_request), run with the local runner against the GitHub si
     expect(comments.map((comment) => comment.id)).toEqual([first?.id]);
     expect(comments[0]?.body).toContain('❌ 1 problem in the cluster configs: nothing can be planned until it is fixed.');
     expect(comments[0]?.body).toContain('`cluster-config/shop.yml:11:14`');
+  }, 60_000);
+});
+
+describe('pr.yml on a pull request that changes the autoscaling settings', () => {
+  it('adds the what-if replay of the recorded week (recordings/aws/demo-shop.jsonl) to the plan comment', async () => {
+    // A person commits a copy of the watcher's recording to main, then proposes patient scale-downs.
+    const clone = await cloneOf(world);
+    const recording = 'recordings/aws/demo-shop.jsonl';
+    await mkdir(join(clone, 'recordings', 'aws'), { recursive: true });
+    await writeFile(
+      join(clone, recording),
+      recordedLines(businessDay())
+        .map((line) => `${JSON.stringify(line)}\n`)
+        .join(''),
+    );
+    await git(clone, ['add', recording]);
+    await git(clone, ['commit', '-qm', 'shop: the recorded day']);
+    await git(clone, ['push', '-q', 'origin', 'main']);
+    await git(clone, ['checkout', '-q', '-b', 'patient-shop']);
+    await writeFile(
+      join(clone, FILE),
+      shop(3).replace('      max: 10\n', '      max: 10\n      scale_down_unneeded_time: 1h\n      scale_down_max_step: 3\n'),
+    );
+    await git(clone, ['commit', '-qam', 'shop: scale down after an hour, three at a time']);
+    await git(clone, ['push', '-q', 'origin', 'patient-shop']);
+    const { data } = await world.octokit.pulls.create({
+      owner: OWNER,
+      repo: REPO,
+      title: 'Patient shop',
+      head: 'patient-shop',
+      base: 'main',
+    });
+
+    const run = await check('opened', data.number);
+
+    expect(run.conclusion, run.log.join('\n')).toBe('success');
+    expect(run.annotations.filter((annotation) => annotation.level !== 'notice')).toEqual([]);
+    const [comment] = await planComments(data.number);
+    const body = comment?.body ?? '';
+    expect(body).toContain('No node count changes: merging this applies nothing.');
+    expect(body).toContain('### What-if replay of the autoscaling settings\n\n480 recorded cycles of **shop**');
+    expect(body).toContain('| `scale_down_unneeded_time` | 10m | 1h |');
+    expect(body).toContain('```mermaid\nxychart-beta\n');
+    expect(body).toContain('| node-hours (Ready workers × hours) | 23.8 | 26.1 | +2.3 (+9.4 %) |');
+    expect(body).toContain('<sub>Replayed from `recordings/aws/demo-shop.jsonl` (up to its last 7 days).</sub>');
   }, 60_000);
 });

@@ -37069,6 +37069,12 @@ var {
   getCancelSignal: getCancelSignal2
 } = getIpcExport();
 
+// src/infra/locale.ts
+function utf8LocaleEnv(env = process.env) {
+  const effective = env.LC_ALL || env.LC_CTYPE || env.LANG || "";
+  return /utf-?8/i.test(effective) ? {} : { LC_ALL: "C.UTF-8" };
+}
+
 // src/infra/ansible.ts
 var HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 var ADDRESS = /^[A-Za-z0-9._:-]+$/;
@@ -37165,7 +37171,8 @@ async function runPlaybook(run, limit, recordFile) {
       ANSIBLE_CALLBACKS_ENABLED: enabled,
       LAMBDASTACK_ANSIBLE_JSON: recordFile,
       ANSIBLE_RETRY_FILES_ENABLED: "false",
-      ANSIBLE_NOCOLOR: "1"
+      ANSIBLE_NOCOLOR: "1",
+      ...utf8LocaleEnv()
     },
     stdin: "ignore",
     stdout: run.log ?? "inherit",

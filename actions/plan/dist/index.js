@@ -609,8 +609,8 @@ var require_Node = __commonJS({
         };
         const res = toJS.toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count2, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count2);
+          for (const { count: count3, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count3);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -718,13 +718,13 @@ var require_Alias = __commonJS({
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
       } else if (identity3.isCollection(node2)) {
-        let count2 = 0;
+        let count3 = 0;
         for (const item of node2.items) {
           const c4 = getAliasCount(doc, item, anchors2);
-          if (c4 > count2)
-            count2 = c4;
+          if (c4 > count3)
+            count3 = c4;
         }
-        return count2;
+        return count3;
       } else if (identity3.isPair(node2)) {
         const kc = getAliasCount(doc, node2.key, anchors2);
         const vc = getAliasCount(doc, node2.value, anchors2);
@@ -3677,8 +3677,8 @@ var require_Document = __commonJS({
         };
         const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count2, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count2);
+          for (const { count: count3, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count3);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -3755,12 +3755,12 @@ var require_errors = __commonJS({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count2 = 1;
+        let count3 = 1;
         const end = error63.linePos[1];
         if (end?.line === line && end.col > col) {
-          count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count3 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count2);
+        const pointer = " ".repeat(ci) + "^".repeat(count3);
         error63.message += `:
 
 ${lineStr}
@@ -4004,10 +4004,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep4, value } = collItem;
+        const { start, key, sep: sep5, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep4?.[0],
+          next: key ?? sep5?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -4021,7 +4021,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep4) {
+          if (!keyProps.anchor && !keyProps.tag && !sep5) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -4045,7 +4045,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep4 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep5 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -4061,7 +4061,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep4, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep5, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -4152,7 +4152,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep4 = "";
+        let sep5 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -4166,13 +4166,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep4 + cb;
-              sep4 = "";
+                comment += sep5 + cb;
+              sep5 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep4 += source;
+                sep5 += source;
               hasSpace = true;
               break;
             default:
@@ -4215,18 +4215,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i2 = 0; i2 < fc.items.length; ++i2) {
         const collItem = fc.items[i2];
-        const { start, key, sep: sep4, value } = collItem;
+        const { start, key, sep: sep5, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep4?.[0],
+          next: key ?? sep5?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep4 && !value) {
+          if (!props.anchor && !props.tag && !sep5 && !value) {
             if (i2 === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i2 < fc.items.length - 1)
@@ -4280,8 +4280,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep4 && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep4, null, props, onError);
+        if (!isMap3 && !sep5 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep5, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -4293,7 +4293,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep4 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep5 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -4304,8 +4304,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap3 && !props.found && ctx.options.strict) {
-              if (sep4)
-                for (const st of sep4) {
+              if (sep5)
+                for (const st of sep5) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -4322,7 +4322,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep4, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep5, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -4502,7 +4502,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i2 + 1;
       }
       let value = "";
-      let sep4 = "";
+      let sep5 = "";
       let prevMoreIndented = false;
       for (let i2 = 0; i2 < contentStart; ++i2)
         value += lines[i2][0].slice(trimIndent) + "\n";
@@ -4519,24 +4519,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar2.Scalar.BLOCK_LITERAL) {
-          value += sep4 + indent.slice(trimIndent) + content;
-          sep4 = "\n";
+          value += sep5 + indent.slice(trimIndent) + content;
+          sep5 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep4 === " ")
-            sep4 = "\n";
-          else if (!prevMoreIndented && sep4 === "\n")
-            sep4 = "\n\n";
-          value += sep4 + indent.slice(trimIndent) + content;
-          sep4 = "\n";
+          if (sep5 === " ")
+            sep5 = "\n";
+          else if (!prevMoreIndented && sep5 === "\n")
+            sep5 = "\n\n";
+          value += sep5 + indent.slice(trimIndent) + content;
+          sep5 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep4 === "\n")
+          if (sep5 === "\n")
             value += "\n";
           else
-            sep4 = "\n";
+            sep5 = "\n";
         } else {
-          value += sep4 + content;
-          sep4 = " ";
+          value += sep5 + content;
+          sep5 = " ";
           prevMoreIndented = false;
         }
       }
@@ -4719,25 +4719,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep4 = " ";
+      let sep5 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep4 === "\n")
-            res += sep4;
+          if (sep5 === "\n")
+            res += sep5;
           else
-            sep4 = "\n";
+            sep5 = "\n";
         } else {
-          res += sep4 + lm;
-          sep4 = " ";
+          res += sep5 + lm;
+          sep5 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep4 + (match?.[1] ?? "");
+      return res + sep5 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -5547,14 +5547,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep4, value }) {
+    function stringifyItem({ start, key, sep: sep5, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep4)
-        for (const st of sep4)
+      if (sep5)
+        for (const st of sep5)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -6721,18 +6721,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep4;
+          let sep5;
           if (scalar.end) {
-            sep4 = scalar.end;
-            sep4.push(this.sourceToken);
+            sep5 = scalar.end;
+            sep5.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep4 = [this.sourceToken];
+            sep5 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep: sep4 }]
+            items: [{ start, key: scalar, sep: sep5 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -6885,15 +6885,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep4 = it.sep;
-                  sep4.push(this.sourceToken);
+                  const sep5 = it.sep;
+                  sep5.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep4 }]
+                    items: [{ start: start2, key, sep: sep5 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -7087,13 +7087,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep4 = fc.end.splice(1, fc.end.length);
-            sep4.push(this.sourceToken);
+            const sep5 = fc.end.splice(1, fc.end.length);
+            sep5.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep4 }]
+              items: [{ start, key: fc, sep: sep5 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -7789,7 +7789,7 @@ var require_light = __commonJS({
           var base;
           if (this.heartbeat == null && (this.storeOptions.reservoirRefreshInterval != null && this.storeOptions.reservoirRefreshAmount != null || this.storeOptions.reservoirIncreaseInterval != null && this.storeOptions.reservoirIncreaseAmount != null)) {
             return typeof (base = this.heartbeat = setInterval(() => {
-              var amount, incr, maximum, now, reservoir;
+              var amount2, incr, maximum, now, reservoir;
               now = Date.now();
               if (this.storeOptions.reservoirRefreshInterval != null && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
                 this._lastReservoirRefresh = now;
@@ -7798,12 +7798,12 @@ var require_light = __commonJS({
               }
               if (this.storeOptions.reservoirIncreaseInterval != null && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
                 ({
-                  reservoirIncreaseAmount: amount,
+                  reservoirIncreaseAmount: amount2,
                   reservoirIncreaseMaximum: maximum,
                   reservoir
                 } = this.storeOptions);
                 this._lastReservoirIncrease = now;
-                incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
+                incr = maximum != null ? Math.min(amount2, maximum - reservoir) : amount2;
                 if (incr > 0) {
                   this.storeOptions.reservoir += incr;
                   return this.instance._drainAll(this.computeCapacity());
@@ -7824,8 +7824,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t = 0) {
-          return new this.Promise(function(resolve3, reject) {
-            return setTimeout(resolve3, t);
+          return new this.Promise(function(resolve6, reject) {
+            return setTimeout(resolve6, t);
           });
         }
         computePenalty() {
@@ -7851,9 +7851,9 @@ var require_light = __commonJS({
           await this.yieldLoop();
           return this._done;
         }
-        async __groupCheck__(time3) {
+        async __groupCheck__(time4) {
           await this.yieldLoop();
-          return this._nextRequest + this.timeout < time3;
+          return this._nextRequest + this.timeout < time4;
         }
         computeCapacity() {
           var maxConcurrent, reservoir;
@@ -8036,15 +8036,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error63, reject, resolve3, returned, task;
+          var args, cb, error63, reject, resolve6, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve3, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve6, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve3(returned);
+                  return resolve6(returned);
                 };
               } catch (error1) {
                 error63 = error1;
@@ -8059,13 +8059,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise2, reject, resolve3;
-          resolve3 = reject = null;
+          var promise2, reject, resolve6;
+          resolve6 = reject = null;
           promise2 = new this.Promise(function(_resolve, _reject) {
-            resolve3 = _resolve;
+            resolve6 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve3, reject });
+          this._queue.push({ task, args, resolve: resolve6, reject });
           this._tryToRun();
           return promise2;
         }
@@ -8171,14 +8171,14 @@ var require_light = __commonJS({
             var base;
             clearInterval(this.interval);
             return typeof (base = this.interval = setInterval(async () => {
-              var e, k2, ref, results, time3, v2;
-              time3 = Date.now();
+              var e, k2, ref, results, time4, v2;
+              time4 = Date.now();
               ref = this.instances;
               results = [];
               for (k2 in ref) {
                 v2 = ref[k2];
                 try {
-                  if (await v2._store.__groupCheck__(time3)) {
+                  if (await v2._store.__groupCheck__(time4)) {
                     results.push(this.deleteKey(k2));
                   } else {
                     results.push(void 0);
@@ -8466,14 +8466,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve3, reject) => {
+              return new this.Promise((resolve6, reject) => {
                 if (finished7()) {
-                  return resolve3();
+                  return resolve6();
                 } else {
                   return this.on("done", () => {
                     if (finished7()) {
                       this.removeAllListeners("done");
-                      return resolve3();
+                      return resolve6();
                     }
                   });
                 }
@@ -8566,9 +8566,9 @@ var require_light = __commonJS({
               options = parser$5.load(options, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve3, reject) {
+              return new this.Promise(function(resolve6, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve3)(args3);
+                  return (args3[0] != null ? reject : resolve6)(args3);
                 });
               });
             };
@@ -8691,7 +8691,7 @@ var require_light = __commonJS({
 });
 
 // src/actions/plan.ts
-import { posix, relative as relative2, resolve as resolve2, sep as sep3 } from "node:path";
+import { posix as posix2, relative as relative3, resolve as resolve5, sep as sep4 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -8800,11 +8800,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve3) {
-      resolve3(value);
+    return value instanceof P2 ? value : new P2(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -8820,7 +8820,7 @@ var __awaiter = function(thisArg, _arguments, P2, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -8978,11 +8978,11 @@ var Summary = class {
    */
   addTable(rows) {
     const tableBody = rows.map((row) => {
-      const cells = row.map((cell) => {
-        if (typeof cell === "string") {
-          return this.wrap("td", cell);
+      const cells = row.map((cell2) => {
+        if (typeof cell2 === "string") {
+          return this.wrap("td", cell2);
         }
-        const { header, data, colspan, rowspan } = cell;
+        const { header, data, colspan, rowspan } = cell2;
         const tag = header ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
@@ -13002,9 +13002,9 @@ var handler = {
   set(target, methodName, value) {
     return target.cache[methodName] = value;
   },
-  get({ octokit, scope, cache }, methodName) {
-    if (cache[methodName]) {
-      return cache[methodName];
+  get({ octokit, scope, cache: cache2 }, methodName) {
+    if (cache2[methodName]) {
+      return cache2[methodName];
     }
     const method = endpointMethodsMap.get(scope).get(methodName);
     if (!method) {
@@ -13012,7 +13012,7 @@ var handler = {
     }
     const { endpointDefaults, decorations } = method;
     if (decorations) {
-      cache[methodName] = decorate(
+      cache2[methodName] = decorate(
         octokit,
         scope,
         methodName,
@@ -13020,9 +13020,9 @@ var handler = {
         decorations
       );
     } else {
-      cache[methodName] = octokit.request.defaults(endpointDefaults);
+      cache2[methodName] = octokit.request.defaults(endpointDefaults);
     }
-    return cache[methodName];
+    return cache2[methodName];
   }
 };
 function endpointsToMethods(octokit) {
@@ -14193,6 +14193,32 @@ function cronProblem(pattern, timezone) {
   }
   return void 0;
 }
+function remembered(find) {
+  const answers = /* @__PURE__ */ new Map();
+  return (at) => {
+    if (answers.has(at)) return answers.get(at);
+    const answer = find(at);
+    if (answers.size >= 64) answers.clear();
+    answers.set(at, answer);
+    return answer;
+  };
+}
+var CACHE_LIMIT = 256;
+var cache = /* @__PURE__ */ new Map();
+function cronRuns(pattern, timezone) {
+  const key = `${timezone}\0${pattern}`;
+  const cached2 = cache.get(key);
+  if (cached2) return cached2;
+  const cron = compile(pattern, timezone);
+  const runs = {
+    after: remembered((at) => cron.nextRun(new Date(at))?.getTime() ?? void 0),
+    // previousRuns is strictly before its reference; croner counts whole seconds, so 1 ms later includes `at`.
+    atOrBefore: remembered((at) => cron.previousRuns(1, new Date(at + 1))[0]?.getTime())
+  };
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, runs);
+  return runs;
+}
 
 // src/policy/metric-settings.ts
 var PROMETHEUS_KEY = "prometheus";
@@ -14239,6 +14265,13 @@ function prometheusSettingProblems(value) {
     problems.push({ key, path: [key], atKey: true, message: `${key}.${name} is missing: write ${what}, e.g. ${EXAMPLE}` });
   }
   return problems;
+}
+function resolvePrometheusSignal(entry) {
+  if (!Object.hasOwn(entry, PROMETHEUS_KEY)) return void 0;
+  const value = entry[PROMETHEUS_KEY];
+  const problem = prometheusSettingProblems(value)[0];
+  if (problem || !isRecord(value)) throw new UserError(`autoscaling policy: ${problem?.message ?? "prometheus is not a mapping"}`);
+  return { query: value.query.trim(), targetPerNode: value.target_per_node };
 }
 
 // src/policy/settings.ts
@@ -14319,6 +14352,14 @@ function parseDuration(value) {
   if (ms > MAX_DURATION) return `${JSON.stringify(value)} is longer than a day, the most a policy window may be`;
   return ms;
 }
+function formatDuration(ms) {
+  const total = Math.round(ms / SECOND);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor(total % 3600 / 60);
+  const seconds = total % 60;
+  const text = `${hours ? `${hours}h` : ""}${minutes ? `${minutes}m` : ""}${seconds ? `${seconds}s` : ""}`;
+  return text || "0s";
+}
 function parseRatio(value) {
   if (typeof value === "string") return `must be a number from 0 to 1, not the text ${JSON.stringify(value)}: write it without quotes`;
   if (typeof value !== "number" || Number.isNaN(value)) return "must be a number from 0 to 1 (a share: 0.5 is half)";
@@ -14365,8 +14406,8 @@ function resolvePolicy(entry) {
   const policy = {};
   for (const key of SETTING_KEYS) {
     const definition = POLICY_SETTINGS[key];
-    const written = Object.hasOwn(entry, key) ? entry[key] : definition.written;
-    policy[definition.field] = PARSERS[definition.kind](written);
+    const written2 = Object.hasOwn(entry, key) ? entry[key] : definition.written;
+    policy[definition.field] = PARSERS[definition.kind](written2);
   }
   return policy;
 }
@@ -14407,6 +14448,25 @@ function editDistance(a2, b2) {
     previous = current;
   }
   return previous[b2.length];
+}
+var formats = /* @__PURE__ */ new Map();
+function wallClock(at, timeZone) {
+  let format2 = formats.get(timeZone);
+  if (!format2) {
+    format2 = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23"
+    });
+    if (formats.size >= 256) formats.clear();
+    formats.set(timeZone, format2);
+  }
+  const part = Object.fromEntries(format2.formatToParts(new Date(at)).map((p) => [p.type, p.value]));
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
 }
 
 // src/policy/schedule-settings.ts
@@ -14503,6 +14563,19 @@ function scheduleProblems(entry) {
     }
   });
   return problems;
+}
+function resolveSchedules(entry) {
+  const problem = scheduleProblems(entry)[0];
+  if (problem) throw new UserError(`autoscaling schedules: ${problem.message}`);
+  const list = entry[SCHEDULES_KEY] ?? [];
+  return list.map((window2) => ({
+    name: window2.name,
+    start: window2.start,
+    end: window2.end,
+    timezone: window2.timezone,
+    min: window2.min,
+    lead: window2.lead === void 0 ? 0 : parseDuration(window2.lead)
+  }));
 }
 
 // node_modules/zod/v4/classic/external.js
@@ -15220,12 +15293,12 @@ function cleanRegex(source) {
   return source.slice(start, end);
 }
 function floatSafeRemainder(val, step) {
-  const ratio = val / step;
-  const roundedRatio = Math.round(ratio);
-  const tolerance = 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
-  if (Math.abs(ratio - roundedRatio) < tolerance)
+  const ratio2 = val / step;
+  const roundedRatio = Math.round(ratio2);
+  const tolerance = 4 * Number.EPSILON * Math.max(Math.abs(ratio2), 1);
+  if (Math.abs(ratio2 - roundedRatio) < tolerance)
     return 0;
-  return ratio - roundedRatio;
+  return ratio2 - roundedRatio;
 }
 var EVALUATING = /* @__PURE__ */ Symbol("evaluating");
 function defineLazy(object2, key, getter) {
@@ -15732,14 +15805,14 @@ function codePointLength(str) {
   const units = str.length;
   if (!highSurrogate.test(str))
     return units;
-  let count2 = units;
+  let count3 = units;
   for (let i2 = 0; i2 < units - 1; i2++) {
     if ((str.charCodeAt(i2) & 64512) === 55296 && (str.charCodeAt(i2 + 1) & 64512) === 56320) {
-      count2--;
+      count3--;
       i2++;
     }
   }
-  return count2;
+  return count3;
 }
 function getLengthableOrigin(input2) {
   if (Array.isArray(input2))
@@ -19572,7 +19645,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve3) {
+function isRecursive(inst, stack, resolve6) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -19582,7 +19655,7 @@ function isRecursive(inst, stack, resolve3) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve3);
+      const answer = isRecursive(child, stack, resolve6);
       if (answer > result)
         result = answer;
     }
@@ -19593,7 +19666,7 @@ function isRecursive(inst, stack, resolve3) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve3) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve6) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -19657,7 +19730,7 @@ function isRecursive(inst, stack, resolve3) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve3 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve6 ? inst._zod.innerType : void 0);
       merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -20122,8 +20195,8 @@ function az_default() {
 }
 
 // node_modules/zod/v4/locales/be.js
-function getBelarusianPlural(count2, one, few, many) {
-  const absCount = Math.abs(count2);
+function getBelarusianPlural(count3, one, few, many) {
+  const absCount = Math.abs(count3);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -22770,8 +22843,8 @@ function hu_default() {
 }
 
 // node_modules/zod/v4/locales/hy.js
-function getArmenianPlural(count2, one, many) {
-  return Math.abs(count2) === 1 ? one : many;
+function getArmenianPlural(count3, one, many) {
+  return Math.abs(count3) === 1 ? one : many;
 }
 function withDefiniteArticle(word) {
   if (!word)
@@ -25216,8 +25289,8 @@ var error44 = () => {
       case "not_multiple_of":
         return `N\xFAmero inv\xE1lido: deve ser m\xFAltiplo de ${issue3.divisor}`;
       case "unrecognized_keys": {
-        const plural3 = issue3.keys.length > 1 ? "s" : "";
-        return `Chave${plural3} inv\xE1lida${plural3}: ${joinValues(issue3.keys, ", ")}`;
+        const plural4 = issue3.keys.length > 1 ? "s" : "";
+        return `Chave${plural4} inv\xE1lida${plural4}: ${joinValues(issue3.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inv\xE1lida n${translateOriginWithArticle(issue3.origin, "definite")}`;
@@ -25361,8 +25434,8 @@ var error45 = () => {
       case "not_multiple_of":
         return `N\xFAmero inv\xE1lido: deve ser m\xFAltiplo de ${issue3.divisor}`;
       case "unrecognized_keys": {
-        const plural3 = issue3.keys.length > 1 ? "s" : "";
-        return `Chave${plural3} inv\xE1lida${plural3}: ${joinValues(issue3.keys, ", ")}`;
+        const plural4 = issue3.keys.length > 1 ? "s" : "";
+        return `Chave${plural4} inv\xE1lida${plural4}: ${joinValues(issue3.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inv\xE1lida n${translateOriginWithArticle(issue3.origin, "definite")}`;
@@ -25509,8 +25582,8 @@ function ro_default() {
 }
 
 // node_modules/zod/v4/locales/ru.js
-function getRussianPlural(count2, one, few, many) {
-  const absCount = Math.abs(count2);
+function getRussianPlural(count3, one, few, many) {
+  const absCount = Math.abs(count3);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -34007,21 +34080,21 @@ function visit(schema, fnOrHandlers) {
     const h2 = fnOrHandlers[node2._zod.def.type];
     return h2 ? h2(node2, rewritten) : node2;
   };
-  const cache = /* @__PURE__ */ new Map();
+  const cache2 = /* @__PURE__ */ new Map();
   function run(s3) {
-    const cached2 = cache.get(s3);
+    const cached2 = cache2.get(s3);
     if (cached2 === RESOLVING) {
       return new $ZodLazy({
         type: "lazy",
-        getter: () => cache.get(s3)
+        getter: () => cache2.get(s3)
       });
     }
     if (cached2 !== void 0)
       return cached2;
-    cache.set(s3, RESOLVING);
+    cache2.set(s3, RESOLVING);
     const inner = mapInner(s3);
     const mapped = fn(inner, inner !== s3);
-    cache.set(s3, mapped);
+    cache2.set(s3, mapped);
     return mapped;
   }
   function mapInner(s3) {
@@ -34599,6 +34672,12 @@ function autoscalingPolicyProblems(document) {
   }
   return found;
 }
+function noClusterProblem(file2) {
+  return { file: file2, line: 1, column: 1, message: "no lambdastack-cluster or epiphany-cluster document" };
+}
+function configErrorOf(analysis) {
+  return new ConfigError(analysis.problems.length > 0 ? analysis.problems : [noClusterProblem(analysis.file)]);
+}
 function inSourceOrder(problems) {
   const seen = /* @__PURE__ */ new Set();
   return problems.map((problem, order) => ({ problem, order })).sort((a2, b2) => a2.problem.line - b2.problem.line || a2.problem.column - b2.problem.column || a2.order - b2.order).map(({ problem }) => problem).filter((problem) => {
@@ -34607,6 +34686,11 @@ function inSourceOrder(problems) {
     seen.add(at);
     return true;
   });
+}
+function parseClusterConfig(file2, text) {
+  const analysis = analyzeConfigText(file2, text);
+  if (!analysis.config) throw configErrorOf(analysis);
+  return analysis.config;
 }
 function decodeConfigBytes(file2, bytes) {
   if (bytes.length > MAX_CONFIG_BYTES) {
@@ -34730,8 +34814,8 @@ function machineOf(config2, component) {
   return { machine, size, from: "config" };
 }
 function machineName(config2, component) {
-  const written = clusterComponents(config2)[component]?.machine;
-  return typeof written === "string" ? written : `${component.replaceAll("_", "-")}-machine`;
+  const written2 = clusterComponents(config2)[component]?.machine;
+  return typeof written2 === "string" ? written2 : `${component.replaceAll("_", "-")}-machine`;
 }
 function cloudRegion(config2) {
   const doc = config2.documents.find((d) => d.kind === config2.kind);
@@ -35457,11 +35541,11 @@ var replacements = Object.entries(specialMainSymbols);
 // node_modules/yoctocolors/base.js
 import tty from "node:tty";
 var hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-var format = (open3, close) => {
+var format = (open4, close) => {
   if (!hasColors) {
     return (input2) => input2;
   }
-  const openCode = `\x1B[${open3}m`;
+  const openCode = `\x1B[${open4}m`;
   const closeCode = `\x1B[${close}m`;
   return (input2) => {
     const string4 = input2 + "";
@@ -36405,8 +36489,8 @@ var disconnect = (anyProcess) => {
 // node_modules/execa/lib/utils/deferred.js
 var createDeferred = () => {
   const methods = {};
-  const promise2 = new Promise((resolve3, reject) => {
-    Object.assign(methods, { resolve: resolve3, reject });
+  const promise2 = new Promise((resolve6, reject) => {
+    Object.assign(methods, { resolve: resolve6, reject });
   });
   return Object.assign(promise2, methods);
 };
@@ -38298,7 +38382,7 @@ function parseMilliseconds(milliseconds) {
 
 // node_modules/pretty-ms/index.js
 var isZero = (value) => value === 0 || value === 0n;
-var pluralize = (word, count2) => count2 === 1 || count2 === 1n ? word : `${word}s`;
+var pluralize = (word, count3) => count3 === 1 || count3 === 1n ? word : `${word}s`;
 var SECOND_ROUNDING_EPSILON = 1e-7;
 var ONE_DAY_IN_MILLISECONDS = 24n * 60n * 60n * 1000n;
 function prettyMilliseconds(milliseconds, options) {
@@ -40809,12 +40893,12 @@ var SignalExit = class extends SignalExitBase {
     for (const sig of signals) {
       this.#sigListeners[sig] = () => {
         const listeners = this.#process.listeners(sig);
-        let { count: count2 } = this.#emitter;
+        let { count: count3 } = this.#emitter;
         const p = process14;
         if (typeof p.__signal_exit_emitter__ === "object" && typeof p.__signal_exit_emitter__.count === "number") {
-          count2 += p.__signal_exit_emitter__.count;
+          count3 += p.__signal_exit_emitter__.count;
         }
-        if (listeners.length === count2) {
+        if (listeners.length === count3) {
           this.unload();
           const ret = this.#emitter.emit("exit", null, sig);
           const s3 = sig === "SIGHUP" ? this.#hupSig : sig;
@@ -40962,11 +41046,11 @@ var addConcurrentStream = (concurrentStreams, stream, waitName) => {
   const promises3 = weakMap.get(stream);
   const promise2 = createDeferred();
   promises3.push(promise2);
-  const resolve3 = promise2.resolve.bind(promise2);
-  return { resolve: resolve3, promises: promises3 };
+  const resolve6 = promise2.resolve.bind(promise2);
+  return { resolve: resolve6, promises: promises3 };
 };
-var waitForConcurrentStreams = async ({ resolve: resolve3, promises: promises3 }, subprocess) => {
-  resolve3();
+var waitForConcurrentStreams = async ({ resolve: resolve6, promises: promises3 }, subprocess) => {
+  resolve6();
   const [isSubprocessExit] = await Promise.race([
     Promise.allSettled([true, subprocess]),
     Promise.all([false, ...promises3])
@@ -42700,7 +42784,7 @@ function componentChangeText(change) {
   return `${change.component} ${change.from} \u2192 ${change.to}`;
 }
 function countsText(counts) {
-  return Object.entries(counts).map(([component, count2]) => `${component} ${count2}`).join(", ") || "no components";
+  return Object.entries(counts).map(([component, count3]) => `${component} ${count3}`).join(", ") || "no components";
 }
 function clusterChangeText(cluster) {
   switch (cluster.change) {
@@ -42944,17 +43028,17 @@ function formatHourly(micros) {
 }
 
 // src/cost/plan-cost.ts
-function poolOf(config2, component, count2) {
+function poolOf(config2, component, count3) {
   try {
     const machine = component === MASTER_COMPONENT || component === WORKER_COMPONENT ? componentMachine(config2, component) : machineOf(config2, component);
-    if (machine) return { count: count2, size: machine.size };
+    if (machine) return { count: count3, size: machine.size };
     return {
-      count: count2,
+      count: count3,
       size: void 0,
       why: `no price for ${component}: ${config2.file} gives it no size (an infrastructure/virtual-machine document with specification.size)`
     };
   } catch (error63) {
-    if (error63 instanceof UserError) return { count: count2, size: void 0, why: `no price for ${component}: ${error63.message}` };
+    if (error63 instanceof UserError) return { count: count3, size: void 0, why: `no price for ${component}: ${error63.message}` };
     throw error63;
   }
 }
@@ -43414,6 +43498,10 @@ var prMarkerSchema = external_exports.object({
   closed: external_exports.string().optional()
 });
 var adviceSchema = external_exports.object(decisionShape);
+function cell(value) {
+  if (value === null || value === void 0) return "";
+  return String(value).replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll("|", "\\|").replace(/\r?\n/g, "<br>");
+}
 
 // src/github/plan-comment.ts
 var PLAN_COMMENT_MARKER = "<!-- lambdastack-autoscaler:plan-comment -->";
@@ -43505,7 +43593,7 @@ function costExplanation(line) {
     if (size === void 0 || hourly === void 0) return `${what}: ${result}`;
     return `${what}: ${diff >= 0 ? "+" : "\u2212"}${Math.abs(diff)} \xD7 ${codeSpan(size)} \xD7 ${formatHourly(hourly)}/h \xD7 ${hours} = **${result}**`;
   }
-  const side = (count2, size, hourly, monthly) => `${count2} \xD7 ${codeSpan(size ?? "?")} at ${hourly === void 0 ? "?" : formatHourly(hourly)}/h (${formatUsd(monthly)})`;
+  const side = (count3, size, hourly, monthly) => `${count3} \xD7 ${codeSpan(size ?? "?")} at ${hourly === void 0 ? "?" : formatHourly(hourly)}/h (${formatUsd(monthly)})`;
   return `${what}: ${side(after.count, after.size, line.hourly.after, line.monthly.after)} \u2212 ${side(before.count, before.size, line.hourly.before, line.monthly.before)}, \xD7 ${hours} = **${result}**`;
 }
 function costSection(input2) {
@@ -43555,9 +43643,29 @@ function footer(input2) {
     `<sub>${base} \u2192 ${codeSpan(input2.head.slice(0, 12))} (this pull request merged into its base), configs under ${codeSpan(input2.dir)}. Updated in place on every push by lambdastack-autoscaler${run}.</sub>`
   ];
 }
+function whatIfLeftOut(section2, runUrl2) {
+  const where = runUrl2 ? `the job summary of the [workflow run](${runUrl2})` : "the job summary of the workflow run";
+  return `_The what-if replay of ${codeSpan(section2.cluster)} (${section2.markdown.length.toLocaleString("en-US")} characters) does not fit in this comment: it is in ${where}._`;
+}
+function withWhatIf(lines, footer2, sections, runUrl2, max = MAX_BODY_CHARS) {
+  const parts = [...lines];
+  const length = (more) => [...parts, ...more, ...footer2].join("\n").length + 1;
+  for (const section2 of sections) {
+    for (const candidate of [section2.markdown.trimEnd(), whatIfLeftOut(section2, runUrl2)]) {
+      const added = ["", candidate];
+      if (length(added) <= max) {
+        parts.push(...added);
+        break;
+      }
+    }
+  }
+  return `${[...parts, ...footer2].join("\n")}
+`;
+}
 function renderPlanComment(input2) {
   const scaled = scaledClusters(input2.plan);
-  const body = [
+  const whatIf2 = input2.whatIf ?? [];
+  const lines = [
     PLAN_COMMENT_MARKER,
     "## Scale plan",
     "",
@@ -43567,13 +43675,18 @@ function renderPlanComment(input2) {
     ...refusedSection(input2.refused),
     ...nodeSections(input2, scaled),
     ...costSection(input2),
-    ...wholeClusterSection(input2),
-    ...footer(input2)
-  ].join("\n");
-  if (body.length <= MAX_BODY_CHARS) return `${body}
-`;
-  return `${[PLAN_COMMENT_MARKER, "## Scale plan", "", headline(input2, scaled), "", "The whole plan is too long for a comment: it is in the job summary of the workflow run.", ...footer(input2)].join("\n")}
-`;
+    ...wholeClusterSection(input2)
+  ];
+  if ([...lines, ...footer(input2)].join("\n").length + 1 <= MAX_BODY_CHARS) return withWhatIf(lines, footer(input2), whatIf2, input2.runUrl);
+  const verdict = [
+    PLAN_COMMENT_MARKER,
+    "## Scale plan",
+    "",
+    headline(input2, scaled),
+    "",
+    "The whole plan is too long for a comment: it is in the job summary of the workflow run."
+  ];
+  return withWhatIf(verdict, footer(input2), whatIf2, input2.runUrl);
 }
 
 // src/actions/summary.ts
@@ -43660,7 +43773,8 @@ async function postPlanComment(target, workspace, facts) {
     prices,
     problems: facts.problems,
     refused: facts.refused,
-    runUrl: runUrl()
+    runUrl: runUrl(),
+    whatIf: facts.whatIf
   };
   const body = renderPlanComment(input2);
   const github = createGithubClient({ token: target.token, baseUrl: context.apiUrl, userAgent: "lambdastack-autoscaler-plan-action" });
@@ -43692,13 +43806,2234 @@ function costSummary(cost) {
 }
 async function commentProblems(target, workspace, facts) {
   const { comment } = await postPlanComment(target, workspace, { ...facts, plan: void 0, after: [], refused: [] });
-  const count2 = facts.problems.length;
-  summary.addHeading("Scale plan", 2).addRaw(`<p>${escapeHtml(`\u274C ${count2} problem(s) in the cluster configs: nothing is planned`)}</p>`, true).addList(facts.problems.map((problem) => `${fileLink(problem.file, problem.line)}: ${escapeHtml(problem.message)}`));
+  const count3 = facts.problems.length;
+  summary.addHeading("Scale plan", 2).addRaw(`<p>${escapeHtml(`\u274C ${count3} problem(s) in the cluster configs: nothing is planned`)}</p>`, true).addList(facts.problems.map((problem) => `${fileLink(problem.file, problem.line)}: ${escapeHtml(problem.message)}`));
   if (comment) summary.addRaw(`<p><a href="${escapeHtml(comment.url)}">The plan comment</a></p>`, true);
   await writeSummary();
   throw new UserError(
-    `${count2} problem(s) in the cluster configs under ${facts.dir}: nothing is planned until they are fixed (the plan comment lists them at file:line)`
+    `${count3} problem(s) in the cluster configs under ${facts.dir}: nothing is planned until they are fixed (the plan comment lists them at file:line)`
   );
+}
+
+// src/actions/plan-what-if.ts
+import { isAbsolute as isAbsolute2, relative as relative2, resolve as resolve4, sep as sep3 } from "node:path";
+
+// src/replay/plan-what-if.ts
+import { open as open3 } from "node:fs/promises";
+import { posix, resolve as resolve3 } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+
+// src/record/reader.ts
+import { readFile as readFile2, stat as stat3 } from "node:fs/promises";
+import { resolve as resolve2 } from "node:path";
+
+// src/record/format.ts
+var RECORDING_VERSION = 1;
+var HOSTNAME = "kubernetes.io/hostname";
+var READY = 1;
+var CORDONED = 2;
+var WORKER = 4;
+var SCALE_DOWN_DISABLED = 8;
+var PHASES = ["Pending", "Running", "Succeeded", "Failed", "Unknown"];
+var OWNER_KINDS = ["DaemonSet", "ReplicaSet", "StatefulSet", "Job", "ReplicationController", "Node", "other", "none"];
+var count2 = external_exports.number().int().nonnegative();
+var amount = external_exports.number().nonnegative();
+var time3 = external_exports.number().int();
+var taintSchema = external_exports.object({ key: external_exports.string().optional(), value: external_exports.string().optional(), effect: external_exports.string() });
+var tolerationSchema = external_exports.object({
+  key: external_exports.string().optional(),
+  operator: external_exports.string().optional(),
+  value: external_exports.string().optional(),
+  effect: external_exports.string().optional()
+});
+var requirementSchema = external_exports.object({ key: external_exports.string(), operator: external_exports.string(), values: external_exports.array(external_exports.string()).optional() });
+var termSchema = external_exports.object({
+  matchExpressions: external_exports.array(requirementSchema).optional(),
+  matchFields: external_exports.array(requirementSchema).optional()
+});
+var nodeRowSchema = external_exports.tuple([
+  external_exports.string().min(1),
+  external_exports.number().int().min(0).max(15),
+  count2.nullable(),
+  count2,
+  count2,
+  amount,
+  amount,
+  amount,
+  time3
+]);
+var podShapeSchema = external_exports.object({
+  phase: external_exports.enum(PHASES),
+  cpu: amount,
+  memory: amount,
+  pods: amount,
+  owner: external_exports.enum(OWNER_KINDS),
+  /** Marked Unschedulable by the scheduler; `since` when, if known (ms since the epoch). */
+  unschedulable: external_exports.literal(true).optional(),
+  since: time3.optional(),
+  /** Positions in `selectorSets`, `affinitySets`, `tolerationSets` and `budgets`. */
+  selector: count2.optional(),
+  affinity: count2.optional(),
+  tolerations: count2.optional(),
+  budgets: external_exports.array(count2).optional(),
+  safeToEvict: external_exports.boolean().optional(),
+  doNotDisrupt: external_exports.literal(true).optional(),
+  mirror: external_exports.literal(true).optional()
+});
+var readingSchema = external_exports.discriminatedUnion("kind", [
+  external_exports.object({ kind: external_exports.literal("sample"), value: external_exports.number(), at: time3 }),
+  external_exports.object({ kind: external_exports.literal("empty") }),
+  external_exports.object({ kind: external_exports.literal("several-series"), series: count2, labels: external_exports.array(external_exports.string()) }),
+  external_exports.object({
+    kind: external_exports.literal("failed"),
+    reason: external_exports.enum(["no-url", "unreachable", "timeout", "http-status", "query-error", "not-instant", "invalid-response"]),
+    error: external_exports.string()
+  })
+]);
+var sectionSchemas = {
+  labelSets: external_exports.array(external_exports.record(external_exports.string(), external_exports.string())),
+  taintSets: external_exports.array(external_exports.array(taintSchema)),
+  tolerationSets: external_exports.array(external_exports.array(tolerationSchema)),
+  selectorSets: external_exports.array(external_exports.record(external_exports.string(), external_exports.string())),
+  affinitySets: external_exports.array(external_exports.array(termSchema)),
+  nodes: external_exports.array(nodeRowSchema),
+  /** Each node's measured use, `[cpu, memory]` in millicores and bytes, by the position in `nodes`; null without a sample. */
+  usage: external_exports.array(external_exports.tuple([amount, amount]).nullable()),
+  podShapes: external_exports.array(podShapeSchema),
+  /** Pods alike: `[node position, or -1 when not bound; shape position; how many]`. */
+  pods: external_exports.array(external_exports.tuple([external_exports.number().int().min(-1), count2, external_exports.number().int().positive()])),
+  /** `status.disruptionsAllowed` of each PodDisruptionBudget. */
+  budgets: external_exports.array(external_exports.number().int()),
+  /** The Prometheus signal's query and what it answered this cycle; null when the entry names none. */
+  prometheus: external_exports.object({ query: external_exports.string(), reading: readingSchema }).nullable(),
+  /** With `--record-pod-names` only: each pods row's pod keys (namespace/name), each budget's key. */
+  names: external_exports.object({ pods: external_exports.array(external_exports.array(external_exports.string())), budgets: external_exports.array(external_exports.string()) }).optional()
+};
+var SECTION_NAMES = Object.keys(sectionSchemas);
+var headerSchema = external_exports.object({
+  v: external_exports.literal(RECORDING_VERSION),
+  /** When the cycle decided: ISO 8601 in UTC. */
+  at: external_exports.iso.datetime(),
+  /** The cluster document's `specification.name` and `prefix`. */
+  cluster: external_exports.string().min(1),
+  prefix: external_exports.string().nullable(),
+  /** The config's worker count and bounds on the default branch then, and the worker VM size. */
+  count: count2,
+  min: count2,
+  max: count2,
+  vmSize: external_exports.string().nullable(),
+  /** The snapshot was built from caches that may miss changes (no decision is made from it). */
+  stale: external_exports.boolean(),
+  /** How long before `at` the snapshot was taken, and the metrics samples (null: no metrics). */
+  snapshotAge: amount,
+  usageAge: amount.nullable()
+});
+var recordLineSchema = headerSchema.extend(sectionSchemas);
+var OWN_NODE = "$node";
+function mapNodeNames(terms, map2) {
+  return terms.map(
+    (term) => term.matchFields ? {
+      ...term,
+      matchFields: term.matchFields.map(
+        (field) => field.key === "metadata.name" && field.values ? { ...field, values: field.values.map(map2) } : field
+      )
+    } : term
+  );
+}
+function ownNodeAffinity(pod) {
+  const terms = pod.requiredNodeAffinity;
+  if (!terms || pod.nodeName === void 0) return terms;
+  const node2 = pod.nodeName;
+  return mapNodeNames(terms, (value) => value === node2 ? OWN_NODE : value);
+}
+function shapeKey(pod) {
+  return JSON.stringify([
+    pod.phase,
+    pod.requests,
+    pod.ownerKind,
+    pod.unschedulable,
+    pod.unschedulableSince ?? null,
+    pod.nodeSelector ?? null,
+    ownNodeAffinity(pod) ?? null,
+    pod.tolerations,
+    pod.safeToEvict ?? null,
+    pod.doNotDisrupt,
+    pod.mirror,
+    pod.budgets
+  ]);
+}
+var ShapeIds = class _ShapeIds {
+  static LIMIT = 2e5;
+  ids = /* @__PURE__ */ new Map();
+  generation = 0;
+  known = /* @__PURE__ */ new WeakMap();
+  of(pod) {
+    const known = this.known.get(pod);
+    if (known?.generation === this.generation) return known.id;
+    if (this.ids.size >= _ShapeIds.LIMIT) {
+      this.ids = /* @__PURE__ */ new Map();
+      this.generation++;
+    }
+    const key = shapeKey(pod);
+    let id = this.ids.get(key);
+    if (id === void 0) {
+      id = this.ids.size;
+      this.ids.set(key, id);
+    }
+    if (Object.isFrozen(pod)) this.known.set(pod, { generation: this.generation, id });
+    return id;
+  }
+};
+var shapeIds = new ShapeIds();
+var ROW_SHAPES = 2 ** 21;
+var outOf = (what, at, list, length) => `${what}: ${at} is not a position in ${list} (${length})`;
+function decodeNodes(line) {
+  const nodes = [];
+  for (const [i2, [name, flags, index, labelsAt, taintsAt, cpu, memory, pods, createdAt]] of line.nodes.entries()) {
+    const labels = line.labelSets[labelsAt];
+    const taints = line.taintSets[taintsAt];
+    if (!labels) return outOf(`nodes[${i2}] labels`, labelsAt, "labelSets", line.labelSets.length);
+    if (!taints) return outOf(`nodes[${i2}] taints`, taintsAt, "taintSets", line.taintSets.length);
+    nodes.push({
+      name,
+      worker: (flags & WORKER) !== 0,
+      index: index ?? void 0,
+      ready: (flags & READY) !== 0,
+      unschedulable: (flags & CORDONED) !== 0,
+      taints,
+      labels: Object.hasOwn(labels, HOSTNAME) ? labels : { ...labels, [HOSTNAME]: name },
+      allocatable: { cpu, memory, pods },
+      scaleDownDisabled: (flags & SCALE_DOWN_DISABLED) !== 0,
+      createdAt
+    });
+  }
+  return nodes;
+}
+function decodePods(line, nodes, budgetKeys) {
+  if (line.names && line.names.pods.length !== line.pods.length)
+    return `names.pods has ${line.names.pods.length} rows for ${line.pods.length} pods rows`;
+  const pods = [];
+  for (const [r, [nodeAt2, shapeAt, howMany]] of line.pods.entries()) {
+    const shape = line.podShapes[shapeAt];
+    if (!shape) return outOf(`pods[${r}] shape`, shapeAt, "podShapes", line.podShapes.length);
+    const node2 = nodeAt2 === -1 ? void 0 : nodes[nodeAt2];
+    if (nodeAt2 !== -1 && !node2) return outOf(`pods[${r}] node`, nodeAt2, "nodes", nodes.length);
+    const names = line.names?.pods[r];
+    if (names && names.length !== howMany) return `names.pods[${r}] has ${names.length} keys for ${howMany} pods`;
+    const selector = shape.selector === void 0 ? void 0 : line.selectorSets[shape.selector];
+    const affinity = shape.affinity === void 0 ? void 0 : line.affinitySets[shape.affinity];
+    const tolerations = shape.tolerations === void 0 ? [] : line.tolerationSets[shape.tolerations];
+    if (shape.selector !== void 0 && !selector)
+      return outOf(`podShapes[${shapeAt}] selector`, shape.selector, "selectorSets", line.selectorSets.length);
+    if (shape.affinity !== void 0 && !affinity)
+      return outOf(`podShapes[${shapeAt}] affinity`, shape.affinity, "affinitySets", line.affinitySets.length);
+    if (!tolerations)
+      return outOf(`podShapes[${shapeAt}] tolerations`, shape.tolerations ?? 0, "tolerationSets", line.tolerationSets.length);
+    const budgets = [];
+    for (const b2 of shape.budgets ?? []) {
+      const key = budgetKeys[b2];
+      if (key === void 0) return outOf(`podShapes[${shapeAt}] budget`, b2, "budgets", budgetKeys.length);
+      budgets.push(key);
+    }
+    const terms = affinity;
+    const base = {
+      nodeName: node2?.name,
+      phase: shape.phase,
+      requests: { cpu: shape.cpu, memory: shape.memory, pods: shape.pods },
+      ownerKind: shape.owner,
+      unschedulable: shape.unschedulable === true,
+      unschedulableSince: shape.since,
+      nodeSelector: selector,
+      requiredNodeAffinity: terms && node2 ? mapNodeNames(terms, (v2) => v2 === OWN_NODE ? node2.name : v2) : terms,
+      tolerations,
+      safeToEvict: shape.safeToEvict,
+      doNotDisrupt: shape.doNotDisrupt ?? false,
+      mirror: shape.mirror ?? false,
+      budgets
+    };
+    for (let i2 = 0; i2 < howMany; i2++) pods.push({ key: names?.[i2] ?? `pods/${r}-${i2}`, ...base });
+  }
+  return pods;
+}
+var NODE_SECTIONS = ["nodes", "labelSets", "taintSets"];
+var POD_SECTIONS = ["pods", "podShapes", "tolerationSets", "selectorSets", "affinitySets", "names"];
+function decodeLine(line, previous) {
+  const at = Date.parse(line.at);
+  const same = (sections) => previous !== void 0 && sections.every((s3) => line[s3] === previous.line[s3]);
+  const nodes = same(NODE_SECTIONS) && previous ? previous.cycle.snapshot.nodes : decodeNodes(line);
+  if (typeof nodes === "string") return nodes;
+  if (line.usage.length !== nodes.length) return `usage has ${line.usage.length} entries for ${nodes.length} nodes`;
+  const budgetKeys = line.names?.budgets ?? line.budgets.map((_2, i2) => `budget-${i2}`);
+  if (budgetKeys.length !== line.budgets.length) return `names.budgets has ${budgetKeys.length} keys for ${line.budgets.length} budgets`;
+  const podsReused = previous && nodes === previous.cycle.snapshot.nodes && same(POD_SECTIONS) && line.budgets.length === previous.line.budgets.length;
+  const pods = podsReused ? previous.cycle.snapshot.pods : decodePods(line, nodes, budgetKeys);
+  if (typeof pods === "string") return pods;
+  const budgets = line.budgets.map((disruptionsAllowed, i2) => ({ key: budgetKeys[i2], disruptionsAllowed }));
+  const used = /* @__PURE__ */ new Map();
+  line.usage.forEach((u2, i2) => {
+    if (u2) used.set(nodes[i2].name, { cpu: u2[0], memory: u2[1] });
+  });
+  return {
+    at,
+    cluster: line.cluster,
+    prefix: line.prefix,
+    count: line.count,
+    min: line.min,
+    max: line.max,
+    vmSize: line.vmSize ?? void 0,
+    prometheus: line.prometheus ?? void 0,
+    snapshot: {
+      takenAt: at - line.snapshotAge,
+      stale: line.stale,
+      nodes,
+      pods,
+      budgets,
+      usage: line.usageAge === null ? void 0 : { at: at - line.usageAge, nodes: used }
+    }
+  };
+}
+
+// src/record/lines.ts
+var HEADER_KEYS = Object.keys(headerSchema.shape);
+var sameSchema = external_exports.array(external_exports.enum(SECTION_NAMES)).optional();
+function issueText(error63, prefix) {
+  const issue3 = error63.issues[0];
+  const path10 = [prefix, ...(issue3?.path ?? []).map(String)].filter((part) => part !== "").join(".");
+  return `${path10 ? `${path10}: ` : ""}${issue3?.message ?? "not a recorded cycle"}`;
+}
+var LineReader = class {
+  previous;
+  /** The next line begins a file. */
+  reset() {
+    this.previous = void 0;
+  }
+  /** The whole line, or what is wrong with it. Sections the line says are the same are the line before's very objects. */
+  read(value) {
+    const header = headerSchema.safeParse(value);
+    if (!header.success) return issueText(header.error, "");
+    const raw = value;
+    const same = sameSchema.safeParse(raw.same);
+    if (!same.success) return issueText(same.error, "same");
+    const previous = this.previous;
+    if ((same.data?.length ?? 0) > 0 && !previous)
+      return "it says parts are the same as the line before, but it is the first line of its file";
+    const line = { ...header.data };
+    for (const name of SECTION_NAMES) {
+      if (same.data?.includes(name)) {
+        if (previous?.[name] === void 0) return `${name}: the same as the line before, which has none`;
+        line[name] = previous[name];
+      } else if (raw[name] !== void 0) {
+        const parsed = sectionSchemas[name].safeParse(raw[name]);
+        if (!parsed.success) return issueText(parsed.error, name);
+        line[name] = parsed.data;
+      } else if (name !== "names") {
+        return `${name}: missing`;
+      }
+    }
+    this.previous = line;
+    return this.previous;
+  }
+};
+
+// src/record/reader.ts
+var RecordingLineError = class extends UserError {
+  constructor(file2, line, message) {
+    super(`${file2}:${line}: ${message}`);
+    this.file = file2;
+    this.line = line;
+    this.name = "RecordingLineError";
+  }
+  file;
+  line;
+};
+var exists2 = async (path10) => (await stat3(path10).catch(() => void 0))?.isFile() ?? false;
+async function recordingParts(path10, options = {}) {
+  const present = [];
+  for (const file2 of [`${path10}.1`, path10]) if (await exists2(resolve2(options.root ?? "", file2))) present.push(file2);
+  return present;
+}
+async function loadRecording(path10, options = {}) {
+  const present = await recordingParts(path10, options);
+  if (present.length === 0) {
+    throw new UserError(`--recording ${path10}: no such file; record one with: lambdastack-autoscaler watch --record ${path10}`);
+  }
+  const lines = [];
+  for (const file2 of present) {
+    let text;
+    try {
+      text = await readFile2(resolve2(options.root ?? "", file2), "utf8");
+    } catch (error63) {
+      throw new UserError(`--recording ${file2}: cannot be read (${error63.code ?? String(error63)})`, {
+        cause: error63
+      });
+    }
+    const parts = text.split("\n");
+    const last = parts.pop() ?? "";
+    parts.forEach((part, i2) => {
+      lines.push({ file: file2, line: i2 + 1, text: part, unfinished: false });
+    });
+    if (last !== "") lines.push({ file: file2, line: parts.length + 1, text: last, unfinished: true });
+  }
+  return { files: present, lines, notes: [] };
+}
+var AT = /^\{"v":\d+,"at":"([^"]+)"/;
+function quickTime(text) {
+  const match = AT.exec(text);
+  return match?.[1] ? Date.parse(match[1]) : Number.NaN;
+}
+function lastRecordedTime(recording) {
+  for (let i2 = recording.lines.length - 1; i2 >= 0; i2--) {
+    const time4 = quickTime(recording.lines[i2]?.text ?? "");
+    if (Number.isFinite(time4)) return time4;
+  }
+  return void 0;
+}
+function refuse(line, message) {
+  return new RecordingLineError(line.file, line.line, `${message}; the recording is damaged there: remove that line, or record again`);
+}
+function parseLine(line, reader, recording) {
+  if (line.text.trim() === "") throw refuse(line, "an empty line");
+  let value;
+  try {
+    value = JSON.parse(line.text);
+  } catch (error63) {
+    if (line.unfinished) {
+      recording.notes.push(`${line.file}:${line.line}: an unfinished last line (being written?) was left out`);
+      return void 0;
+    }
+    throw refuse(line, `not a JSON line (${error63.message})`);
+  }
+  const version2 = value?.v;
+  if (version2 !== RECORDING_VERSION) {
+    throw new RecordingLineError(
+      line.file,
+      line.line,
+      `recording format version ${JSON.stringify(version2)}: this lambdastack-autoscaler reads version ${RECORDING_VERSION}; replay with the version that recorded it`
+    );
+  }
+  const read = reader.read(value);
+  if (typeof read === "string") throw refuse(line, read);
+  return read;
+}
+function* recordedCycles(recording, options = {}) {
+  let cluster;
+  let last = Number.NEGATIVE_INFINITY;
+  let outOfOrder = 0;
+  const reader = new LineReader();
+  let file2;
+  let previous;
+  for (const line of recording.lines) {
+    if (line.file !== file2) {
+      file2 = line.file;
+      reader.reset();
+      previous = void 0;
+    }
+    const parsed = parseLine(line, reader, recording);
+    if (!parsed || options.since !== void 0 && quickTime(line.text) < options.since) continue;
+    const cycle = decodeLine(parsed, previous);
+    if (typeof cycle === "string") throw refuse(line, cycle);
+    previous = { line: parsed, cycle };
+    if (!cluster) cluster = { name: cycle.cluster, line };
+    else if (cycle.cluster !== cluster.name) {
+      throw new RecordingLineError(
+        line.file,
+        line.line,
+        `a cycle of cluster ${cycle.cluster} in a recording of ${cluster.name} (${cluster.line.file}:${cluster.line.line}): replay one cluster's recording at a time`
+      );
+    }
+    if (cycle.at <= last) {
+      outOfOrder++;
+      continue;
+    }
+    last = cycle.at;
+    yield cycle;
+  }
+  if (outOfOrder > 0) recording.notes.push(`${outOfOrder} cycle(s) not later than the one before (a clock set back) were left out`);
+}
+
+// src/policy/metric-signal.ts
+function workersFor(value, targetPerNode) {
+  const ratio2 = value / targetPerNode;
+  return Math.max(0, Math.ceil(ratio2 - ratio2 * 1e-9));
+}
+function readMetric(input2, now, maxAge) {
+  if (!input2) return void 0;
+  const { signal, reading } = input2;
+  const base = { query: signal.query, targetPerNode: signal.targetPerNode };
+  if (reading.kind !== "sample") return { ...base, value: void 0, at: void 0, wants: void 0, problem: reading };
+  const { value, at } = reading;
+  let problem;
+  if (!Number.isFinite(value) || value < 0) problem = { kind: "not-a-count", value };
+  else if (now - at > maxAge) problem = { kind: "stale", at, maxAge };
+  return { ...base, value, at, wants: problem ? void 0 : workersFor(value, signal.targetPerNode), problem };
+}
+function scaleDownFloor(readout, min) {
+  return Math.max(min, readout?.wants ?? min);
+}
+function unusableGate(readout) {
+  return readout?.problem ? [{ kind: "prometheus-unusable", query: readout.query, problem: readout.problem }] : [];
+}
+function nameFloor(gates, readout, min) {
+  return gates.map(
+    (gate) => gate.kind === "at-min" && readout?.wants !== void 0 && readout.wants > min ? { kind: "prometheus-floor", query: readout.query, wants: readout.wants } : gate
+  );
+}
+function metricScaleUp(readout, previous, context2) {
+  if (!readout) return { state: void 0, evidence: void 0, up: void 0 };
+  const { count: count3, changing, now, policy } = context2;
+  const quiet2 = { ...readout, highSince: void 0, sustainedAt: void 0, lowest: void 0 };
+  if (readout.wants === void 0 || readout.wants <= count3 || changing) return { state: void 0, evidence: quiet2, up: void 0 };
+  const continued = previous !== void 0 && previous.count === count3;
+  const state = {
+    count: count3,
+    since: continued ? previous.since : now,
+    lowest: continued ? Math.min(previous.lowest, readout.wants) : readout.wants
+  };
+  const sustainedAt = state.since + policy.scaleUpSustainedTime;
+  const evidence = { ...readout, highSince: state.since, sustainedAt, lowest: state.lowest };
+  if (now < sustainedAt || state.since >= now || readout.value === void 0) return { state, evidence, up: void 0 };
+  const rule = {
+    kind: "prometheus-query",
+    query: readout.query,
+    value: readout.value,
+    targetPerNode: readout.targetPerNode,
+    wants: state.lowest,
+    since: state.since
+  };
+  return { state, evidence, up: { nodes: state.lowest - count3, rule } };
+}
+
+// src/kube/quantity.ts
+function formatCpu(millis) {
+  const m = Math.round(millis);
+  return m % 1e3 === 0 ? String(m / 1e3) : `${m}m`;
+}
+var BINARY_UNITS = [
+  ["Ei", 2 ** 60],
+  ["Pi", 2 ** 50],
+  ["Ti", 2 ** 40],
+  ["Gi", 2 ** 30],
+  ["Mi", 2 ** 20],
+  ["Ki", 2 ** 10]
+];
+
+// src/policy/metric-reason.ts
+var QUERY_IN_REASON = 80;
+function shortQuery(query) {
+  const line = query.replace(/\s+/g, " ").trim();
+  return line.length <= QUERY_IN_REASON ? line : `${line.slice(0, QUERY_IN_REASON - 1)}\u2026`;
+}
+function formatValue(value) {
+  if (!Number.isFinite(value)) return String(value);
+  return Math.abs(value) >= 1e3 ? String(Math.round(value)) : String(Number(value.toPrecision(4)));
+}
+var workers = (n2) => `${n2} ${n2 === 1 ? "worker" : "workers"}`;
+function describeMetricProblem(problem) {
+  switch (problem.kind) {
+    case "failed":
+      return problem.error;
+    case "empty":
+      return "the query returned no series (no data, or a selector that matches nothing)";
+    case "several-series":
+      return `the query returned ${problem.series} series (${problem.labels.join(", ")}${problem.series > problem.labels.length ? ", \u2026" : ""}), not one: aggregate it, e.g. sum(...)`;
+    case "not-a-count":
+      return `the query's value ${formatValue(problem.value)} is not a number of workers can serve (NaN, infinite or negative)`;
+    case "stale":
+      return `the query's sample is from ${new Date(problem.at).toISOString()}, older than metrics_max_age ${formatDuration(problem.maxAge)}`;
+  }
+}
+function describeMetricGate(gate) {
+  switch (gate.kind) {
+    case "prometheus-unusable":
+      return `Prometheus query ${shortQuery(gate.query)} cannot be used: ${describeMetricProblem(gate.problem)}`;
+    case "prometheus-floor":
+      return `Prometheus query ${shortQuery(gate.query)} asks for ${workers(gate.wants)}`;
+  }
+}
+function describeMetricRule(rule) {
+  return `Prometheus query ${shortQuery(rule.query)} at ${formatValue(rule.value)} (${formatValue(rule.targetPerNode)} per worker) has asked for ${workers(rule.wants)} or more since ${new Date(rule.since).toISOString()}`;
+}
+
+// src/policy/schedule-reason.ts
+function describeSpan(span) {
+  const opens = wallClock(span.opensAt, span.timezone);
+  if (span.closesAt === void 0) return `from ${opens} ${span.timezone}`;
+  const closes = wallClock(span.closesAt, span.timezone);
+  return `${opens} to ${closes.slice(0, 10) === opens.slice(0, 10) ? closes.slice(11) : closes} ${span.timezone}`;
+}
+function describeWindow(span) {
+  const early = span.open ? "" : `, ${formatDuration(span.lead)} before it opens`;
+  return `window ${span.name} (${describeSpan(span)}) raises min to ${span.min}${early}`;
+}
+
+// src/policy/reason.ts
+var percent = (share2) => `${Math.round(share2 * 100)}%`;
+var plural3 = (n2, one, many = `${one}s`) => `${n2} ${n2 === 1 ? one : many}`;
+var shortList = (names) => `${names.slice(0, 3).join(", ")}${names.length > 3 ? ", \u2026" : ""}`;
+function describeExceeded(e) {
+  return `${e.resource === "cpu" ? "CPU" : "memory"} ${e.measure} at ${percent(e.ratio)} of allocatable (above ${percent(e.threshold)})`;
+}
+function describeGate(gate) {
+  switch (gate.kind) {
+    case "pending-pods":
+      return `${plural3(gate.pods, "pod")} pending`;
+    case "metrics-unavailable":
+      return "metrics.k8s.io is not answering (metrics-server down?)";
+    case "metrics-stale":
+      return `metrics are older than ${formatDuration(gate.maxAge)}`;
+    case "metrics-incomplete":
+      return `no metrics for ${plural3(gate.nodes.length, "worker")} (${shortList(gate.nodes)})`;
+    case "workers-without-index":
+      return `${plural3(gate.nodes.length, "worker")} without a VM index (${shortList(gate.nodes)})`;
+    case "change-in-flight":
+      return gate.missing > 0 ? `${plural3(gate.missing, "node")} asked for ${gate.missing === 1 ? "is" : "are"} not Ready yet` : `${plural3(gate.removing.length, "node")} being removed`;
+    case "at-min":
+      return `at min ${gate.min}`;
+    case "scale-up-cooldown":
+      return `within ${formatDuration(gate.until - gate.since)} of a scale-up`;
+    case "prometheus-unusable":
+    case "prometheus-floor":
+      return describeMetricGate(gate);
+  }
+}
+function describeBlocker(blocker) {
+  switch (blocker.rule) {
+    case "scale-down-disabled":
+      return "annotated cluster-autoscaler.kubernetes.io/scale-down-disabled";
+    case "no-usage":
+      return "no metrics for the node";
+    case "not-underutilised":
+      return `utilisation ${percent(blocker.utilisation)} is not below ${percent(blocker.threshold)}`;
+    case "not-safe-to-evict":
+      return `pod ${blocker.pod} is annotated safe-to-evict: "false"`;
+    case "do-not-disrupt":
+      return `pod ${blocker.pod} is annotated karpenter.sh/do-not-disrupt: "true"`;
+    case "no-controller":
+      return `pod ${blocker.pod} has no controller to recreate it`;
+    case "disruption-budget":
+      return blocker.disruptionsAllowed === void 0 ? `PodDisruptionBudget ${blocker.budget} is unknown` : `PodDisruptionBudget ${blocker.budget} allows ${blocker.disruptionsAllowed} disruptions, ${blocker.pods} needed`;
+    case "pods-do-not-fit":
+      return `${plural3(blocker.pods.length, "pod")} would not fit on the other nodes (${shortList(blocker.pods)})`;
+    case "would-trigger-scale-up":
+      return `removing it would leave ${blocker.exceeded.map(describeExceeded).join(", ")}`;
+  }
+}
+function describeDecision(decision) {
+  const { rule, current, desired } = decision;
+  const change = desired === current ? `stays at ${current}` : `${current} \u2192 ${desired}`;
+  const limit = decision.limitedBy ? ` (${decision.limitedBy.limit === "max" ? "capped at max" : "limited by the step"}; ${decision.limitedBy.wanted} wanted)` : "";
+  switch (rule.kind) {
+    case "below-min":
+      return `count ${current} is below min ${rule.min}: ${change}`;
+    case "scheduled-min":
+      return `${describeWindow(rule.window)}: ${change}`;
+    case "above-max":
+      return `count ${current} is above max ${rule.max}: ${change}`;
+    case "stale-snapshot":
+      return `the cluster snapshot is ${rule.why === "too-old" ? "too old" : "stale (informers restarting or not synced)"}: ${change}`;
+    case "pending-pods":
+      return `${plural3(rule.pods, "unschedulable pod")} need ${plural3(rule.newNodes, "new node")}${rule.inFlight > 0 ? `, ${rule.inFlight} already asked for` : ""}: ${change}${limit}`;
+    case "high-utilisation":
+      return `${rule.exceeded.map(describeExceeded).join(", ")} since ${new Date(rule.since).toISOString()}: ${change}${limit}`;
+    case "waiting-for-nodes":
+      return `${plural3(rule.missing, "node")} asked for not Ready yet${rule.pods > 0 ? ` (${plural3(rule.pods, "pending pod")} wait for them)` : ""}: ${change}`;
+    case "provisioning-timeout":
+      return `${plural3(rule.missing, "node")} asked for still not Ready since ${new Date(rule.since).toISOString()}${rule.pods > 0 ? `; ${plural3(rule.pods, "pending pod")} not scaled for again` : ""}: ${change}`;
+    case "prometheus-query":
+      return `${describeMetricRule(rule)}: ${change}${limit}`;
+    case "unneeded-nodes":
+      return `${rule.nodes.join(", ")} unneeded and ${rule.nodes.length === 1 ? "its" : "their"} pods fit elsewhere: ${change}`;
+    case "no-change":
+      return `no change needed: ${change}${noChangeWhy(decision)}`;
+  }
+}
+function noChangeWhy(decision) {
+  const scaleDown = decision.evidence?.scaleDown;
+  if (!scaleDown) return "";
+  const gate = scaleDown.gates[0];
+  if (gate) return ` (no scale-down: ${describeGate(gate)})`;
+  const stopped = scaleDown.candidates.at(-1);
+  const blocker = stopped?.blockers[0];
+  if (stopped && blocker) return ` (${stopped.node} stays: ${describeBlocker(blocker)})`;
+  const waiting = scaleDown.candidates[0];
+  if (waiting?.removableAt !== void 0) return ` (${waiting.node} unneeded, removable at ${new Date(waiting.removableAt).toISOString()})`;
+  return "";
+}
+
+// src/policy/drainability.ts
+var DRAINABILITY_RULES = [
+  {
+    name: "mirror-pod",
+    check: (pod) => pod.mirror || pod.ownerKind === "Node" ? { outcome: "skip", rule: "mirror-pod" } : void 0
+  },
+  {
+    name: "daemonset-pod",
+    check: (pod) => pod.ownerKind === "DaemonSet" ? { outcome: "skip", rule: "daemonset-pod" } : void 0
+  },
+  {
+    name: "terminated-pod",
+    check: (pod) => pod.phase === "Succeeded" || pod.phase === "Failed" ? { outcome: "skip", rule: "terminated-pod" } : void 0
+  },
+  {
+    name: "not-safe-to-evict",
+    check: (pod) => pod.safeToEvict === false ? { outcome: "block", rule: "not-safe-to-evict" } : void 0
+  },
+  {
+    name: "do-not-disrupt",
+    check: (pod) => pod.doNotDisrupt ? { outcome: "block", rule: "do-not-disrupt" } : void 0
+  },
+  {
+    name: "safe-to-evict",
+    check: (pod) => pod.safeToEvict === true ? { outcome: "drain", rule: "safe-to-evict" } : void 0
+  },
+  {
+    name: "no-controller",
+    check: (pod) => pod.ownerKind === "none" ? { outcome: "block", rule: "no-controller" } : void 0
+  }
+];
+function podDrainability(pod, rules = DRAINABILITY_RULES) {
+  for (const rule of rules) {
+    const verdict = rule.check(pod);
+    if (verdict) return verdict;
+  }
+  return { outcome: "drain", rule: "has-controller" };
+}
+function budgetBlocks(drained, budgets, evicted) {
+  const touched = /* @__PURE__ */ new Set();
+  for (const pod of drained) {
+    for (const budget of pod.budgets) {
+      evicted.set(budget, (evicted.get(budget) ?? 0) + 1);
+      touched.add(budget);
+    }
+  }
+  const blocks = [];
+  for (const budget of [...touched].sort()) {
+    const pods = evicted.get(budget) ?? 0;
+    const allowed = budgets.get(budget)?.disruptionsAllowed;
+    if (allowed === void 0 || allowed < pods) blocks.push({ budget, disruptionsAllowed: allowed, pods });
+  }
+  return blocks;
+}
+
+// src/kube/label-selector.ts
+var INTEGER = /^[+-]?\d+$/;
+function integerLabelCompares(value, bound, above) {
+  if (value === void 0 || !INTEGER.test(value) || bound === void 0 || !INTEGER.test(bound)) return false;
+  return above ? BigInt(value) > BigInt(bound) : BigInt(value) < BigInt(bound);
+}
+function matchesLabelMap(wanted, labels) {
+  const have = labels ?? {};
+  return Object.entries(wanted ?? {}).every(([key, value]) => Object.hasOwn(have, key) && have[key] === value);
+}
+
+// src/kube/node-affinity.ts
+function nodeRequirementMatches(requirement, value) {
+  const values = requirement.values ?? [];
+  switch (requirement.operator) {
+    case "In":
+      return value !== void 0 && values.includes(value);
+    case "NotIn":
+      return value === void 0 || !values.includes(value);
+    case "Exists":
+      return value !== void 0;
+    case "DoesNotExist":
+      return value === void 0;
+    case "Gt":
+    case "Lt":
+      return integerLabelCompares(value, values[0], requirement.operator === "Gt");
+    default:
+      return false;
+  }
+}
+function nodeSelectorTermMatches(term, node2) {
+  const labels = node2.labels ?? {};
+  const expressions = term.matchExpressions ?? [];
+  const fields = term.matchFields ?? [];
+  if (expressions.length === 0 && fields.length === 0) return false;
+  return expressions.every((r) => nodeRequirementMatches(r, Object.hasOwn(labels, r.key) ? labels[r.key] : void 0)) && fields.every((r) => nodeRequirementMatches(r, r.key === "metadata.name" ? node2.name : void 0));
+}
+function matchesNodeAffinity(pod, node2) {
+  if (!matchesLabelMap(pod.nodeSelector, node2.labels)) return false;
+  const terms = pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  return terms === void 0 || terms.some((term) => nodeSelectorTermMatches(term, node2));
+}
+
+// src/kube/taints.ts
+var SCHEDULING_EFFECTS = ["NoSchedule", "NoExecute"];
+function toleratesTaint(toleration, taint) {
+  if (toleration.effect && toleration.effect !== taint.effect) return false;
+  if (toleration.key && toleration.key !== taint.key) return false;
+  switch (toleration.operator ?? "") {
+    case "Exists":
+      return true;
+    case "":
+    case "Equal":
+      return Boolean(toleration.key) && (toleration.value ?? "") === (taint.value ?? "");
+    default:
+      return false;
+  }
+}
+function tolerationsTolerate(tolerations, taint) {
+  return (tolerations ?? []).some((toleration) => toleratesTaint(toleration, taint));
+}
+function untoleratedTaint(tolerations, taints, effects = SCHEDULING_EFFECTS) {
+  return (taints ?? []).find((taint) => effects.includes(taint.effect) && !tolerationsTolerate(tolerations, taint));
+}
+
+// src/policy/placement.ts
+function nodePlacementOf(pod) {
+  if (pod.nodeSelector === void 0 && pod.requiredNodeAffinity === void 0) return void 0;
+  return {
+    ...pod.nodeSelector === void 0 ? {} : { nodeSelector: pod.nodeSelector },
+    ...pod.requiredNodeAffinity === void 0 ? {} : {
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: pod.requiredNodeAffinity } } }
+    }
+  };
+}
+function constraintMismatch(pod, placement, node2) {
+  const taint = untoleratedTaint(pod.tolerations, node2.taints);
+  if (taint) return { kind: "untolerated-taint", taint };
+  if (placement && !matchesNodeAffinity(placement, node2)) return { kind: "node-selector" };
+  return void 0;
+}
+function exceededResource(request2, free) {
+  if (request2.cpu > free.cpu) return "cpu";
+  if (request2.memory > free.memory) return "memory";
+  if (request2.pods > free.pods) return "pods";
+  return void 0;
+}
+function addCapacity(a2, b2) {
+  return { cpu: a2.cpu + b2.cpu, memory: a2.memory + b2.memory, pods: a2.pods + b2.pods };
+}
+function subtractCapacity(a2, b2) {
+  return { cpu: Math.max(0, a2.cpu - b2.cpu), memory: Math.max(0, a2.memory - b2.memory), pods: Math.max(0, a2.pods - b2.pods) };
+}
+var NO_CAPACITY = Object.freeze({ cpu: 0, memory: 0, pods: 0 });
+function largestFirst(capacity) {
+  const share2 = (pod) => Math.max(capacity.cpu > 0 ? pod.requests.cpu / capacity.cpu : 0, capacity.memory > 0 ? pod.requests.memory / capacity.memory : 0);
+  return (a2, b2) => share2(b2) - share2(a2) || b2.requests.cpu - a2.requests.cpu || b2.requests.memory - a2.requests.memory || (a2.key < b2.key ? -1 : a2.key > b2.key ? 1 : 0);
+}
+var FirstFitPlacer = class {
+  /**
+   * @param nodes the nodes in the order they are tried
+   * @param free each node's free capacity, by the same position
+   */
+  constructor(nodes, free) {
+    this.nodes = nodes;
+    this.freeCpu = Float64Array.from(free, (f2) => f2.cpu);
+    this.freeMemory = Float64Array.from(free, (f2) => f2.memory);
+    this.freePods = Float64Array.from(free, (f2) => f2.pods);
+    this.maxFree = { cpu: 0, memory: 0, pods: 0 };
+    for (let i2 = 0; i2 < free.length; i2++) this.raiseMaxFree(i2);
+  }
+  nodes;
+  freeCpu;
+  freeMemory;
+  freePods;
+  maxFree;
+  failed = /* @__PURE__ */ new Map();
+  get size() {
+    return this.nodes.length;
+  }
+  /**
+   * Places the pod on the first of nodes `0..end-1` with room that it may go to, and takes the
+   * room; returns that position, or undefined when none has.
+   */
+  place(pod, end = this.nodes.length) {
+    const r = pod.requests;
+    if (exceededResource(r, this.maxFree)) return void 0;
+    const signature = signatureOf(pod);
+    const failedBelow = this.failed.get(signature);
+    if (failedBelow !== void 0 && failedBelow >= end) return void 0;
+    const placement = nodePlacementOf(pod);
+    for (let i2 = 0; i2 < end; i2++) {
+      if (r.cpu > this.freeCpu[i2] || r.memory > this.freeMemory[i2] || r.pods > this.freePods[i2])
+        continue;
+      if (constraintMismatch(pod, placement, this.nodes[i2])) continue;
+      this.take(i2, r, 1);
+      return i2;
+    }
+    this.failed.set(signature, end);
+    return void 0;
+  }
+  /**
+   * Gives a placed pod's room back, because its node is being removed in the simulation: later
+   * calls pass an `end` at or below that node's position, so no node they try ever gains room.
+   */
+  release(pod, position) {
+    this.take(position, pod.requests, -1);
+    this.raiseMaxFree(position);
+  }
+  raiseMaxFree(i2) {
+    this.maxFree.cpu = Math.max(this.maxFree.cpu, this.freeCpu[i2]);
+    this.maxFree.memory = Math.max(this.maxFree.memory, this.freeMemory[i2]);
+    this.maxFree.pods = Math.max(this.maxFree.pods, this.freePods[i2]);
+  }
+  take(i2, r, sign) {
+    this.freeCpu[i2] = this.freeCpu[i2] - sign * r.cpu;
+    this.freeMemory[i2] = this.freeMemory[i2] - sign * r.memory;
+    this.freePods[i2] = this.freePods[i2] - sign * r.pods;
+  }
+};
+function signatureOf(pod) {
+  const r = pod.requests;
+  const constraints = pod.nodeSelector === void 0 && pod.requiredNodeAffinity === void 0 && pod.tolerations.length === 0 ? "" : JSON.stringify([pod.nodeSelector, pod.requiredNodeAffinity, pod.tolerations]);
+  return `${r.cpu}/${r.memory}/${r.pods}/${constraints}`;
+}
+
+// src/policy/view.ts
+var isTerminated = (pod) => pod.phase === "Succeeded" || pod.phase === "Failed";
+var staysWithNode = (pod) => pod.mirror || pod.ownerKind === "Node" || pod.ownerKind === "DaemonSet";
+function clusterView(snapshot, count3, candidates) {
+  const nodes = snapshot.nodes;
+  const rowOf = /* @__PURE__ */ new Map();
+  const byIndex = /* @__PURE__ */ new Map();
+  const beingRemoved = [];
+  const unindexed = [];
+  for (let row = 0; row < nodes.length; row++) {
+    const node2 = nodes[row];
+    rowOf.set(node2.name, row);
+    if (!node2.worker) continue;
+    if (node2.index === void 0) unindexed.push(node2.name);
+    else if (node2.index >= count3) beingRemoved.push(node2.name);
+    else byIndex.set(node2.index, row);
+  }
+  const candidateRows = /* @__PURE__ */ new Map();
+  for (let index = count3 - 1; index >= Math.max(0, count3 - candidates); index--) {
+    const row = byIndex.get(index);
+    if (row !== void 0) candidateRows.set(row, index);
+  }
+  const requested = nodes.map(() => ({ cpu: 0, memory: 0, pods: 0 }));
+  const resident = nodes.map(() => ({ cpu: 0, memory: 0, pods: 0 }));
+  const podsOn = /* @__PURE__ */ new Map();
+  for (const row of candidateRows.keys()) podsOn.set(row, []);
+  const pending = [];
+  for (const pod of snapshot.pods) {
+    if (pod.nodeName === void 0) {
+      if (pod.phase === "Pending") pending.push(pod);
+      continue;
+    }
+    const row = rowOf.get(pod.nodeName);
+    if (row === void 0) continue;
+    podsOn.get(row)?.push(pod);
+    if (isTerminated(pod)) continue;
+    accumulate(requested[row], pod.requests);
+    if (staysWithNode(pod)) accumulate(resident[row], pod.requests);
+  }
+  let overhead = NO_CAPACITY;
+  const pool = [];
+  const poolOrDestination = [];
+  let readyWorkers2 = 0;
+  const readyIndices = /* @__PURE__ */ new Set();
+  for (let row = 0; row < nodes.length; row++) {
+    const node2 = nodes[row];
+    const removed = node2.worker && node2.index !== void 0 && node2.index >= count3;
+    if (node2.worker && node2.ready && !removed) {
+      readyWorkers2++;
+      if (node2.index !== void 0) readyIndices.add(node2.index);
+      overhead = maxCapacity(overhead, resident[row]);
+    }
+    if (!node2.ready || node2.unschedulable || removed) continue;
+    if (node2.worker) pool.push(row);
+    poolOrDestination.push({ row, rank: node2.worker && node2.index !== void 0 ? node2.index : -1 });
+  }
+  const destinations = poolOrDestination.sort((a2, b2) => a2.rank - b2.rank || a2.row - b2.row).map((d) => d.row);
+  const missing = [];
+  for (let index = 0; index < count3; index++) if (!readyIndices.has(index)) missing.push(index);
+  const missingCount = unindexed.length > 0 ? Math.max(0, count3 - readyWorkers2) : missing.length;
+  return {
+    count: count3,
+    nodes,
+    rowOf,
+    requested,
+    resident,
+    overhead,
+    pending,
+    podsOn,
+    candidateRows,
+    destinations,
+    pool,
+    readyWorkers: readyWorkers2,
+    missing: unindexed.length > 0 ? [] : missing,
+    missingCount,
+    beingRemoved,
+    unindexed
+  };
+}
+function accumulate(total, add) {
+  total.cpu += add.cpu;
+  total.memory += add.memory;
+  total.pods += add.pods;
+}
+function maxCapacity(a2, b2) {
+  return { cpu: Math.max(a2.cpu, b2.cpu), memory: Math.max(a2.memory, b2.memory), pods: Math.max(a2.pods, b2.pods) };
+}
+function freeOf(view, row) {
+  return subtractCapacity(view.nodes[row].allocatable, view.requested[row]);
+}
+function destinationsOf(view) {
+  return {
+    shapes: view.destinations.map((row) => view.nodes[row]),
+    free: view.destinations.map((row) => freeOf(view, row))
+  };
+}
+function sumCapacity(items) {
+  let total = NO_CAPACITY;
+  for (const item of items) total = addCapacity(total, item);
+  return total;
+}
+
+// src/policy/utilisation.ts
+var share = (part, whole) => whole > 0 ? part / whole : part > 0 ? Number.POSITIVE_INFINITY : 0;
+function freshUsage(usage, now, maxAge) {
+  return usage !== void 0 && now - usage.at <= maxAge ? usage : void 0;
+}
+function ratiosOf(allocatable, requested, used) {
+  return {
+    cpuRequests: share(requested.cpu, allocatable.cpu),
+    memoryRequests: share(requested.memory, allocatable.memory),
+    cpuUsage: used === void 0 ? void 0 : share(used.cpu, allocatable.cpu),
+    memoryUsage: used === void 0 ? void 0 : share(used.memory, allocatable.memory)
+  };
+}
+function poolUtilisation(view, usage) {
+  const allocatable = sumCapacity(view.pool.map((row) => view.nodes[row].allocatable));
+  const requested = sumCapacity(view.pool.map((row) => view.requested[row]));
+  let used = usage ? { cpu: 0, memory: 0 } : void 0;
+  for (const row of view.pool) {
+    const measured = usage?.nodes.get(view.nodes[row].name);
+    if (!used || !measured) {
+      used = void 0;
+      break;
+    }
+    used.cpu += measured.cpu;
+    used.memory += measured.memory;
+  }
+  return {
+    workers: view.pool.length,
+    allocatable,
+    requested,
+    used,
+    ratios: view.pool.length > 0 ? ratiosOf(allocatable, requested, used) : void 0
+  };
+}
+function highShares(ratios, requestsThreshold, usageThreshold) {
+  if (!ratios) return [];
+  const all = [
+    { measure: "requests", resource: "cpu", ratio: ratios.cpuRequests, threshold: requestsThreshold },
+    { measure: "requests", resource: "memory", ratio: ratios.memoryRequests, threshold: requestsThreshold }
+  ];
+  if (ratios.cpuUsage !== void 0) all.push({ measure: "usage", resource: "cpu", ratio: ratios.cpuUsage, threshold: usageThreshold });
+  if (ratios.memoryUsage !== void 0) {
+    all.push({ measure: "usage", resource: "memory", ratio: ratios.memoryUsage, threshold: usageThreshold });
+  }
+  return all.filter((e) => e.ratio > e.threshold);
+}
+function nodeUtilisation(ratios) {
+  return Math.max(ratios.cpuRequests, ratios.memoryRequests, ratios.cpuUsage ?? 0, ratios.memoryUsage ?? 0);
+}
+function roundShare(value) {
+  return value === void 0 || !Number.isFinite(value) ? value : Math.round(value * 1e3) / 1e3;
+}
+
+// src/policy/scale-down.ts
+function planScaleDown(context2) {
+  const { snapshot, policy, state, now } = context2;
+  const gates = measurementGates(context2);
+  const measurable = gates.length === 0;
+  if (state.lastScaleUpAt !== void 0 && now < state.lastScaleUpAt + policy.scaleDownDelayAfterAdd) {
+    gates.push({ kind: "scale-up-cooldown", since: state.lastScaleUpAt, until: state.lastScaleUpAt + policy.scaleDownDelayAfterAdd });
+  }
+  if (!measurable) return { gates, candidates: [], remove: 0, moves: [], unneeded: [] };
+  const { candidates, movesAfter } = evaluateCandidates(context2, new Map(snapshot.budgets.map((b2) => [b2.key, b2])));
+  const previous = new Map(state.unneeded.map((u2) => [u2.node, u2.since]));
+  const unneeded = [];
+  for (const candidate of candidates) {
+    if (candidate.blockers.length > 0) break;
+    const since = Math.min(previous.get(candidate.node) ?? now, now);
+    candidate.unneededSince = since;
+    candidate.removableAt = since + policy.scaleDownUnneededTime;
+    unneeded.push({ node: candidate.node, since });
+  }
+  const longEnough = (since) => since + policy.scaleDownUnneededTime <= now && since < now;
+  let remove = 0;
+  if (gates.length === 0) {
+    while (remove < unneeded.length && longEnough(unneeded[remove].since)) remove++;
+  }
+  return { gates, candidates, remove, moves: remove > 0 ? movesAfter[remove - 1] ?? [] : [], unneeded };
+}
+function measurementGates({ view, snapshot, usage, policy, min, signalGates = [] }) {
+  const gates = [];
+  if (view.pending.length > 0) gates.push({ kind: "pending-pods", pods: view.pending.length });
+  if (snapshot.usage === void 0) gates.push({ kind: "metrics-unavailable" });
+  else if (usage === void 0) gates.push({ kind: "metrics-stale", at: snapshot.usage.at, maxAge: policy.metricsMaxAge });
+  else {
+    const unmeasured = view.pool.map((row) => view.nodes[row].name).filter((name) => !usage.nodes.has(name));
+    if (unmeasured.length > 0) gates.push({ kind: "metrics-incomplete", nodes: unmeasured });
+  }
+  gates.push(...signalGates);
+  if (view.unindexed.length > 0) gates.push({ kind: "workers-without-index", nodes: [...view.unindexed] });
+  if (view.missingCount > 0 || view.beingRemoved.length > 0) {
+    gates.push({ kind: "change-in-flight", missing: view.missingCount, removing: [...view.beingRemoved] });
+  }
+  if (Math.min(policy.scaleDownMaxStep, view.count - min) <= 0) gates.push({ kind: "at-min", min });
+  return gates;
+}
+function evaluateCandidates({ view, usage, pool, policy }, budgets) {
+  const { shapes, free } = destinationsOf(view);
+  const placer = new FirstFitPlacer(shapes, free);
+  const positionOf = new Map(view.destinations.map((row, position) => [row, position]));
+  const inPool = new Set(view.pool);
+  let end = placer.size;
+  const placed = /* @__PURE__ */ new Map();
+  const evicted = /* @__PURE__ */ new Map();
+  let poolAfter = { allocatable: pool.allocatable, requested: pool.requested };
+  const candidates = [];
+  const movesAfter = [];
+  for (const [row, index] of view.candidateRows) {
+    const node2 = view.nodes[row];
+    const measured = usage?.nodes.get(node2.name);
+    const ratios = ratiosOf(node2.allocatable, view.requested[row], measured);
+    const blockers = [];
+    if (node2.scaleDownDisabled) blockers.push({ rule: "scale-down-disabled" });
+    if (!measured) blockers.push({ rule: "no-usage" });
+    const utilisation = nodeUtilisation(ratios);
+    if (utilisation >= policy.scaleDownUtilizationThreshold) {
+      blockers.push({ rule: "not-underutilised", utilisation, threshold: policy.scaleDownUtilizationThreshold });
+    }
+    const drained = [];
+    for (const pod of view.podsOn.get(row) ?? []) {
+      const verdict = podDrainability(pod);
+      if (verdict.outcome === "block") blockers.push({ rule: verdict.rule, pod: pod.key });
+      else if (verdict.outcome === "drain") drained.push(pod);
+    }
+    for (const block of budgetBlocks(drained, budgets, evicted)) blockers.push({ rule: "disruption-budget", ...block });
+    if (inPool.has(row)) {
+      poolAfter = {
+        allocatable: subtractCapacity(poolAfter.allocatable, node2.allocatable),
+        requested: subtractCapacity(poolAfter.requested, view.resident[row])
+      };
+    }
+    const exceeded = highShares(
+      ratiosOf(poolAfter.allocatable, poolAfter.requested, pool.used),
+      policy.scaleUpRequestsThreshold,
+      policy.scaleUpUsageThreshold
+    );
+    if (exceeded.length > 0) blockers.push({ rule: "would-trigger-scale-up", exceeded });
+    if (blockers.length === 0) {
+      end = Math.min(end, positionOf.get(row) ?? end);
+      const toPlace = drained.map((pod) => ({ pod, from: node2.name }));
+      for (const [pod, at] of placed) {
+        if (at.position < end) continue;
+        placer.release(pod, at.position);
+        toPlace.push({ pod, from: at.from });
+      }
+      const order = largestFirst(node2.allocatable);
+      toPlace.sort((a2, b2) => order(a2.pod, b2.pod));
+      const homeless = [];
+      for (const { pod, from } of toPlace) {
+        const position = placer.place(pod, end);
+        if (position === void 0) homeless.push(pod.key);
+        else placed.set(pod, { from, position });
+      }
+      if (homeless.length > 0) blockers.push({ rule: "pods-do-not-fit", pods: homeless });
+      movesAfter.push([...placed].map(([pod, at]) => ({ pod: pod.key, from: at.from, to: shapes[at.position].name })));
+    }
+    candidates.push({ node: node2.name, index, ratios, blockers, unneededSince: void 0, removableAt: void 0 });
+    if (blockers.length > 0) break;
+  }
+  return { candidates, movesAfter };
+}
+
+// src/policy/scale-up.ts
+function planPendingPods(view, template) {
+  const nodeRoom = subtractCapacity(template.allocatable, view.overhead);
+  const outcomes = /* @__PURE__ */ new Map();
+  const schedulable = [];
+  for (const pod of view.pending) {
+    if (!pod.unschedulable) outcomes.set(pod, { kind: "awaiting-scheduler" });
+    else if (staysWithNode(pod)) outcomes.set(pod, { kind: "node-bound" });
+    else schedulable.push(pod);
+  }
+  schedulable.sort(largestFirst(nodeRoom));
+  const { shapes, free } = schedulable.length > 0 ? destinationsOf(view) : { shapes: [], free: [] };
+  const existing = new FirstFitPlacer(shapes, free);
+  const newWorker2 = templateShape(template);
+  const toPack = [];
+  for (const pod of schedulable) {
+    const position = existing.place(pod);
+    if (position !== void 0) {
+      outcomes.set(pod, { kind: "fits-existing-node", node: shapes[position].name });
+      continue;
+    }
+    const why = neverFits(pod, newWorker2, nodeRoom);
+    if (why) outcomes.set(pod, { kind: "never-fits", why });
+    else toPack.push(pod);
+  }
+  const inFlight = view.missingCount;
+  const { nodes: newNodes, nodeOf } = packOntoNewNodes(toPack, nodeRoom, inFlight);
+  toPack.forEach((pod, i2) => {
+    const node2 = nodeOf[i2];
+    outcomes.set(pod, { kind: "new-node", node: node2, inFlight: node2 < inFlight });
+  });
+  return {
+    pods: view.pending.map((pod) => ({
+      pod: pod.key,
+      requests: pod.requests,
+      since: pod.unschedulableSince,
+      outcome: outcomes.get(pod)
+    })),
+    unschedulable: view.pending.filter((pod) => pod.unschedulable).length,
+    overhead: view.overhead,
+    nodeRoom,
+    newNodes,
+    inFlight,
+    extra: Math.max(0, newNodes.length - inFlight)
+  };
+}
+function neverFits(pod, template, room) {
+  const mismatch = constraintMismatch(pod, nodePlacementOf(pod), template);
+  if (mismatch) return mismatch;
+  const resource = exceededResource(pod.requests, room);
+  return resource ? { kind: "too-big", resource, request: pod.requests[resource], room: room[resource] } : void 0;
+}
+function packOntoNewNodes(pods, room, inFlight) {
+  const nodes = [];
+  const free = [];
+  const nodeOf = pods.map((pod) => {
+    let index = free.findIndex((f2) => exceededResource(pod.requests, f2) === void 0);
+    if (index < 0) {
+      index = nodes.length;
+      nodes.push({ pods: [], requested: NO_CAPACITY, inFlight: index < inFlight });
+      free.push({ ...room });
+    }
+    const node2 = nodes[index];
+    node2.pods.push(pod.key);
+    node2.requested = addCapacity(node2.requested, pod.requests);
+    free[index] = subtractCapacity(free[index], pod.requests);
+    return index;
+  });
+  return { nodes, nodeOf };
+}
+function nodesForShares(pool, high, template, overhead) {
+  let needed = 0;
+  for (const e of high) {
+    const amount2 = e.measure === "requests" ? pool.requested[e.resource] : pool.used?.[e.resource] ?? 0;
+    const perNode = overhead[e.resource];
+    const room = e.threshold * template.allocatable[e.resource] - perNode;
+    if (room <= 0) return Number.POSITIVE_INFINITY;
+    let n2 = Math.max(1, Math.ceil((amount2 - e.threshold * pool.allocatable[e.resource]) / room));
+    const after = (k2) => (amount2 + k2 * perNode) / (pool.allocatable[e.resource] + k2 * template.allocatable[e.resource]);
+    if (after(n2) > e.threshold) n2++;
+    needed = Math.max(needed, n2);
+  }
+  return needed;
+}
+function templateShape(template) {
+  return { name: "", labels: template.labels, taints: template.taints };
+}
+
+// src/policy/schedule.ts
+var MAX_RUNS = 100;
+var runsOf = (schedule) => ({
+  schedule,
+  start: cronRuns(schedule.start, schedule.timezone),
+  end: cronRuns(schedule.end, schedule.timezone)
+});
+function openingIn(w2, after, until) {
+  let run = w2.start.after(after);
+  for (let n2 = 0; run !== void 0 && run <= until && n2 < MAX_RUNS; n2++) {
+    if (w2.end.atOrBefore(run) !== run) return run;
+    run = w2.start.after(run);
+  }
+  return void 0;
+}
+function spanAt(w2, at) {
+  const { schedule } = w2;
+  const span = { name: schedule.name, min: schedule.min, start: schedule.start, end: schedule.end };
+  const zone = { timezone: schedule.timezone, lead: schedule.lead };
+  const started = w2.start.atOrBefore(at);
+  const ended = w2.end.atOrBefore(at);
+  if (started !== void 0 && (ended === void 0 || ended < started)) {
+    const opensAt2 = ended === void 0 ? started : w2.start.after(ended);
+    return { ...span, ...zone, opensAt: opensAt2, closesAt: w2.end.after(at), open: true };
+  }
+  const opensAt = schedule.lead > 0 ? openingIn(w2, at, at + schedule.lead) : void 0;
+  if (opensAt === void 0) return void 0;
+  return { ...span, ...zone, opensAt, closesAt: w2.end.after(opensAt), open: false };
+}
+function minAt(windows2, bounds, at) {
+  const spans = windows2.flatMap((w2) => spanAt(w2, at) ?? []);
+  let by;
+  for (const span of spans) if (span.min > (by?.min ?? bounds.min)) by = span;
+  const min = Math.min(bounds.max, Math.max(bounds.min, by?.min ?? bounds.min));
+  return { min, base: bounds.min, by, windows: spans };
+}
+function scheduledMin(schedules, bounds, at) {
+  return minAt(schedules.map(runsOf), bounds, at);
+}
+var CLOCK_STEP_BACK_MS = 5 * 6e4;
+function scheduleInstant(lastRead, now) {
+  return lastRead !== void 0 && lastRead > now && lastRead - now <= CLOCK_STEP_BACK_MS ? lastRead : now;
+}
+function applySchedules(cluster, state, now) {
+  if (!cluster.schedules || cluster.schedules.length === 0) return { cluster, state, scheduled: void 0 };
+  const at = scheduleInstant(state.scheduleClock, now);
+  const scheduled = scheduledMin(cluster.schedules, cluster, at);
+  return { cluster: { ...cluster, min: scheduled.min }, state: { ...state, scheduleClock: at }, scheduled };
+}
+
+// src/policy/state.ts
+function initialState() {
+  return {
+    version: 1,
+    lastCount: void 0,
+    lastScaleUpAt: void 0,
+    lastScaleDownAt: void 0,
+    highSince: void 0,
+    unneeded: [],
+    inFlight: void 0,
+    samples: []
+  };
+}
+var SAMPLE_LIMIT = 120;
+function sampleWindow(policy) {
+  return Math.max(policy.scaleDownDelayAfterAdd + policy.scaleDownUnneededTime, policy.scaleUpSustainedTime, policy.provisioningTimeout);
+}
+var maxOf = (a2, b2) => a2 === void 0 ? b2 : b2 === void 0 ? a2 : Math.max(a2, b2);
+function recordSample(samples, sample, policy) {
+  const window2 = sampleWindow(policy);
+  const kept = samples.filter((s3) => s3.at >= sample.at - window2 && s3.at <= sample.at);
+  const last = kept.at(-1);
+  if (last && sample.at - last.at < window2 / SAMPLE_LIMIT) {
+    kept[kept.length - 1] = {
+      at: last.at,
+      count: sample.count,
+      readyWorkers: sample.readyWorkers,
+      pending: Math.max(last.pending, sample.pending),
+      cpuRequests: maxOf(last.cpuRequests, sample.cpuRequests),
+      memoryRequests: maxOf(last.memoryRequests, sample.memoryRequests),
+      cpuUsage: maxOf(last.cpuUsage, sample.cpuUsage),
+      memoryUsage: maxOf(last.memoryUsage, sample.memoryUsage)
+    };
+    return kept;
+  }
+  kept.push(sample);
+  return kept.slice(-SAMPLE_LIMIT);
+}
+
+// src/policy/decide.ts
+function decide(input2) {
+  const { snapshot, policy, now } = input2;
+  const { cluster, scheduled, state: read } = applySchedules(input2.cluster, input2.state, now);
+  const raisedBy = scheduled?.by && scheduled.min > scheduled.base ? scheduled : void 0;
+  const current = cluster.count;
+  const state = observeCount(read, current, now);
+  if (current < cluster.min || current > cluster.max) {
+    const rule2 = current > cluster.max ? { kind: "above-max", max: cluster.max } : raisedBy?.by ? { kind: "scheduled-min", min: cluster.min, base: raisedBy.base, window: raisedBy.by } : { kind: "below-min", min: cluster.min };
+    const desired2 = Math.min(cluster.max, Math.max(cluster.min, current));
+    return { decision: decisionOf(current, desired2, rule2, void 0, void 0), state: { ...state, unneeded: [] } };
+  }
+  const staleWhy = snapshot.stale ? "informers-not-synced" : now - snapshot.takenAt > policy.metricsMaxAge ? "too-old" : void 0;
+  if (staleWhy) {
+    const rule2 = { kind: "stale-snapshot", why: staleWhy, takenAt: snapshot.takenAt };
+    return { decision: decisionOf(current, current, rule2, void 0, void 0), state: { ...state, unneeded: [] } };
+  }
+  const metric = readMetric(input2.metric, now, policy.metricsMaxAge);
+  const floor = scaleDownFloor(metric, cluster.min);
+  const view = clusterView(snapshot, current, Math.min(policy.scaleDownMaxStep, Math.max(0, current - floor)));
+  const usage = freshUsage(snapshot.usage, now, policy.metricsMaxAge);
+  const pool = poolUtilisation(view, usage);
+  const inFlight = changeInFlight(state.inFlight, view, current, now);
+  const changing = view.missingCount > 0;
+  const high = highShares(pool.ratios, policy.scaleUpRequestsThreshold, policy.scaleUpUsageThreshold);
+  const highSince = high.length > 0 && !changing ? state.highSince ?? now : void 0;
+  const sustainedAt = highSince === void 0 ? void 0 : highSince + policy.scaleUpSustainedTime;
+  const metricUp = metricScaleUp(metric, state.metric, { count: current, changing, now, policy });
+  const pending = planPendingPods(view, cluster.template);
+  const planned = planScaleDown({ view, snapshot, usage, pool, policy, state, min: floor, now, signalGates: unusableGate(metric) });
+  const scaleDown = { ...planned, gates: nameFloor(planned.gates, metric, cluster.min) };
+  const evidence = {
+    now,
+    snapshotAt: snapshot.takenAt,
+    bounds: { min: cluster.min, max: cluster.max },
+    schedule: raisedBy,
+    workers: workersOf(view),
+    inFlight: inFlight && {
+      ...inFlight,
+      timeoutAt: inFlight.since + policy.provisioningTimeout,
+      timedOut: now >= inFlight.since + policy.provisioningTimeout
+    },
+    utilisation: { ...pool, high, highSince, sustainedAt },
+    pending,
+    scaleDown,
+    metric: metricUp.evidence
+  };
+  const up = largest(scaleUpRule(pending, pool, high, highSince, sustainedAt, cluster, now), metricUp.up);
+  let desired = current;
+  let rule;
+  let limitedBy;
+  if (up) {
+    const wanted = current + up.nodes;
+    desired = Math.min(wanted, current + policy.scaleUpMaxStep, cluster.max);
+    if (desired < wanted) limitedBy = { limit: desired === cluster.max ? "max" : "max-step", wanted };
+    rule = up.rule;
+  } else if (scaleDown.remove > 0) {
+    const removed = scaleDown.unneeded.slice(0, scaleDown.remove);
+    desired = current - scaleDown.remove;
+    rule = { kind: "unneeded-nodes", nodes: removed.map((u2) => u2.node), since: Math.max(...removed.map((u2) => u2.since)) };
+  } else if (evidence.inFlight) {
+    const pods = pending.newNodes.filter((node2) => node2.inFlight).reduce((sum, node2) => sum + node2.pods.length, 0);
+    rule = evidence.inFlight.timedOut ? { kind: "provisioning-timeout", missing: view.missingCount, since: evidence.inFlight.since, pods } : {
+      kind: "waiting-for-nodes",
+      missing: view.missingCount,
+      since: evidence.inFlight.since,
+      timeoutAt: evidence.inFlight.timeoutAt,
+      pods
+    };
+  } else {
+    rule = { kind: "no-change" };
+  }
+  const decision = decisionOf(current, desired, rule, limitedBy, evidence);
+  const next = {
+    ...state,
+    // A decided scale-up starts the delay before any scale-down, merged or not: a PR that asked
+    // for nodes is never followed by one that removes them inside the window.
+    lastScaleUpAt: decision.direction === "up" ? now : state.lastScaleUpAt,
+    highSince,
+    unneeded: scaleDown.unneeded,
+    inFlight,
+    samples: recordSample(state.samples, sampleOf(view, pool, pending, now), policy),
+    metric: metricUp.state
+  };
+  return { decision, state: next };
+}
+function observeCount(state, count3, now) {
+  const last = state.lastCount;
+  if (last === void 0 || last === count3) return { ...state, lastCount: count3 };
+  if (count3 > last) return { ...state, lastCount: count3, lastScaleUpAt: now, highSince: void 0 };
+  return { ...state, lastCount: count3, lastScaleDownAt: now, unneeded: [] };
+}
+function changeInFlight(previous, view, count3, now) {
+  if (view.missingCount === 0) return void 0;
+  if (previous && previous.count >= count3) return { count: count3, since: previous.since };
+  return { count: count3, since: now };
+}
+function scaleUpRule(pending, pool, high, highSince, sustainedAt, cluster, now) {
+  const counted = pending.newNodes.reduce((sum, node2) => sum + node2.pods.length, 0);
+  const forPods = pending.extra > 0 ? {
+    nodes: pending.extra,
+    rule: { kind: "pending-pods", pods: counted, newNodes: pending.newNodes.length, inFlight: pending.inFlight }
+  } : void 0;
+  let forUtilisation;
+  if (highSince !== void 0 && sustainedAt !== void 0 && now >= sustainedAt && highSince < now) {
+    const nodes = nodesForShares(pool, high, cluster.template, pending.overhead);
+    if (Number.isFinite(nodes) && nodes > 0) {
+      forUtilisation = { nodes, rule: { kind: "high-utilisation", exceeded: [...high], since: highSince, nodes } };
+    }
+  }
+  if (forPods && forUtilisation) return forUtilisation.nodes > forPods.nodes ? forUtilisation : forPods;
+  return forPods ?? forUtilisation;
+}
+function largest(...ups) {
+  return ups.reduce((best, up) => up && (!best || up.nodes > best.nodes) ? up : best, void 0);
+}
+function workersOf(view) {
+  return {
+    count: view.count,
+    ready: view.readyWorkers,
+    missing: view.missing,
+    missingCount: view.missingCount,
+    removing: view.beingRemoved,
+    unindexed: view.unindexed
+  };
+}
+function sampleOf(view, pool, pending, now) {
+  return {
+    at: now,
+    count: view.count,
+    readyWorkers: view.readyWorkers,
+    pending: pending.unschedulable,
+    cpuRequests: roundShare(pool.ratios?.cpuRequests),
+    memoryRequests: roundShare(pool.ratios?.memoryRequests),
+    cpuUsage: roundShare(pool.ratios?.cpuUsage),
+    memoryUsage: roundShare(pool.ratios?.memoryUsage)
+  };
+}
+function decisionOf(current, desired, rule, limitedBy, evidence) {
+  const direction = desired > current ? "up" : desired < current ? "down" : "hold";
+  const decision = { current, desired, direction, rule, limitedBy, evidence };
+  return { ...decision, reason: describeDecision(decision) };
+}
+
+// src/kube/vm-sizes.ts
+var GiB = 2 ** 30;
+var MiB = 2 ** 20;
+var VM_SIZES = {
+  // AWS burstable
+  "t2.nano": { vcpus: 1, memoryGiB: 0.5 },
+  "t2.micro": { vcpus: 1, memoryGiB: 1 },
+  "t2.small": { vcpus: 1, memoryGiB: 2 },
+  "t2.medium": { vcpus: 2, memoryGiB: 4 },
+  "t2.large": { vcpus: 2, memoryGiB: 8 },
+  "t2.xlarge": { vcpus: 4, memoryGiB: 16 },
+  "t2.2xlarge": { vcpus: 8, memoryGiB: 32 },
+  "t3.nano": { vcpus: 2, memoryGiB: 0.5 },
+  "t3.micro": { vcpus: 2, memoryGiB: 1 },
+  "t3.small": { vcpus: 2, memoryGiB: 2 },
+  "t3.medium": { vcpus: 2, memoryGiB: 4 },
+  "t3.large": { vcpus: 2, memoryGiB: 8 },
+  "t3.xlarge": { vcpus: 4, memoryGiB: 16 },
+  "t3.2xlarge": { vcpus: 8, memoryGiB: 32 },
+  // AWS general purpose, compute optimized, memory optimized
+  "m5.large": { vcpus: 2, memoryGiB: 8 },
+  "m5.xlarge": { vcpus: 4, memoryGiB: 16 },
+  "m5.2xlarge": { vcpus: 8, memoryGiB: 32 },
+  "m5.4xlarge": { vcpus: 16, memoryGiB: 64 },
+  "m5.8xlarge": { vcpus: 32, memoryGiB: 128 },
+  "c5.large": { vcpus: 2, memoryGiB: 4 },
+  "c5.xlarge": { vcpus: 4, memoryGiB: 8 },
+  "c5.2xlarge": { vcpus: 8, memoryGiB: 16 },
+  "c5.4xlarge": { vcpus: 16, memoryGiB: 32 },
+  "c5.9xlarge": { vcpus: 36, memoryGiB: 72 },
+  "r5.large": { vcpus: 2, memoryGiB: 16 },
+  "r5.xlarge": { vcpus: 4, memoryGiB: 32 },
+  "r5.2xlarge": { vcpus: 8, memoryGiB: 64 },
+  "r5.4xlarge": { vcpus: 16, memoryGiB: 128 },
+  // Azure
+  Standard_B1s: { vcpus: 1, memoryGiB: 1 },
+  Standard_B1ms: { vcpus: 1, memoryGiB: 2 },
+  Standard_B2s: { vcpus: 2, memoryGiB: 4 },
+  Standard_B2ms: { vcpus: 2, memoryGiB: 8 },
+  Standard_B4ms: { vcpus: 4, memoryGiB: 16 },
+  Standard_D2s_v3: { vcpus: 2, memoryGiB: 8 },
+  Standard_D4s_v3: { vcpus: 4, memoryGiB: 16 },
+  Standard_D8s_v3: { vcpus: 8, memoryGiB: 32 },
+  Standard_D16s_v3: { vcpus: 16, memoryGiB: 64 },
+  Standard_DS1_v2: { vcpus: 1, memoryGiB: 3.5 },
+  Standard_DS2_v2: { vcpus: 2, memoryGiB: 7 },
+  Standard_DS3_v2: { vcpus: 4, memoryGiB: 14 },
+  Standard_DS4_v2: { vcpus: 8, memoryGiB: 28 },
+  Standard_DS5_v2: { vcpus: 16, memoryGiB: 56 },
+  Standard_F2s_v2: { vcpus: 2, memoryGiB: 4 },
+  Standard_F4s_v2: { vcpus: 4, memoryGiB: 8 },
+  Standard_F8s_v2: { vcpus: 8, memoryGiB: 16 },
+  Standard_F16s_v2: { vcpus: 16, memoryGiB: 32 },
+  Standard_E2s_v3: { vcpus: 2, memoryGiB: 16 },
+  Standard_E4s_v3: { vcpus: 4, memoryGiB: 32 },
+  Standard_E8s_v3: { vcpus: 8, memoryGiB: 64 },
+  Standard_E16s_v3: { vcpus: 16, memoryGiB: 128 }
+};
+function knownSize(size) {
+  if (Object.hasOwn(VM_SIZES, size)) return size;
+  const lower = size.toLowerCase();
+  return Object.keys(VM_SIZES).find((name) => name.toLowerCase() === lower);
+}
+function vmSize(size, where = "specification.size") {
+  const name = knownSize(size);
+  if (name === void 0) {
+    throw new UserError(
+      `unknown VM size ${JSON.stringify(size)} (${where}): lambdastack-autoscaler knows ${Object.keys(VM_SIZES).join(", ")}; use one of these, or add the size with its vCPUs and memory to VM_SIZES in src/kube/vm-sizes.ts`
+    );
+  }
+  return { name, ...VM_SIZES[name] };
+}
+var MAX_PODS = 110;
+function reservedCpuMillis(vcpus) {
+  const tiers = [
+    [1, 0.06],
+    [1, 0.01],
+    [2, 5e-3],
+    [Number.POSITIVE_INFINITY, 25e-4]
+  ];
+  let left = vcpus;
+  let reserved = 0;
+  for (const [cores, share2] of tiers) {
+    const take = Math.min(left, cores);
+    reserved += take * 1e3 * share2;
+    left -= take;
+    if (left <= 0) break;
+  }
+  return Math.ceil(reserved);
+}
+var RESERVED_MEMORY = 355 * MiB;
+function nodeResources(size) {
+  const capacityMemory = Math.round(size.memoryGiB * GiB);
+  const cpu = size.vcpus * 1e3 - reservedCpuMillis(size.vcpus);
+  const memory = Math.max(0, capacityMemory - RESERVED_MEMORY);
+  const storage = 30 * GiB;
+  return {
+    capacity: {
+      cpu: String(size.vcpus),
+      "ephemeral-storage": `${storage / 1024}Ki`,
+      "hugepages-1Gi": "0",
+      "hugepages-2Mi": "0",
+      memory: `${capacityMemory / 1024}Ki`,
+      pods: String(MAX_PODS)
+    },
+    allocatable: {
+      cpu: formatCpu(cpu),
+      "ephemeral-storage": String(Math.floor(storage * 0.9)),
+      "hugepages-1Gi": "0",
+      "hugepages-2Mi": "0",
+      memory: `${memory / 1024}Ki`,
+      pods: String(MAX_PODS)
+    },
+    cpuMillis: cpu,
+    memoryBytes: memory,
+    pods: MAX_PODS
+  };
+}
+
+// src/policy/template.ts
+var NODE_SPECIFIC_LABELS = ["kubernetes.io/hostname"];
+var CONDITION_TAINT_PREFIX = "node.kubernetes.io/";
+var BASE_LABELS = { "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" };
+function workerTemplate(snapshot, size) {
+  const ready = snapshot.nodes.filter((node2) => node2.worker && node2.ready).sort(
+    (a2, b2) => Number(a2.unschedulable) - Number(b2.unschedulable) || (a2.index ?? Number.MAX_SAFE_INTEGER) - (b2.index ?? Number.MAX_SAFE_INTEGER)
+  );
+  const witness = ready[0];
+  if (witness) {
+    return {
+      allocatable: { ...witness.allocatable },
+      labels: Object.fromEntries(Object.entries(witness.labels).filter(([key]) => !NODE_SPECIFIC_LABELS.includes(key))),
+      taints: witness.taints.filter((taint) => !taint.key?.startsWith(CONDITION_TAINT_PREFIX))
+    };
+  }
+  if (size === void 0) {
+    return { allocatable: { cpu: 0, memory: 0, pods: 0 }, labels: { ...BASE_LABELS }, taints: [] };
+  }
+  const resources = nodeResources(vmSize(size));
+  return {
+    allocatable: { cpu: resources.cpuMillis, memory: resources.memoryBytes, pods: resources.pods },
+    labels: { ...BASE_LABELS },
+    taints: []
+  };
+}
+
+// src/watcher/cluster.ts
+var DEFAULT_WORKER_SIZE = { aws: "t3.medium", azure: "Standard_DS1_v2" };
+var isRecord5 = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
+function workerVmSize(config2) {
+  const cluster = config2.documents.find((doc) => doc.kind === config2.kind)?.value;
+  const spec = isRecord5(cluster?.specification) ? cluster.specification : {};
+  const components = isRecord5(spec.components) ? spec.components : {};
+  const worker = isRecord5(components[WORKER_COMPONENT]) ? components[WORKER_COMPONENT] : {};
+  const machine = typeof worker.machine === "string" ? worker.machine : "kubernetes-node-machine";
+  const document = config2.documents.find((doc) => doc.kind === VIRTUAL_MACHINE_KIND && doc.name === machine);
+  const size = isRecord5(document?.value.specification) ? document.value.specification.size : void 0;
+  return typeof size === "string" ? size : DEFAULT_WORKER_SIZE[config2.provider];
+}
+function watchedCluster(file2, text, defaults = {}) {
+  const config2 = parseClusterConfig(file2, text);
+  const bounds = config2.autoscaling[WORKER_COMPONENT];
+  if (!bounds) {
+    throw new UserError(
+      `${file2}: cluster ${config2.name} is not autoscaled: add a configuration/autoscaling document with ${WORKER_COMPONENT} min and max`
+    );
+  }
+  return {
+    file: file2,
+    text,
+    config: config2,
+    name: config2.name,
+    prefix: config2.prefix,
+    component: WORKER_COMPONENT,
+    count: config2.counts[WORKER_COMPONENT] ?? 0,
+    min: bounds.min,
+    max: bounds.max,
+    // The document's settings win over the defaults; both were validated where they were read.
+    policy: resolvePolicy({ ...defaults, ...bounds }),
+    prometheus: resolvePrometheusSignal({ ...defaults, ...bounds }),
+    schedules: resolveSchedules(bounds),
+    vmSize: workerVmSize(config2)
+  };
+}
+
+// src/replay/policies.ts
+function replayPolicy(label, config2, recordedCluster) {
+  const cluster = watchedCluster(config2.file, config2.text);
+  if (recordedCluster !== void 0 && cluster.name !== recordedCluster) {
+    throw new UserError(
+      `${config2.file} is the config of cluster ${cluster.name}, the recording is of ${recordedCluster}: give ${recordedCluster}'s config`
+    );
+  }
+  return {
+    label,
+    source: config2.file,
+    policy: cluster.policy,
+    min: cluster.min,
+    max: cluster.max,
+    vmSize: cluster.vmSize,
+    prometheus: cluster.prometheus,
+    schedules: cluster.schedules
+  };
+}
+
+// src/replay/world.ts
+var recordedWorkers = (snapshot) => snapshot.nodes.filter((node2) => node2.worker && node2.index !== void 0);
+function startWorld(first, applyDelayMs) {
+  const vms = /* @__PURE__ */ new Map();
+  const recorded = new Set(recordedWorkers(first.snapshot).map((node2) => node2.index));
+  for (let index = 0; index < first.count; index++) {
+    vms.set(index, { readyAt: recorded.has(index) ? Number.NEGATIVE_INFINITY : first.at + applyDelayMs, removeAt: void 0 });
+  }
+  for (const index of recorded) {
+    if (index >= first.count) vms.set(index, { readyAt: Number.NEGATIVE_INFINITY, removeAt: first.at + applyDelayMs });
+  }
+  return { count: first.count, vms };
+}
+function applyCount(world, at, to, applyDelayMs) {
+  const vms = /* @__PURE__ */ new Map();
+  for (const [index, vm] of world.vms) if (vm.removeAt === void 0 || vm.removeAt > at) vms.set(index, vm);
+  if (to >= world.count) {
+    for (let index = 0; index < to; index++) {
+      const vm = vms.get(index);
+      if (!vm) vms.set(index, { readyAt: at + applyDelayMs, removeAt: void 0 });
+      else if (vm.removeAt !== void 0) vms.set(index, { ...vm, removeAt: void 0 });
+    }
+  } else {
+    for (const [index, vm] of vms) {
+      if (index < to) continue;
+      if (vm.readyAt > at) vms.delete(index);
+      else if (vm.removeAt === void 0) vms.set(index, { ...vm, removeAt: at + applyDelayMs });
+    }
+  }
+  return { count: to, vms };
+}
+function presentIndices(world, at) {
+  const present = /* @__PURE__ */ new Set();
+  for (const [index, vm] of world.vms) if (vm.readyAt <= at && (vm.removeAt === void 0 || vm.removeAt > at)) present.add(index);
+  return present;
+}
+var isTerminated2 = (pod) => pod.phase === "Succeeded" || pod.phase === "Failed";
+function requestsByNode(pods) {
+  const requested = /* @__PURE__ */ new Map();
+  for (const pod of pods) {
+    if (pod.nodeName === void 0 || isTerminated2(pod)) continue;
+    const total = requested.get(pod.nodeName) ?? { cpu: 0, memory: 0, pods: 0 };
+    total.cpu += pod.requests.cpu;
+    total.memory += pod.requests.memory;
+    total.pods += pod.requests.pods;
+    requested.set(pod.nodeName, total);
+  }
+  return requested;
+}
+var ratio = (used, requested) => requested > 0 ? used / requested : 0;
+function witnessOf(snapshot) {
+  return snapshot.nodes.filter((node2) => node2.worker && node2.ready).sort(
+    (a2, b2) => Number(a2.unschedulable) - Number(b2.unschedulable) || (a2.index ?? Number.MAX_SAFE_INTEGER) - (b2.index ?? Number.MAX_SAFE_INTEGER)
+  )[0];
+}
+function newWorker(cycle, index, template, createdAt) {
+  const name = vmName(cycle.prefix, cycle.cluster, WORKER_COMPONENT, index);
+  return {
+    name,
+    worker: true,
+    index,
+    ready: true,
+    unschedulable: false,
+    taints: template.taints,
+    labels: { ...template.labels, "kubernetes.io/hostname": name },
+    allocatable: { ...template.allocatable },
+    scaleDownDisabled: false,
+    createdAt: Number.isFinite(createdAt) ? createdAt : cycle.at
+  };
+}
+var rank = (node2) => node2.worker && node2.index !== void 0 ? node2.index : -1;
+function worldSnapshot(world, cycle, vmSize2) {
+  const recorded = cycle.snapshot;
+  const at = cycle.at;
+  const present = presentIndices(world, at);
+  const dropped = /* @__PURE__ */ new Set();
+  const kept = [];
+  const keptIndices = /* @__PURE__ */ new Set();
+  for (const node2 of recorded.nodes) {
+    if (node2.worker && node2.index !== void 0) {
+      if (!present.has(node2.index)) {
+        dropped.add(node2.name);
+        continue;
+      }
+      keptIndices.add(node2.index);
+    }
+    kept.push(node2);
+  }
+  const joining = [...present].filter((index) => !keptIndices.has(index)).sort((a2, b2) => a2 - b2);
+  if (dropped.size === 0 && joining.length === 0) return recorded;
+  const template = workerTemplate(recorded, vmSize2);
+  const added = joining.map((index) => newWorker(cycle, index, template, world.vms.get(index)?.readyAt ?? at));
+  const requested = requestsByNode(recorded.pods);
+  const used = recorded.usage?.nodes;
+  let poolUsed = { cpu: 0, memory: 0 };
+  let poolRequested = { cpu: 0, memory: 0 };
+  for (const node2 of recorded.nodes) {
+    const u2 = used?.get(node2.name);
+    const r = requested.get(node2.name);
+    if (!node2.worker || !node2.ready || !u2 || !r) continue;
+    poolUsed = { cpu: poolUsed.cpu + u2.cpu, memory: poolUsed.memory + u2.memory };
+    poolRequested = { cpu: poolRequested.cpu + r.cpu, memory: poolRequested.memory + r.memory };
+  }
+  const usageOf = (pod, from) => {
+    const u2 = from === void 0 ? void 0 : used?.get(from);
+    const r = from === void 0 ? void 0 : requested.get(from);
+    const cpu = u2 && r ? ratio(u2.cpu, r.cpu) : ratio(poolUsed.cpu, poolRequested.cpu);
+    const memory = u2 && r ? ratio(u2.memory, r.memory) : ratio(poolUsed.memory, poolRequested.memory);
+    return { cpu: pod.requests.cpu * cpu, memory: pod.requests.memory * memory };
+  };
+  const pods = [];
+  const displaced = [];
+  const pending = [];
+  for (const pod of recorded.pods) {
+    if (pod.nodeName !== void 0 && dropped.has(pod.nodeName)) {
+      if (!staysWithNode(pod) && !isTerminated2(pod)) displaced.push(pod);
+    } else if (pod.nodeName === void 0 && pod.phase === "Pending") {
+      pending.push(pod);
+    } else {
+      pods.push(pod);
+    }
+  }
+  const usage = /* @__PURE__ */ new Map();
+  for (const [name, u2] of used ?? []) if (!dropped.has(name)) usage.set(name, u2);
+  const addUse = (node2, use) => {
+    const before = usage.get(node2);
+    if (before) usage.set(node2, { cpu: before.cpu + use.cpu, memory: before.memory + use.memory });
+  };
+  const witness = witnessOf(recorded);
+  const daemons = witness ? recorded.pods.filter((pod) => pod.nodeName === witness.name && staysWithNode(pod) && !isTerminated2(pod)) : [];
+  for (const node2 of added) {
+    if (used) usage.set(node2.name, { cpu: 0, memory: 0 });
+    for (const daemon of daemons) {
+      pods.push({ ...daemon, key: `${daemon.key}@${node2.name}`, nodeName: node2.name });
+      addUse(node2.name, usageOf(daemon, witness?.name));
+    }
+  }
+  const destinations = [
+    ...added,
+    ...kept.filter((node2) => node2.ready && !node2.unschedulable).sort((a2, b2) => rank(a2) - rank(b2) || (a2.name < b2.name ? -1 : 1))
+  ];
+  const taken = requestsByNode(pods);
+  const placer = new FirstFitPlacer(
+    destinations,
+    destinations.map((node2) => subtractCapacity(node2.allocatable, taken.get(node2.name) ?? { cpu: 0, memory: 0, pods: 0 }))
+  );
+  const order = largestFirst(template.allocatable);
+  const place = (pod, from, end) => {
+    const position = placer.place(pod, end);
+    const node2 = position === void 0 ? void 0 : destinations[position];
+    if (!node2) return false;
+    pods.push({ ...pod, nodeName: node2.name, phase: "Running", unschedulable: false, unschedulableSince: void 0 });
+    addUse(node2.name, usageOf(pod, from));
+    return true;
+  };
+  for (const pod of [...displaced].sort(order)) {
+    if (!place(pod, pod.nodeName, destinations.length)) {
+      pods.push({ ...pod, nodeName: void 0, phase: "Pending", unschedulable: true, unschedulableSince: at });
+    }
+  }
+  for (const pod of [...pending].sort(order)) if (!place(pod, void 0, added.length)) pods.push(pod);
+  const nodes = [...kept, ...added].sort((a2, b2) => a2.name < b2.name ? -1 : a2.name > b2.name ? 1 : 0);
+  return { ...recorded, nodes, pods, usage: recorded.usage && { at: recorded.usage.at, nodes: usage } };
+}
+
+// src/replay/replay.ts
+var HOUR2 = 36e5;
+var readyWorkers = (nodes) => nodes.filter((node2) => node2.worker && node2.ready).length;
+var Replay = class {
+  constructor(policies, settings) {
+    this.settings = settings;
+    this.runs = policies.map((spec) => ({
+      spec,
+      world: void 0,
+      state: initialState(),
+      points: [],
+      prs: [],
+      readyMs: 0,
+      unanswered: 0,
+      otherQuery: void 0
+    }));
+  }
+  settings;
+  runs;
+  recorded = [];
+  gaps = [];
+  cluster;
+  recordedReadyMs = 0;
+  step(cycle) {
+    const previous = this.recorded.at(-1);
+    if (previous && cycle.at <= previous.at) throw new Error("replay: cycles must come in time order");
+    if (previous) {
+      const gap = cycle.at - previous.at;
+      this.gaps.push(gap);
+      this.recordedReadyMs += previous.ready * gap;
+      for (const run of this.runs) run.readyMs += (run.points.at(-1)?.ready ?? 0) * gap;
+    }
+    this.cluster ??= cycle.cluster;
+    this.recorded.push({ at: cycle.at, count: cycle.count, ready: readyWorkers(cycle.snapshot.nodes) });
+    for (const run of this.runs) this.stepRun(run, cycle);
+  }
+  stepRun(run, cycle) {
+    const { spec } = run;
+    const delay = this.settings.applyDelayMs;
+    const world = run.world ?? startWorld(cycle, delay);
+    const snapshot = worldSnapshot(world, cycle, spec.vmSize ?? cycle.vmSize);
+    const { decision, state } = decide({
+      snapshot,
+      state: run.state,
+      policy: spec.policy,
+      cluster: {
+        count: world.count,
+        min: spec.min,
+        max: spec.max,
+        template: workerTemplate(snapshot, spec.vmSize ?? cycle.vmSize),
+        schedules: spec.schedules
+      },
+      now: cycle.at,
+      metric: this.metricOf(run, cycle)
+    });
+    run.state = state;
+    run.world = world;
+    if (decision.desired !== world.count) {
+      run.prs.push({ at: cycle.at, from: world.count, to: decision.desired, rule: decision.rule.kind, reason: decision.reason });
+      run.world = applyCount(world, cycle.at, decision.desired, delay);
+    }
+    run.points.push({ at: cycle.at, count: run.world.count, ready: readyWorkers(snapshot.nodes) });
+  }
+  /** The recorded answer to this policy's query, when the watcher ran that query. */
+  metricOf(run, cycle) {
+    const signal = run.spec.prometheus;
+    if (!signal) return void 0;
+    if (cycle.prometheus?.query === signal.query) return { signal, reading: cycle.prometheus.reading };
+    run.unanswered++;
+    run.otherQuery ??= cycle.prometheus?.query;
+    return void 0;
+  }
+  result() {
+    const first = this.recorded[0];
+    const last = this.recorded.at(-1);
+    if (!first || !last || this.cluster === void 0) throw new Error("replay: no cycles");
+    const sorted = [...this.gaps].sort((a2, b2) => a2 - b2);
+    const intervalMs = sorted.length === 0 ? 0 : sorted[Math.floor((sorted.length - 1) / 2)];
+    const hours = (readyMs, lastReady) => (readyMs + lastReady * intervalMs) / HOUR2;
+    return {
+      cluster: this.cluster,
+      start: first.at,
+      end: last.at,
+      cycles: this.recorded.length,
+      intervalMs,
+      settings: { ...this.settings },
+      recorded: { points: this.recorded, nodeHours: hours(this.recordedReadyMs, last.ready) },
+      runs: this.runs.map((run) => ({
+        label: run.spec.label,
+        source: run.spec.source,
+        policy: run.spec.policy,
+        min: run.spec.min,
+        max: run.spec.max,
+        points: run.points,
+        prs: run.prs,
+        nodeHours: hours(run.readyMs, run.points.at(-1)?.ready ?? 0),
+        notes: run.unanswered === 0 ? [] : [
+          `its Prometheus query was not recorded in ${run.unanswered} of ${run.points.length} cycles${run.otherQuery === void 0 ? "" : ` (the watcher ran ${JSON.stringify(run.otherQuery)})`}: those were replayed without the signal`
+        ]
+      }))
+    };
+  }
+};
+
+// src/replay/series.ts
+function bucketed(points, start, end, buckets) {
+  const values = [];
+  const span = Math.max(1, end - start);
+  let i2 = 0;
+  let last = points[0]?.count ?? 0;
+  for (let b2 = 0; b2 < buckets; b2++) {
+    const until = b2 === buckets - 1 ? Number.POSITIVE_INFINITY : start + (b2 + 1) * span / buckets;
+    let high;
+    while (i2 < points.length && points[i2].at < until) {
+      const count3 = points[i2].count;
+      high = high === void 0 ? count3 : Math.max(high, count3);
+      last = count3;
+      i2++;
+    }
+    values.push(high ?? last);
+  }
+  return values;
+}
+function written(key, policy) {
+  const definition = POLICY_SETTINGS[key];
+  const value = policy[definition.field];
+  return definition.kind === "duration" ? formatDuration(value) : String(value);
+}
+function windows(p) {
+  const list = p.schedules ?? [];
+  if (list.length === 0) return "(none)";
+  return list.map((w2) => `${w2.name} ${w2.start} to ${w2.end} ${w2.timezone}, min ${w2.min}${w2.lead > 0 ? `, lead ${formatDuration(w2.lead)}` : ""}`).join("; ");
+}
+function differences(other, run) {
+  const found = [];
+  if (other.min !== run.min) found.push({ key: "min", from: String(other.min), to: String(run.min) });
+  if (other.max !== run.max) found.push({ key: "max", from: String(other.max), to: String(run.max) });
+  for (const key of Object.keys(POLICY_SETTINGS)) {
+    const from = written(key, other.policy);
+    const to = written(key, run.policy);
+    if (from !== to) found.push({ key, from, to });
+  }
+  const query = (p) => p.prometheus?.query ?? "(none)";
+  const target = (p) => p.prometheus ? String(p.prometheus.targetPerNode) : "(none)";
+  if (query(other) !== query(run)) found.push({ key: "prometheus.query", from: query(other), to: query(run) });
+  if (target(other) !== target(run)) found.push({ key: "prometheus.target_per_node", from: target(other), to: target(run) });
+  if (windows(other) !== windows(run)) found.push({ key: "schedules", from: windows(other), to: windows(run) });
+  return found;
+}
+function signedChange(from, to, digits = 1) {
+  const delta = to - from;
+  const sign = (n2) => n2 > 0 ? "+" : n2 < 0 ? "\u2212" : "\xB1";
+  const percent2 = from === 0 || digits === 0 ? "" : ` (${sign(delta)}${Math.abs(delta / from * 100).toFixed(1)} %)`;
+  return `${sign(delta)}${Math.abs(delta).toFixed(digits)}${percent2}`;
+}
+function utcMinute(ms) {
+  return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+}
+var peakOf = (points) => points.reduce((high, p) => Math.max(high, p.count), 0);
+
+// src/replay/markdown.ts
+var DEFAULT_APPLY_DELAY_MS = 10 * 6e4;
+var CHART_POINTS = 42;
+var MAX_PRS = 20;
+function mermaidChart(result) {
+  const points = Math.min(CHART_POINTS, result.cycles);
+  const span = result.end - result.start;
+  const labels = Array.from({ length: points }, (_2, i2) => JSON.stringify(utcMinute(result.start + i2 * span / points).slice(5)));
+  const lines = result.runs.map((run) => bucketed(run.points, result.start, result.end, points));
+  const top = Math.max(1, ...lines.flat()) + 1;
+  const order = result.runs.map((run, i2) => `${run.label} = ${["first", "second", "third", "fourth"][i2] ?? `#${i2 + 1}`} line`).join(", ");
+  return [
+    "xychart-beta",
+    `  title ${JSON.stringify(`${result.cluster} workers (config count): ${order}`)}`,
+    `  x-axis [${labels.join(", ")}]`,
+    `  y-axis "workers" 0 --> ${top}`,
+    ...lines.map((values) => `  line [${values.join(", ")}]`)
+  ].join("\n");
+}
+function prList(run) {
+  if (run.prs.length === 0) return `**${cell(run.label)}**: none`;
+  const shown = run.prs.slice(0, MAX_PRS).map((pr) => `- ${utcMinute(pr.at)} UTC: ${pr.from} \u2192 ${pr.to} (\`${pr.rule}\`) ${cell(pr.reason)}`);
+  const more = run.prs.length > MAX_PRS ? [`- \u2026 and ${run.prs.length - MAX_PRS} more`] : [];
+  return [`**${cell(run.label)}** (${run.prs.length}):`, "", ...shown, ...more].join("\n");
+}
+var WHAT_IF_HEADING = "### What-if replay of the autoscaling settings";
+function sameSettingsSection(cluster) {
+  return `${WHAT_IF_HEADING}
+
+The autoscaling settings of **${cell(cluster)}** are the same before and after this change: nothing to compare.
+`;
+}
+function replayMarkdown(result) {
+  const [before, after] = result.runs;
+  if (!before || !after) throw new Error("replayMarkdown: two runs are compared");
+  const changed = differences(before, after);
+  if (changed.length === 0) return sameSettingsSection(result.cluster);
+  const parts = [
+    WHAT_IF_HEADING,
+    `${result.cycles} recorded cycles of **${cell(result.cluster)}** (${utcMinute(result.start)} \u2192 ${utcMinute(result.end)} UTC) replayed with the decision engine under the settings ${cell(before.label)} and ${cell(after.label)} this change. Every PR is taken as merged at once, its nodes joining or leaving ${formatDuration(result.settings.applyDelayMs)} later.`
+  ];
+  if (changed.length > 0) {
+    parts.push(
+      [
+        `| setting | ${cell(before.label)} | ${cell(after.label)} |`,
+        "| --- | --- | --- |",
+        ...changed.map((d) => `| \`${d.key}\` | ${cell(d.from)} | ${cell(d.to)} |`)
+      ].join("\n")
+    );
+  }
+  parts.push(`\`\`\`mermaid
+${mermaidChart(result)}
+\`\`\``);
+  parts.push(
+    [
+      `| | ${cell(before.label)} | ${cell(after.label)} | change |`,
+      "| --- | ---: | ---: | ---: |",
+      `| node-hours (Ready workers \xD7 hours) | ${before.nodeHours.toFixed(1)} | ${after.nodeHours.toFixed(1)} | ${signedChange(before.nodeHours, after.nodeHours)} |`,
+      `| pull requests | ${before.prs.length} | ${after.prs.length} | ${signedChange(before.prs.length, after.prs.length, 0)} |`,
+      `| highest count | ${peakOf(before.points)} | ${peakOf(after.points)} | ${signedChange(peakOf(before.points), peakOf(after.points), 0)} |`
+    ].join("\n")
+  );
+  const notes = result.runs.flatMap((run) => run.notes.map((note) => `- ${cell(run.label)}: ${cell(note)}`));
+  if (notes.length > 0) parts.push(notes.join("\n"));
+  parts.push(`<details><summary>The pull requests each would have opened</summary>
+
+${prList(before)}
+
+${prList(after)}
+
+</details>`);
+  return `${parts.join("\n\n")}
+`;
+}
+function whatIfSection(input2) {
+  const iterator2 = input2.cycles[Symbol.iterator]();
+  const first = iterator2.next();
+  if (first.done) return `${WHAT_IF_HEADING}
+
+The recording holds no cycle: nothing to replay.
+`;
+  const cluster = first.value.cluster;
+  const before = replayPolicy("before", input2.before, cluster);
+  const after = replayPolicy("after", input2.after, cluster);
+  if (differences(before, after).length === 0) return sameSettingsSection(cluster);
+  const run = new Replay([before, after], { applyDelayMs: input2.applyDelayMs ?? DEFAULT_APPLY_DELAY_MS });
+  run.step(first.value);
+  for (let next = iterator2.next(); !next.done; next = iterator2.next()) run.step(next.value);
+  return replayMarkdown(run.result());
+}
+
+// src/replay/plan-what-if.ts
+var WHAT_IF_SPAN_MS = 7 * 864e5;
+function recordingPathOf(dir, id) {
+  return posix.join(dir, `${id}.jsonl`);
+}
+function autoscalingChanges(before, after) {
+  const earlier = new Map(before.map((config2) => [clusterId(config2), config2]));
+  const changes = [];
+  for (const config2 of after) {
+    const id = clusterId(config2);
+    const old = earlier.get(id);
+    const from = old?.autoscaling[WORKER_COMPONENT];
+    const to = config2.autoscaling[WORKER_COMPONENT];
+    if (old && from && to && !isDeepStrictEqual(from, to)) changes.push({ id, before: old, after: config2 });
+  }
+  return changes;
+}
+var section = (line) => `${WHAT_IF_HEADING}
+
+${line}
+`;
+function missingRecordingSection(id, path10) {
+  return section(
+    `No recording of ${codeSpan(id)} to replay this change over: ${codeSpan(path10)} is not in the repository. Record with ${codeSpan("lambdastack-autoscaler watch --record FILE")} (the Helm chart's ${codeSpan("recording.enabled")}) and commit a copy there (README: \u201CRecordings for pr.yml\u201D).`
+  );
+}
+var LFS_POINTER = "version https://git-lfs.github.com/spec/";
+async function startsWith(path10, prefix) {
+  const handle = await open3(path10, "r");
+  try {
+    const buffer = Buffer.alloc(prefix.length);
+    const { bytesRead } = await handle.read(buffer, 0, prefix.length, 0);
+    return buffer.subarray(0, bytesRead).toString("latin1") === prefix;
+  } finally {
+    await handle.close();
+  }
+}
+function* prepend(first, rest) {
+  yield first;
+  for (let next = rest.next(); !next.done; next = rest.next()) yield next.value;
+}
+function unusable(id, path10, error63) {
+  if (error63 instanceof RecordingLineError) {
+    const why = error63.message.slice(`${error63.file}:${error63.line}: `.length);
+    return {
+      cluster: id,
+      markdown: section(
+        `\u26A0\uFE0F The recording of ${codeSpan(id)} cannot be replayed: ${codeSpan(`${error63.file}:${error63.line}`)}: ${markdownText(why)}.`
+      ),
+      problem: { message: `what-if replay of ${id}: ${error63.message}`, file: error63.file, line: error63.line }
+    };
+  }
+  const message = error63 instanceof UserError ? error63.message : `an unexpected error (a bug: please report it): ${String(error63)}`;
+  return {
+    cluster: id,
+    markdown: section(`\u26A0\uFE0F The recording of ${codeSpan(id)} (${codeSpan(path10)}) cannot be replayed: ${markdownText(message)}`),
+    problem: { message: `what-if replay of ${id}: ${message}`, file: path10 }
+  };
+}
+async function whatIf(options) {
+  const { id, root } = options;
+  const path10 = recordingPathOf(options.dir, id);
+  try {
+    const before = replayPolicy("before", options.before, void 0);
+    const after = replayPolicy("after", options.after, void 0);
+    if (differences(before, after).length === 0) return void 0;
+    const parts = await recordingParts(path10, { root });
+    if (parts.length === 0) return { cluster: id, markdown: missingRecordingSection(id, path10) };
+    for (const part of parts) {
+      if (await startsWith(resolve3(root, part), LFS_POINTER)) {
+        throw new UserError(
+          `${part} is a Git LFS pointer, not the recording: give actions/checkout \`lfs: true\` in the workflow, so the checkout holds the file`
+        );
+      }
+    }
+    const recording = await loadRecording(path10, { root });
+    const lastAt = lastRecordedTime(recording);
+    const cycles = recordedCycles(recording, { since: lastAt === void 0 ? void 0 : lastAt - WHAT_IF_SPAN_MS });
+    const first = cycles.next();
+    const cluster = parseClusterConfig(options.after.file, options.after.text).name;
+    if (!first.done && first.value.cluster !== cluster) {
+      throw new UserError(
+        `${path10} is a recording of cluster ${first.value.cluster}, not of ${cluster} (${options.after.file}): put ${cluster}'s recording there`
+      );
+    }
+    const all = first.done ? [] : prepend(first.value, cycles);
+    const markdown = whatIfSection({ cycles: all, before: options.before, after: options.after, applyDelayMs: options.applyDelayMs });
+    const notes = recording.notes.length > 0 ? ` ${recording.notes.map((note) => `${markdownText(note)}.`).join(" ")}` : "";
+    return {
+      cluster: id,
+      markdown: `${markdown}
+<sub>Replayed from ${parts.map(codeSpan).join(" and ")} (up to its last 7 days).${notes}</sub>
+`
+    };
+  } catch (error63) {
+    return unusable(id, path10, error63);
+  }
+}
+
+// src/actions/plan-what-if.ts
+function recordingsInput(workspace) {
+  const given = getInput("recordings").trim();
+  if (given === "") return void 0;
+  const inside = relative2(workspace, resolve4(workspace, given));
+  if (isAbsolute2(inside) || inside === ".." || inside.startsWith(`..${sep3}`)) {
+    throw new UserError(
+      `input \`recordings\`: ${given} is outside the repository checkout ${workspace}: name a folder inside it, relative to the repository root (the default is \`recordings\`), or leave it empty for no what-if replay`
+    );
+  }
+  return inside === "" ? "." : inside.split(sep3).join("/");
+}
+async function textAt(git, commit, config2) {
+  const args = ["cat-file", "blob", `${commit}:${config2.file}`];
+  const read = await git.call(args);
+  if (read.exitCode !== 0) throw new GitError(args, read.exitCode, read.stderr);
+  const text = decodeConfigBytes(config2.file, read.stdout);
+  if (typeof text !== "string") throw new Error(`${commit.slice(0, 12)}:${config2.file}: ${text.message}`);
+  return text;
+}
+async function planWhatIf(options) {
+  const sections = [];
+  for (const change of autoscalingChanges(options.before, options.after)) {
+    const started = performance.now();
+    const [beforeText, afterText] = await Promise.all([
+      textAt(options.git, options.base, change.before),
+      textAt(options.git, options.head, change.after)
+    ]);
+    const section2 = await whatIf({
+      id: change.id,
+      before: { file: change.before.file, text: beforeText },
+      after: { file: change.after.file, text: afterText },
+      root: options.workspace,
+      dir: options.dir
+    });
+    if (!section2) continue;
+    sections.push(section2);
+    if (section2.problem) {
+      warning(section2.problem.message, {
+        title: "What-if replay",
+        file: section2.problem.file,
+        ...section2.problem.line === void 0 ? {} : { startLine: section2.problem.line }
+      });
+    } else {
+      info(`what-if replay of ${change.id}: ${Math.round(performance.now() - started)} ms`);
+    }
+  }
+  return sections;
 }
 
 // src/actions/run-action.ts
@@ -43760,8 +46095,8 @@ async function commitOf(git, side) {
   );
 }
 function treePath(root, workspace, path10) {
-  const fromRoot = relative2(root, resolve2(workspace, path10));
-  return fromRoot === "" ? "." : posix.normalize(fromRoot.split(sep3).join("/"));
+  const fromRoot = relative3(root, resolve5(workspace, path10));
+  return fromRoot === "" ? "." : posix2.normalize(fromRoot.split(sep4).join("/"));
 }
 function clustersAt(git, commit, dir) {
   return readValidConfigs(treeAt(git, commit, dir));
@@ -43843,6 +46178,9 @@ function addSummary(report, scaled) {
     );
   }
   if (report.refused.length > 0) summary.addHeading("Refused", 3).addList(report.refused.map(escapeHtml));
+  for (const markdown of report.whatIf ?? []) summary.addRaw(`
+${markdown}
+`, true);
 }
 function matrixClusters(scaled, after, nameOf) {
   return scaled.map((cluster) => {
@@ -43873,6 +46211,7 @@ function setOutputs(plan, scaled, clusters) {
 async function planAction() {
   const workspace = workspaceDir();
   const target = commentRequested() ? commentTarget() : void 0;
+  const recordings = target ? recordingsInput(workspace) : void 0;
   const baseSide = sideOf("base");
   const headSide = sideOf("head");
   if (NO_COMMIT.test(headSide.ref)) {
@@ -43907,7 +46246,9 @@ async function planAction() {
   }
   setOutputs(plan, scaled, matrixClusters(scaled, after, nameOf));
   if (target) {
-    const { comment, cost } = await postPlanComment(target, workspace, { ...report, before, after, problems: [] });
+    const whatIf2 = base === void 0 || recordings === void 0 ? [] : await planWhatIf({ git, base, head, before, after, workspace, dir: recordings });
+    report.whatIf = whatIf2.map((section2) => section2.markdown);
+    const { comment, cost } = await postPlanComment(target, workspace, { ...report, before, after, problems: [], whatIf: whatIf2 });
     report.cost = costSummary(cost);
     report.commentUrl = comment?.url;
   }
