@@ -265,8 +265,9 @@ function buildProgram(io: Io): Command {
   program
     .command('demo')
     .description(
-      'The whole loop on this machine: load rises, the watcher opens a PR, it is merged and applied (packer, terraform, ' +
-        'ansible), load falls, a scale-down is drained and applied, a manual scale, and the scale history.',
+      'The whole loop on this machine: load rises, the watcher opens a PR, pr.yml comments its plan and cost, it is merged ' +
+        'and apply.yml applies it (packer, terraform, ansible), load falls, a scale-down is drained and applied, scale.yml ' +
+        'scales by hand, and the scale history.',
     )
     .option(
       '--workdir <dir>',
@@ -276,7 +277,8 @@ function buildProgram(io: Io): Command {
     .addHelpText(
       'after',
       '\nRuns a kube simulator, a GitHub simulator over a real git repository, s3rver and dynalite for the terraform state,\n' +
-        'terraform, packer and ansible on local machines, and the watcher; Ctrl-C stops all of them. Needs a checkout of\n' +
+        "terraform, packer and ansible on local machines, and the watcher; the repository's .github/workflows files run on\n" +
+        'the local workflow runner (run-workflow). Ctrl-C stops all of them. Needs a checkout of\n' +
         'lambdastack-autoscaler after `npm run setup` (it is what `npm start` runs).',
     )
     .action(async (opts: { workdir?: string; keep: boolean }) => (await import('./cli/demo.js')).demoCommand(opts, io));

@@ -11,6 +11,8 @@ export const DEMO_OWNER = 'example';
 export const DEMO_REPO = 'cluster-config';
 /** The token every client sends: the simulator takes any, and the demo masks none (there is nothing to hide). */
 export const DEMO_TOKEN = 'demo-token';
+/** secrets.SCALE_TOKEN of the demo repository: a GitHub App's token, as scale.yml asks for (made up too). */
+export const DEMO_APP_TOKEN = 'demo-app-token';
 
 const immediate = {
   key: () => ({

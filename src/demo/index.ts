@@ -70,13 +70,15 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
       processes,
       signal: stop.signal,
       progress: (part, ms) => reporter.timed(`started ${part}`, ms),
+      note: (text) => reporter.note(text),
+      workflowLine: (line) => reporter.workflowLine(line),
     });
     reporter.note(`kube simulator ${world.cluster.sim.url} (kubectl --kubeconfig ${world.cluster.kubeconfig})`);
     reporter.note(`GitHub simulator ${world.github.sim.url}/repos/${world.github.owner}/${world.github.repo}`);
     reporter.note(
       `terraform state s3://${world.state.bucket}/${world.stateKey} on ${world.state.s3}, lock table ${world.state.table} on ${world.state.dynamodb}`,
     );
-    reporter.note(`workflows: ${world.workflows.label} (STAND-IN until src/workflow runs .github/workflows itself)`);
+    reporter.note(`workflows: .github/workflows/*.yml of the repository, on the ${world.workflows.label} (run-workflow)`);
     const current = world;
     const story = await runScenario(current, reporter, {
       signal: stop.signal,

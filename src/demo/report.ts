@@ -11,7 +11,15 @@ const WIDTH = 100;
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 export const short = (sha: string): string => sha.slice(0, 7);
 
-const MARK: Record<string, string> = { success: '✓', failure: '✗', skipped: '–' };
+/**
+ * The lines of a run's log the demo shows as it runs: each job as it starts and ends, each step as
+ * it ends (with its outcome and time, or why it was skipped), and the errors and warnings the steps
+ * raise. The steps' own output (terraform's, ansible's), the summaries and the closing lines stay
+ * in the run's log file.
+ */
+export function isProgressLine(line: string): boolean {
+  return /^job |^ {2}[✓✗-] step |^ {4}(error|warning)\b|^not triggered: /.test(line);
+}
 
 export class Reporter {
   private stage = 0;
@@ -46,16 +54,23 @@ export class Reporter {
     this.io.out(`${line}${' '.repeat(Math.max(2, WIDTH - line.length - time.length))}${time}`);
   }
 
-  /** A workflow run: one line per step. */
-  run(title: string, run: WorkflowRun, label: string): void {
-    this.timed(`${title}: run ${run.id} [${label}]`, run.durationMs);
-    const width = Math.max(...run.steps.map((step) => step.name.length));
-    for (const step of run.steps) {
-      const text = `  ${MARK[step.status] ?? '?'} ${step.name.padEnd(width)}  ${step.summary}`;
-      if (step.status === 'skipped') this.note(text);
-      else this.timed(text, step.durationMs);
+  /** A workflow run about to start. */
+  runStarts(title: string, what: string): void {
+    this.note(`▶ ${title}: ${what}`);
+  }
+
+  /** A line of a workflow run, as it runs: the progress lines only (see progressLine). */
+  workflowLine(line: string): void {
+    if (isProgressLine(line)) this.note(`  ${line}`);
+  }
+
+  /** A workflow run once it ended: how, and what each step did (from its outputs). */
+  run(title: string, run: WorkflowRun): void {
+    this.timed(`${title}: run ${run.id} ${run.ok ? 'succeeded' : 'failed'}`, run.durationMs);
+    for (const step of run.jobs.flatMap((job) => job.steps)) {
+      if (step.status === 'success' && step.summary !== '') this.note(`  ${step.name}: ${step.summary}`);
     }
-    if (this.options.logs) this.note(`  logs and job summaries: ${run.logs}`);
+    if (this.options.logs) this.note(`  log and job summaries: ${run.logs}`);
   }
 
   /** The end of a stage: its time. */

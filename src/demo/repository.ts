@@ -1,7 +1,7 @@
 /**
  * The demo's git repository, as a team adopting lambdastack-autoscaler would have it: the example
- * clusters, this project's workflows, actions and infra (so the workflows can run in it), and the
- * cluster's inventory. The working clone is the workdir itself (so `lambdastack-autoscaler
+ * clusters, this project's workflows, actions, price table and infra (so the workflows run in it),
+ * and the cluster's inventory. The working clone is the workdir itself (so `lambdastack-autoscaler
  * history` works there); the GitHub simulator serves the bare repository it pushes to, under
  * <workdir>/.demo/github, which the clone's .git/info/exclude keeps out of its status.
  */
@@ -45,7 +45,8 @@ export interface RepositoryOptions {
   files: Readonly<Record<string, string>>;
 }
 
-const COPIED = ['actions', 'infra', '.github/workflows'] as const;
+// data/: the plan action's price table (data/prices.yml of the action's own repository).
+const COPIED = ['actions', 'data', 'infra', '.github/workflows'] as const;
 
 export function withIdentity(who: Person): Record<string, string> {
   return {
@@ -101,14 +102,18 @@ export async function createDemoRepository(options: RepositoryOptions): Promise<
     'Add the shop (AWS) and analytics (Azure) clusters, with the pipeline',
     '-m',
     [
-      'cluster-config/: the example clusters. For the demo, the shop cluster keeps its terraform state on',
-      "this machine's S3 server (s3rver) with the lock table on dynalite: see its configuration/remote-state.",
-      'inventory/: the demo machines ansible configures. actions/, infra/ and .github/workflows/: the',
-      'pipeline, as lambdastack-autoscaler ships it.',
+      'cluster-config/: the example clusters, as lambdastack-autoscaler ships them (the repository variable',
+      "STATE_BACKEND_CONFIG points the shop cluster's S3 state at this machine's s3rver and dynalite).",
+      'inventory/: the demo machines ansible configures. actions/, data/, infra/ and .github/workflows/:',
+      'the pipeline, as lambdastack-autoscaler ships it.',
     ].join('\n'),
   ]);
   await git.run(['remote', 'add', 'origin', bare]);
   await git.run(['push', '--quiet', 'origin', 'main']);
+  // Packed, as GitHub keeps a repository: each workflow job's checkout (a fetch over file://) then
+  // sends the stored objects as they are, instead of compressing the actions' bundles again (about
+  // a second a checkout, nine times a demo).
+  await new Git(bare, { ...DEMO_GIT_ENV, GIT_DIR: bare }).run(['repack', '-a', '-d', '-q']);
   await git.run(['branch', '--quiet', '--set-upstream-to=origin/main', 'main']);
 
   const head = async (): Promise<string> => (await git.run(['rev-parse', 'HEAD'])).trim();

@@ -12,6 +12,7 @@
 import { DEFAULT_CONFIG_DIR, WORKER_COMPONENT } from '../config/index.js';
 import { InterruptedError, UserError } from '../errors.js';
 import { scaleHistory } from '../git/history.js';
+import { PLAN_COMMENT_MARKER } from '../github/plan-comment.js';
 import { type HistoryEntry, historyToMarkdown } from '../history/index.js';
 import type { CycleReport } from '../watcher/watcher.js';
 import { historyChart } from './chart.js';
@@ -97,7 +98,7 @@ export async function runScenario(world: DemoWorld, reporter: Reporter, options:
 
   const scaleWorkload = async (replicas: number): Promise<void> => {
     const started = performance.now();
-    const command = await cluster.scaleWorkload(replicas, world.workflowEnvironment.processes);
+    const command = await cluster.scaleWorkload(replicas, world.processes);
     reporter.timed(`$ ${command}`, performance.now() - started);
   };
 
@@ -135,8 +136,11 @@ export async function runScenario(world: DemoWorld, reporter: Reporter, options:
         head: { ref: pull.head, sha: pull.headSha },
       };
       await workflow('pr.yml', change, event, `pr.yml on PR #${number}`);
-      const comments = await github.comments(number);
-      reporter.note(`PR #${number} has ${comments.length} comment(s): the scale plan`);
+      const comment = (await github.comments(number)).find((c) => c.body.includes(PLAN_COMMENT_MARKER));
+      if (!comment) throw new UserError(`pr.yml left no plan comment on PR #${number}`);
+      // The comment's first line of prose: what the plan adds and removes, and its monthly cost change.
+      const headline = comment.body.split('\n').find((line) => line.includes('monthly cost change')) ?? '';
+      reporter.note(`PR #${number}, plan comment by @${comment.user}: ${headline.replaceAll('**', '')}`);
     });
 
   const merge = (change: Change): Promise<void> =>
@@ -171,12 +175,13 @@ export async function runScenario(world: DemoWorld, reporter: Reporter, options:
     });
 
   const workflow = async (file: WorkflowFile, change: Change, event: WorkflowEvent, title: string): Promise<WorkflowRun> => {
+    reporter.runStarts(title, `.github/workflows/${file} on the ${world.workflows.label}`);
     const run = await world.workflows.run(file, event);
     story.runs.push({ workflow: file, change, run });
-    reporter.run(title, run, world.workflows.label);
+    reporter.run(title, run);
     if (!run.ok)
       throw new UserError(
-        `${file} failed (run ${run.id}): ${run.error ?? 'a step failed'}; its logs are in ${run.logs} (keep them with --keep)`,
+        `${file} failed (run ${run.id}): ${run.error ?? 'a step failed'}; its log is in ${run.logs} (keep it with --keep)`,
       );
     return run;
   };

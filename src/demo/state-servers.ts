@@ -23,6 +23,22 @@ export const DEMO_AWS_ENV = {
   AWS_EC2_METADATA_DISABLED: 'true',
 } as const;
 
+/**
+ * vars.STATE_BACKEND_CONFIG of the demo: the settings the terraform and packer actions layer over
+ * the config's S3 remote state (same bucket, table and key) so that terraform's S3 backend and the
+ * record store talk to these servers instead of AWS.
+ */
+export function localBackendConfig(endpoints: { s3: string; dynamodb: string }): string {
+  return JSON.stringify({
+    endpoints,
+    use_path_style: true,
+    skip_credentials_validation: true,
+    skip_requesting_account_id: true,
+    skip_metadata_api_check: true,
+    skip_region_validation: true,
+  });
+}
+
 interface S3rverInstance {
   run(): Promise<{ port: number }>;
   close(): Promise<void>;

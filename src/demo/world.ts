@@ -1,24 +1,24 @@
 /**
  * The demo's world, in a workdir: the state servers, the kube simulator with the example cluster
  * and its workload, the machines ansible configures, the git repository (the workdir itself) and
- * the GitHub simulator serving it, the watcher, and the workflow runner with the repository's
- * variables and secrets. Started in that order; `close` stops what was started, in reverse, also
- * after a start that failed half-way.
+ * the GitHub simulator serving it, the workflow runner with the repository's variables and secrets
+ * (which first records the existing workers in the terraform state), and the watcher. Started in
+ * that order; `close` stops what was started, in reverse, also after a start that failed half-way.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ClusterConfig, clusterId, parseClusterConfig, WORKER_COMPONENT } from '../config/index.js';
 import { UserError } from '../errors.js';
 import { type DemoCluster, startDemoCluster } from './cluster.js';
-import { DEMO_TOKEN, type DemoGithub, startDemoGithub } from './github.js';
+import { DEMO_APP_TOKEN, DEMO_TOKEN, type DemoGithub, startDemoGithub } from './github.js';
 import { type Machines, makeMachines } from './machines.js';
 import type { Processes } from './processes.js';
-import { withLocalRemoteState } from './remote-state.js';
 import { createDemoRepository, type DemoRepository, exampleClusters } from './repository.js';
-import { DEMO_AWS_ENV, type StateServers, startStateServers } from './state-servers.js';
+import { DEMO_AWS_ENV, localBackendConfig, type StateServers, startStateServers } from './state-servers.js';
 import { checkTools } from './tools.js';
 import { type DemoWatcher, demoWatcher } from './watcher.js';
-import { provisionExisting, StandInRunner } from './workflows/stand-in.js';
+import { LocalWorkflowRunner } from './workflows/local-runner.js';
+import { provisionExisting } from './workflows/provision.js';
 import type { WorkflowEnvironment, WorkflowRun, WorkflowRunner } from './workflows/types.js';
 
 /** The example cluster the story is about: shop, on AWS. */
@@ -34,6 +34,8 @@ export interface DemoWorld {
   demoDir: string;
   /** The shop cluster as the repository's first commit has it. */
   config: ClusterConfig;
+  /** Starts the demo's own child processes (kubectl), each stopped with the demo. */
+  processes: Processes;
   /** The terraform state's key in the bucket. */
   stateKey: string;
   state: StateServers;
@@ -43,7 +45,6 @@ export interface DemoWorld {
   github: DemoGithub;
   watcher: DemoWatcher;
   workflows: WorkflowRunner;
-  workflowEnvironment: WorkflowEnvironment;
   /** The terraform run that recorded the workers LambdaStack made (before the story starts). */
   provisioned: WorkflowRun;
   /** The workers in the terraform state, by name, lowest index first. */
@@ -58,6 +59,10 @@ export interface WorldOptions {
   signal: AbortSignal;
   /** Told of each part as it is up, with how long it took. */
   progress(part: string, ms: number): void;
+  /** A line about what is starting. */
+  note(text: string): void;
+  /** Each line of a workflow run, as the runner prints it. */
+  workflowLine(line: string): void;
 }
 
 /** The workers a terraform state holds (the local module's terraform_data.worker), lowest index first. */
@@ -105,15 +110,15 @@ export async function startWorld(options: WorldOptions): Promise<DemoWorld> {
     const examples = await exampleClusters();
     const original = examples[CLUSTER_FILE];
     if (original === undefined) throw new UserError(`the package has no ${CLUSTER_FILE}: the demo's cluster`);
-    const remote = parseClusterConfig(CLUSTER_FILE, original).remoteState;
+    // The example as it is: the workflows point its S3 state at the local servers (vars.STATE_BACKEND_CONFIG).
+    const config = parseClusterConfig(CLUSTER_FILE, original);
+    const remote = config.remoteState;
     if (remote?.backend !== 's3') throw new UserError(`${CLUSTER_FILE}: the demo needs its remote state on S3`);
 
     const state = await timed('s3rver (state bucket) and dynalite (lock table)', () =>
       startStateServers({ directory: join(demoDir, 's3'), bucket: remote.bucket, table: remote.dynamodb_table, region: remote.region }),
     );
     closers.push(() => state.close());
-    const text = withLocalRemoteState(CLUSTER_FILE, original, { s3: state.s3, dynamodb: state.dynamodb });
-    const config = parseClusterConfig(CLUSTER_FILE, text);
 
     const cluster = await timed('kube simulator', () =>
       startDemoCluster({ demoDir, config, replicas: config.counts[WORKER_COMPONENT] ?? 0 }),
@@ -132,7 +137,7 @@ export async function startWorld(options: WorldOptions): Promise<DemoWorld> {
         workdir,
         demoDir,
         name: 'example/cluster-config',
-        files: { ...examples, [CLUSTER_FILE]: text, [`${INVENTORY_DIR}/${clusterId(config)}.yml`]: machines.inventory },
+        files: { ...examples, [`${INVENTORY_DIR}/${clusterId(config)}.yml`]: machines.inventory },
       }),
     );
     const github = await timed('GitHub simulator', () => startDemoGithub(repository.bare));
@@ -146,6 +151,7 @@ export async function startWorld(options: WorldOptions): Promise<DemoWorld> {
       // The names apply.yml, pr.yml and scale.yml read (README, Workflows).
       vars: {
         TERRAFORM_MODULE: 'local',
+        STATE_BACKEND_CONFIG: localBackendConfig({ s3: state.s3, dynamodb: state.dynamodb }),
         PACKER_TEMPLATE: 'infra/packer/null.pkr.hcl',
         // The null template bakes into a directory; the image records go beside the state, on s3rver.
         PACKER_VARIABLES: `images_dir=${join(demoDir, 'images')}`,
@@ -154,21 +160,24 @@ export async function startWorld(options: WorldOptions): Promise<DemoWorld> {
         // Local machines are never unreachable for long.
         ANSIBLE_RETRY_DELAY: '5',
         DRAIN_TIMEOUT: '300',
-        AWS_REGION: DEMO_AWS_ENV.AWS_REGION,
       },
       secrets: {
+        // s3rver and dynalite take any signature; terraform and the AWS SDK sign with these.
         AWS_ACCESS_KEY_ID: DEMO_AWS_ENV.AWS_ACCESS_KEY_ID,
         AWS_SECRET_ACCESS_KEY: DEMO_AWS_ENV.AWS_SECRET_ACCESS_KEY,
         KUBECONFIG: cluster.sim.kubeConfigYaml,
         GITHUB_TOKEN: DEMO_TOKEN,
+        // scale.yml opens its PR with an App token, so that pr.yml checks it (a GITHUB_TOKEN's PR starts no workflow).
+        SCALE_TOKEN: DEMO_APP_TOKEN,
       },
       runnerDir: join(demoDir, 'runner'),
       logDir: join(demoDir, 'logs'),
       path: process.env.PATH ?? '',
-      processes,
       signal: options.signal,
     };
-    const provisioned = await timed('terraform state of the existing workers', () => provisionExisting(workflowEnvironment, CLUSTER_FILE));
+    const workflows = new LocalWorkflowRunner(workflowEnvironment, options.workflowLine);
+    options.note("▶ LambdaStack's first run, before the story: a workflow of the demo's own (not in the repository) on the same runner");
+    const provisioned = await timed('terraform state of the existing workers', () => provisionExisting(workflows, CLUSTER_FILE, ACTOR));
     if (!provisioned.ok) throw new UserError(`the demo could not record the existing workers in the terraform state: ${provisioned.error}`);
 
     const watcher = demoWatcher({
@@ -186,6 +195,7 @@ export async function startWorld(options: WorldOptions): Promise<DemoWorld> {
       workdir,
       demoDir,
       config,
+      processes,
       stateKey: remote.key,
       state,
       cluster,
@@ -193,8 +203,7 @@ export async function startWorld(options: WorldOptions): Promise<DemoWorld> {
       repository,
       github,
       watcher,
-      workflows: new StandInRunner(workflowEnvironment),
-      workflowEnvironment,
+      workflows,
       provisioned,
       stateWorkers: async () => workersInState(await state.read(remote.key)),
       close,

@@ -3,19 +3,19 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Io } from '../../src/cli/io.js';
-import { DEMO_TOKEN } from '../../src/demo/github.js';
+import { DEMO_APP_TOKEN, DEMO_TOKEN } from '../../src/demo/github.js';
 import { type DemoWorld, runDemo, STAGES, type StageId, type Story } from '../../src/demo/index.js';
 import { DEMO_AWS_ENV } from '../../src/demo/state-servers.js';
-import { PLAN_COMMENT_MARK } from '../../src/demo/workflows/stand-in.js';
 import { Git } from '../../src/git/git.js';
+import { PLAN_COMMENT_MARKER } from '../../src/github/plan-comment.js';
 import { cli } from '../cli/run-cli.js';
 import { tempDir } from '../support/temp.js';
 import { listening, processesMentioning } from './support.js';
 
 // The demo's loop, as `npm start` runs it, checked at the end of every stage: the PRs and their
 // comments, the commits on main, the terraform state and the records beside it in s3rver, the nodes
-// in the kube simulator, the machines ansible configured, the workflow runs' steps, and the history.
-// The workflows are the stand-in's (src/demo/workflows/stand-in.ts) until the workflow runner lands.
+// in the kube simulator, the machines ansible configured, the workflow runs' jobs and steps (the
+// repository's own .github/workflows files on the local workflow runner), and the history.
 
 const node = (i: number): string => `demo-shop-kubernetes-node-vm-${i}`;
 const workers = (n: number): string[] => Array.from({ length: n }, (_, i) => node(i));
@@ -32,13 +32,23 @@ async function count(world: DemoWorld, commit: string): Promise<number> {
   return Number(/count: (\d+) {2}# managed by lambdastack-autoscaler/.exec(await configAt(world, commit))?.[1]);
 }
 
-function stepsOf(story: Story, workflow: string, change: string): Array<[string, string]> {
+function runOf(story: Story, workflow: string, change: string) {
   const run = story.runs.find((r) => r.workflow === workflow && r.change === change)?.run;
-  return (run?.steps ?? []).map((step) => [step.name, step.status]);
+  if (!run) throw new Error(`no ${workflow} run for the ${change} change`);
+  return run;
 }
 
+/** Each job's steps as `job › step: status`, the checkout's pin left out (it changes with a release). */
+function stepsOf(story: Story, workflow: string, change: string): string[] {
+  return runOf(story, workflow, change).jobs.flatMap((job) =>
+    job.steps.map((step) => `${job.name} › ${step.name.replace(/@[0-9a-f]{40}$/, '')}: ${step.status}`),
+  );
+}
+
+/** What the step whose name starts with `name` did, as the demo says it. */
 function stepSummary(story: Story, workflow: string, change: string, name: string): string {
-  return story.runs.find((r) => r.workflow === workflow && r.change === change)?.run.steps.find((s) => s.name === name)?.summary ?? '';
+  const steps = runOf(story, workflow, change).jobs.flatMap((job) => job.steps);
+  return steps.find((step) => step.name.startsWith(name))?.summary ?? '';
 }
 
 async function stateRecords(world: DemoWorld): Promise<{ summary: Record<string, unknown>; config: string | undefined }> {
@@ -48,17 +58,56 @@ async function stateRecords(world: DemoWorld): Promise<{ summary: Record<string,
 
 const nodeNames = (world: DemoWorld): string[] => world.cluster.workers();
 
-const APPLY_UP: Array<[string, string]> = [
-  ['scale plan', 'success'],
-  ['packer', 'success'],
-  ['terraform plan', 'success'],
-  ['drain', 'skipped'],
-  ['terraform apply', 'success'],
-  ['ansible', 'success'],
+const APPLY = 'Apply aws/demo-shop';
+const PACKER = 'Worker image (packer, only when nodes are added; reused when already baked)';
+const TF_PLAN = 'Terraform plan against the remote state';
+const DRAIN = 'Drain the nodes the saved plan destroys';
+const TF_APPLY = 'Terraform apply of the saved plan, and the applied config recorded beside the state';
+const ANSIBLE = 'Join the created nodes (ansible, those hosts and the node-join plays only)';
+
+/** apply.yml's jobs and steps, the nodes added (packer and ansible run) or removed (the drain runs). */
+function applySteps(adds: boolean): string[] {
+  const when = (yes: boolean): string => (yes ? 'success' : 'skipped');
+  return [
+    'Scale plan › Run actions/checkout: success',
+    'Scale plan › Scale plan of the push: success',
+    `${APPLY} › Run actions/checkout: success`,
+    `${APPLY} › Check the cluster's ansible inventory (before anything changes): ${when(adds)}`,
+    `${APPLY} › Run hashicorp/setup-terraform: success`,
+    `${APPLY} › AWS credentials from the OIDC role: skipped`,
+    `${APPLY} › Cloud credentials for the later steps (Azure OIDC, or repository secrets): success`,
+    `${APPLY} › ${PACKER}: ${when(adds)}`,
+    `${APPLY} › ${TF_PLAN}: success`,
+    `${APPLY} › ${DRAIN}: ${when(!adds)}`,
+    `${APPLY} › ${TF_APPLY}: success`,
+    `${APPLY} › ${ANSIBLE}: ${when(adds)}`,
+  ];
+}
+
+const PR_CHECK = [
+  'Validate and plan › Run actions/checkout: success',
+  'Validate and plan › Validate the cluster configs (annotations on the changed lines): success',
+  'Validate and plan › Scale plan and monthly cost change, as one pull request comment: success',
 ];
+
+/** The one comment on a PR: pr.yml's plan comment, by the workflow's token. */
+async function planComment(world: DemoWorld, number: number): Promise<string> {
+  const [comment, ...more] = await world.github.comments(number);
+  expect(more).toEqual([]);
+  expect(comment?.body).toContain(PLAN_COMMENT_MARKER);
+  return comment?.body ?? '';
+}
 
 const CHECKS: Record<StageId, Check> = {
   'load-rises': async (_story, world) => {
+    // Before the story: the demo's own provision.yml recorded the workers LambdaStack made.
+    expect(
+      world.provisioned.jobs.flatMap((job) => job.steps.map((step) => `${step.name.replace(/@[0-9a-f]{40}$/, '')}: ${step.status}`)),
+    ).toEqual([
+      'Run actions/checkout: success',
+      'Terraform plan of the workers the config has: success',
+      'Terraform apply of that plan: success',
+    ]);
     expect(world.cluster.workloadCounts()).toEqual({ running: 3, pending: 2, unschedulable: 2 });
     expect(await world.github.pulls()).toEqual([]);
     expect(await world.stateWorkers()).toEqual(workers(3));
@@ -78,15 +127,11 @@ const CHECKS: Record<StageId, Check> = {
     ]);
   },
   'scale-up-check': async (story, world) => {
-    expect(stepsOf(story, 'pr.yml', 'up')).toEqual([
-      ['validate', 'success'],
-      ['scale plan', 'success'],
-      ['plan comment', 'success'],
-    ]);
-    const [comment, ...more] = await world.github.comments(1);
-    expect(more).toEqual([]);
-    expect(comment?.body.startsWith(PLAN_COMMENT_MARK)).toBe(true);
-    expect(comment?.body).toContain('| shop (`cluster-config/aws-demo.yml`) | kubernetes_node 3 → 5 | vm-3, vm-4 | — |');
+    expect(stepsOf(story, 'pr.yml', 'up')).toEqual(PR_CHECK);
+    const body = await planComment(world, 1);
+    expect(body).toContain('1 cluster scaled: 2 nodes added, 0 removed; monthly cost change **+$66.58**.');
+    expect(body).toContain('| `aws/demo-shop` | `cluster-config/aws-demo.yml` | kubernetes\\_node 3 → 5 | +2 | +$66.58 |');
+    expect(body).toContain(`+ ${node(3)}\n+ ${node(4)}`);
   },
   'scale-up-merge': async (story, world) => {
     const merge = story.merges.up;
@@ -101,9 +146,11 @@ const CHECKS: Record<StageId, Check> = {
     expect(await count(world, 'HEAD')).toBe(5);
   },
   'scale-up-apply': async (story, world) => {
-    expect(stepsOf(story, 'apply.yml', 'up')).toEqual(APPLY_UP);
-    expect(stepSummary(story, 'apply.yml', 'up', 'packer')).toMatch(/^baked image local-[0-9a-f]{16} \(null builder\)$/);
-    expect(stepSummary(story, 'apply.yml', 'up', 'terraform plan')).toBe('saved plan: create vm-3, vm-4; destroy none');
+    expect(stepsOf(story, 'apply.yml', 'up')).toEqual(applySteps(true));
+    expect(stepSummary(story, 'apply.yml', 'up', 'Scale plan of the push')).toBe('shop kubernetes_node 3 → 5 (+ vm-3, vm-4)');
+    expect(stepSummary(story, 'apply.yml', 'up', PACKER)).toMatch(/^baked image local-[0-9a-f]{16} \(null builder\)$/);
+    expect(stepSummary(story, 'apply.yml', 'up', TF_PLAN)).toBe('saved plan: create vm-3, vm-4; destroy none');
+    expect(stepSummary(story, 'apply.yml', 'up', ANSIBLE)).toMatch(/^--tags node-join on vm-3 changed, vm-4 changed /);
     // The state in s3rver holds the five workers; beside it, the config applied and the plan's summary.
     expect(await world.stateWorkers()).toEqual(workers(5));
     const records = await stateRecords(world);
@@ -147,27 +194,20 @@ const CHECKS: Record<StageId, Check> = {
     expect(story.scaleDownAfter).toBeGreaterThanOrEqual(60);
   },
   'scale-down-check': async (story, world) => {
-    expect(stepsOf(story, 'pr.yml', 'down').map(([, status]) => status)).toEqual(['success', 'success', 'success']);
-    const comments = await world.github.comments(2);
-    expect(comments).toHaveLength(1);
-    expect(comments[0]?.body).toContain('| kubernetes_node 5 → 4 | — | vm-4 |');
+    expect(stepsOf(story, 'pr.yml', 'down')).toEqual(PR_CHECK);
+    const body = await planComment(world, 2);
+    expect(body).toContain('1 cluster scaled: 0 nodes added, 1 removed; monthly cost change **-$33.29**.');
+    expect(body).toContain(`- ${node(4)}`);
   },
   'scale-down-merge': async (story, world) => {
     expect(await world.repository.head()).toBe(story.merges.down?.after);
     expect(await count(world, 'HEAD')).toBe(4);
   },
   'scale-down-apply': async (story, world) => {
-    expect(stepsOf(story, 'apply.yml', 'down')).toEqual([
-      ['scale plan', 'success'],
-      ['packer', 'skipped'],
-      ['terraform plan', 'success'],
-      ['drain', 'success'],
-      ['terraform apply', 'success'],
-      ['ansible', 'skipped'],
-    ]);
+    expect(stepsOf(story, 'apply.yml', 'down')).toEqual(applySteps(false));
     // Exactly the node the saved plan destroys was drained, and it is gone from the cluster, the state and the machines.
-    expect(stepSummary(story, 'apply.yml', 'down', 'terraform plan')).toBe('saved plan: create none; destroy vm-4');
-    expect(stepSummary(story, 'apply.yml', 'down', 'drain')).toBe('drained and deleted vm-4');
+    expect(stepSummary(story, 'apply.yml', 'down', TF_PLAN)).toBe('saved plan: create none; destroy vm-4');
+    expect(stepSummary(story, 'apply.yml', 'down', DRAIN)).toBe('drained and deleted vm-4');
     expect(nodeNames(world)).toEqual(workers(4));
     expect(await world.stateWorkers()).toEqual(workers(4));
     expect((await stateRecords(world)).summary).toMatchObject({ workers: { before: 5, after: 4 }, destroyed: [node(4)] });
@@ -175,7 +215,10 @@ const CHECKS: Record<StageId, Check> = {
     expect(world.cluster.workloadCounts()).toEqual({ running: 2, pending: 0, unschedulable: 0 });
   },
   'manual-scale': async (story, world) => {
-    expect(stepsOf(story, 'scale.yml', 'manual')).toEqual([['scale', 'success']]);
+    expect(stepsOf(story, 'scale.yml', 'manual')).toEqual([
+      'Open the scale pull request › Run actions/checkout: success',
+      'Open the scale pull request › Run ./actions/scale: success',
+    ]);
     expect(story.pulls.manual).toBe(3);
     const pull = await world.github.pull(3);
     expect(pull).toMatchObject({ state: 'open', title: 'Scale shop kubernetes_node 4 → 6' });
@@ -183,17 +226,21 @@ const CHECKS: Record<StageId, Check> = {
     const message = await new Git(world.repository.bare).run(['log', '-1', '--format=%B', pull.headSha]);
     expect(message).toContain(`Autoscale-Reason: requested by @octocat: ${story.manual.reason}`);
   },
-  'manual-check': async (_story, world) => {
-    expect((await world.github.comments(3))[0]?.body).toContain('| kubernetes_node 4 → 6 | vm-4, vm-5 | — |');
+  'manual-check': async (story, world) => {
+    // Opened with the App token (secrets.SCALE_TOKEN), so checked as any other PR.
+    expect(stepsOf(story, 'pr.yml', 'manual')).toEqual(PR_CHECK);
+    expect(await planComment(world, 3)).toContain(
+      '| `aws/demo-shop` | `cluster-config/aws-demo.yml` | kubernetes\\_node 4 → 6 | +2 | +$66.58 |',
+    );
   },
   'manual-merge': async (story, world) => {
     expect(await world.repository.head()).toBe(story.merges.manual?.after);
     expect(await count(world, 'HEAD')).toBe(6);
   },
   'manual-apply': async (story, world) => {
-    expect(stepsOf(story, 'apply.yml', 'manual')).toEqual(APPLY_UP);
+    expect(stepsOf(story, 'apply.yml', 'manual')).toEqual(applySteps(true));
     // The same image inputs: a cache hit, nothing baked again.
-    expect(stepSummary(story, 'apply.yml', 'manual', 'packer')).toMatch(/^cache hit: image local-[0-9a-f]{16} reused, nothing built$/);
+    expect(stepSummary(story, 'apply.yml', 'manual', PACKER)).toMatch(/^cache hit: image local-[0-9a-f]{16} reused, nothing built$/);
     expect((await readFile(join(world.demoDir, 'images', 'bakes.log'), 'utf8')).trim().split('\n')).toHaveLength(1);
     expect(await world.stateWorkers()).toEqual(workers(6));
     expect(nodeNames(world)).toEqual(workers(6));
@@ -239,7 +286,14 @@ describe('the demo (npm start): the whole loop on one machine', () => {
 
     expect(checked).toEqual([...STAGES]);
     const output = lines.join('\n');
-    expect(output).toContain('STAND-IN until src/workflow runs .github/workflows itself');
+    expect(output).not.toMatch(/stand-in: the bundled actions|STAND-IN/);
+    expect(output).toContain('workflows: .github/workflows/*.yml of the repository, on the local workflow runner');
+    // Each job and step as it runs, with its time; each PR's plan comment with its cost.
+    expect(output).toMatch(/\n {4}job Apply aws\/demo-shop\n/);
+    expect(output).toMatch(/\n {6}✓ step 10 Join the created nodes \(ansible, those hosts and the node-join plays only\): success in \d/);
+    expect(output).toContain(
+      'PR #1, plan comment by @lambdastack-autoscaler[bot]: 1 cluster scaled: 2 nodes added, 0 removed; monthly cost change +$66.58.',
+    );
     expect(output).toContain('$ kubectl scale deployment/storefront --replicas=5');
     expect(output).toMatch(/The demo took \d+\.\d s\./);
     // design: the whole demo in under two minutes. Measured, not asserted: the machine is shared.
@@ -255,10 +309,13 @@ describe('the demo (npm start): the whole loop on one machine', () => {
     // As on a runner, no secret of the repository reaches a step's log or job summary.
     const logs = join(workdir, '.demo', 'logs');
     const files = (await readdir(logs, { recursive: true, withFileTypes: true })).filter((f) => f.isFile() && f.name !== 'watcher.jsonl');
-    expect(files.length).toBeGreaterThan(20);
+    // provision.yml, then pr.yml and apply.yml three times and scale.yml once: each a log and its job summaries.
+    expect(files.filter((f) => f.name === 'run.log')).toHaveLength(8);
+    expect(files.length).toBeGreaterThan(16);
     for (const file of files) {
       const text = await readFile(join(file.parentPath, file.name), 'utf8');
-      for (const secret of [DEMO_AWS_ENV.AWS_SECRET_ACCESS_KEY, DEMO_TOKEN]) expect(text, file.name).not.toContain(secret);
+      for (const secret of [DEMO_AWS_ENV.AWS_SECRET_ACCESS_KEY, DEMO_TOKEN, DEMO_APP_TOKEN]) expect(text, file.name).not.toContain(secret);
+      expect(text, file.name).not.toContain('client-key-data');
     }
 
     // The repository stays in the workdir (--keep), and the history command works there.

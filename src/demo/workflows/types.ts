@@ -2,11 +2,9 @@
  * The seam where the demo's workflow runs plug in. The scenario asks a WorkflowRunner to run one of
  * the repository's workflows on an event, as GitHub would on a pull request, a push to main or a
  * press of "Run workflow", and then checks what the run did through the world (the PRs, the state,
- * the nodes), not through the run's own report. Today the runner is the stand-in (./stand-in.ts),
- * which calls the bundled actions in the workflows' order; once src/workflow's runWorkflow and the
- * workflow files land, a runner over them replaces it, given the same WorkflowEnvironment.
+ * the nodes), not through the run's own report. The runner is ./local-runner.ts: the workflow files
+ * themselves, on the local workflow runner (src/workflow).
  */
-import type { Processes } from '../processes.js';
 
 export type WorkflowFile = 'pr.yml' | 'apply.yml' | 'scale.yml';
 
@@ -22,32 +20,42 @@ export type WorkflowEvent =
   | { name: 'push'; ref: string; before: string; after: string }
   | { name: 'workflow_dispatch'; ref: string; inputs: Readonly<Record<string, string>>; actor: string };
 
+export type Outcome = 'success' | 'failure' | 'cancelled' | 'skipped';
+
 export interface StepReport {
-  /** The step's name, as the workflow names it (`terraform plan`). */
+  /** The step's name, as the workflow names it (`Terraform plan against the remote state`). */
   name: string;
-  status: 'success' | 'failure' | 'skipped';
+  status: Outcome;
   durationMs: number;
-  /** One line of what it did, for the demo's output. */
+  /** One line of what it did, from its outputs (or why it failed or was skipped). */
   summary: string;
 }
 
+export interface JobReport {
+  /** As GitHub shows it (`Apply aws/demo-shop`). */
+  name: string;
+  result: Outcome;
+  durationMs: number;
+  steps: StepReport[];
+}
+
 export interface WorkflowRun {
-  /** The workflow file (or `provision`, the cluster's first terraform run, which is no workflow). */
-  workflow: WorkflowFile | 'provision';
+  /** The workflow file (or `provision.yml`, the cluster's first terraform run, which is the demo's own). */
+  workflow: WorkflowFile | 'provision.yml';
   /** The run's id (GITHUB_RUN_ID). */
   id: number;
   ok: boolean;
-  steps: StepReport[];
+  jobs: JobReport[];
   durationMs: number;
-  /** Where the run's logs and job summaries are. */
+  /** Where the run's log and job summaries are. */
   logs: string;
-  /** The first error of a failed run. */
+  /** Why a failed run failed, in a line. */
   error?: string;
 }
 
 /**
- * What GitHub and the repository's settings give a run: the same for the stand-in and for a runner
- * of the workflow files (where `vars` are `${{ vars.* }}` and `secrets` `${{ secrets.* }}`).
+ * What GitHub and the repository's settings give a run: the `vars` and `secrets` contexts, the API
+ * the workflows call, the repository a checkout clones.
  */
 export interface WorkflowEnvironment {
   /** owner/name */
@@ -58,24 +66,22 @@ export interface WorkflowEnvironment {
   remote: string;
   /** The actor of pushes and merges (GITHUB_ACTOR). */
   actor: string;
-  /** Repository variables (vars.*): what selects the local terraform module, the null packer template, the inventory. */
+  /** Repository variables (vars.*): what selects the local terraform module, the state servers, the null packer template, the inventory. */
   vars: Readonly<Record<string, string>>;
   /** Repository secrets (secrets.*): the cloud (here S3) credentials, the kubeconfig, the App token. */
   secrets: Readonly<Record<string, string>>;
-  /** Where checkouts, RUNNER_TEMP and the runner's HOME go. */
+  /** Where the runs' directories (checkouts, RUNNER_TEMP) and the runner's HOME go. */
   runnerDir: string;
-  /** Where each run's logs and job summaries go. */
+  /** Where each run's log and job summaries go. */
   logDir: string;
-  /** PATH for the steps: terraform, packer, ansible-playbook, kubectl, git, node. */
+  /** PATH for the steps: terraform, packer, ansible-playbook, kubectl, git. */
   path: string;
-  /** Starts the stand-in's steps (each in a process group the demo's stop ends). */
-  processes: Processes;
-  /** The demo's stop request (SIGINT, SIGTERM): a runner cancels its run on it. */
+  /** The demo's stop request (SIGINT, SIGTERM): the running run is cancelled on it. */
   signal: AbortSignal;
 }
 
 export interface WorkflowRunner {
-  /** How the output names the runner (`stand-in`). */
+  /** How the output names the runner. */
   readonly label: string;
   run(workflow: WorkflowFile, event: WorkflowEvent): Promise<WorkflowRun>;
 }
