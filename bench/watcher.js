@@ -302,7 +302,8 @@ async function pendingRun(world) {
   await w.stop();
   if (w.failures().length > 0) throw new Error(`pending → PR: a cycle failed: ${JSON.stringify(w.failures()[0])}`);
   const cycleStart = opened.at - opened.ms;
-  const calls = w.calls.filter((c) => c.start >= cycleStart && c.start <= opened.at);
+  // At a 60 s interval, every call from the POST on is the woken cycle's.
+  const calls = w.calls.filter((c) => c.start >= t0 && c.start <= opened.at);
   const pull = calls.find((c) => c.method === 'POST' && /\/pulls$/.test(new URL(c.url).pathname));
   if (!pull) throw new Error('no POST pulls in the cycle that opened the PR');
   const rel = (t) => Math.round(t - t0);
