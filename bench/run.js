@@ -1,5 +1,8 @@
-// `npm run bench`: times the core operations on the built code (dist/) and prints a table.
-// Figures are wall-clock per operation on this machine; see bench/README.md for recorded runs.
+// `npm run bench`: times the core operations on the built code (dist/) and prints a table, then runs
+// the other benchmarks, each in a process of its own (its RSS its own): one decision, the kube
+// simulator, the snapshot's memory, the watcher against the simulators, drain, packer and the
+// actions' cold starts. bench/ansible.js is left out (it runs for minutes): run it on its own.
+// Figures are wall-clock on this machine unless said; see bench/README.md for recorded runs.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -149,5 +152,44 @@ for (const [nodes, pending] of [
     `| ${what} | ${r.pods.toLocaleString('en')} | ${r.rule} | ${r.cpuMs.toFixed(1)} ms | ${r.rssWithSnapshotMiB} MiB | ${r.rssAfterMiB} MiB | ${target} |`,
   );
 }
-console.log(`\n${execFileSync(process.execPath, ['--expose-gc', join(import.meta.dirname, 'sim-kube.js')], { encoding: 'utf8' })}`);
+
+/** Runs `node [nodeArgs] bench/<script> [args]` and returns its stdout; its stderr (progress lines) is shown only when it fails. */
+function child(script, args = [], nodeArgs = []) {
+  try {
+    return execFileSync(process.execPath, [...nodeArgs, join(import.meta.dirname, script), ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 2 ** 20,
+    }).trim();
+  } catch (error) {
+    process.stderr.write(error.stderr ?? '');
+    throw error;
+  }
+}
+/** The Markdown lines of a benchmark's output (its JSON lines are for bench/README.md's records). */
+const tables = (out) =>
+  out
+    .split('\n')
+    .filter((line) => !line.startsWith('{'))
+    .join('\n');
+
+console.log(`\n${tables(child('sim-kube.js', [], ['--expose-gc']))}`);
+
+// The snapshot's cache at 5,000 nodes / 150,000 pods, against full objects kept and nothing kept.
+console.log(
+  '\n| snapshot memory (bench/snapshot-memory.js), 5,000 nodes / 150,000 pods | RSS | JS heap | snapshot build (CPU, median of 9) |',
+);
+console.log('| --- | ---: | ---: | ---: |');
+for (const mode of ['', '--full', '--none']) {
+  const r = JSON.parse(child('snapshot-memory.js', mode ? [mode] : [], ['--expose-gc']));
+  const build = r.buildCpuMedianMs === undefined ? '—' : `${r.buildCpuMedianMs} ms (RSS after 9 builds ${r.rssAfterNineBuildsMiB} MiB)`;
+  console.log(`| ${r.mode} | ${r.cachedRssMiB} MiB | ${r.cachedHeapMiB} MiB | ${build} |`);
+}
+
+// The watcher against both simulators, with its image's young-generation cap (Dockerfile NODE_OPTIONS).
+console.log(`\n${tables(child('watcher.js', [], ['--expose-gc', '--max-semi-space-size=8']))}`);
+console.log(`\n${tables(child('drain.js'))}`);
+console.log(`\n${tables(child('packer.js', ['10']))}`);
+console.log(`\n${tables(child('action-cold-start.js', ['10']))}`);
+// bench/ansible.js runs ansible-playbook over local hosts for a minute or two: run it on its own (bench/README.md).
 console.log(`\nRSS after the run: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);

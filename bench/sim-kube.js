@@ -1,16 +1,11 @@
 // The kube simulator at benchmark size: `node --expose-gc bench/sim-kube.js [NODES...]` (default 500
 // and 5,000) prints a Markdown table, then one JSON line per size.
 //
-// The world is design.md's: workers of m5.2xlarge (8 vCPU, 32 GiB, 110 pods) with 30 pods each.
-// Two of them are kube-system's DaemonSet pods (kube-proxy, flannel); the other 28 come from
-// Deployments of 1,000 replicas (100m CPU, 256 MiB each) in 20 namespaces, each behind a
-// PodDisruptionBudget; plus a control-plane node with its mirror pods, and CoreDNS.
+// The world is design.md's (bench/world.js): m5.2xlarge workers with 30 pods each, from
+// Deployments of 1,000 replicas behind PodDisruptionBudgets and kube-system's DaemonSets.
 //
 // "Build" is the time from an empty cluster to every one of those pods Running, through the
-// controllers as a scenario builds it (`cluster.bootstrap`): every pod is created by its
-// ReplicaSet or DaemonSet, placed by the scheduler (filters and scores), started by its kubelet,
-// and counted by its budget. Nothing is bound directly. (As any build: no Normal events, no watch
-// history; see src/sim/kube/README.md, "At benchmark size".)
+// controllers as a scenario builds it (`cluster.bootstrap`).
 //
 // "One write" is one HTTP request to the simulator's API, timed from the request to the
 // controllers having settled (`cluster.settle()` returned): the median of many, each kind on a
@@ -24,11 +19,9 @@ import { cpus, loadavg } from 'node:os';
 import { SimCluster } from '../dist/sim/kube/cluster.js';
 import { R } from '../dist/sim/kube/resources.js';
 import { createKubeServer } from '../dist/sim/kube/server.js';
+import { populate } from './world.js';
 
 const MiB = 2 ** 20;
-const PODS_PER_NODE = 30;
-const DEPLOYMENT_SIZE = 1000;
-const NAMESPACES = 20;
 const SAMPLES = 41;
 
 const memory = () => {
@@ -51,24 +44,9 @@ async function send(url, method, path, body, contentType = 'application/json') {
 
 function build(nodes) {
   const cluster = new SimCluster({ clock: { timeScale: 0, start: Date.parse('2025-03-01T12:00:00Z') }, workerSize: 'm5.2xlarge' });
-  const workloadPods = nodes * (PODS_PER_NODE - 2);
   const started = performance.now();
   const cpu0 = process.cpuUsage();
-  cluster.bootstrap(() => {
-    cluster.addNode('bench-master-vm-0', { role: 'control-plane' });
-    for (let i = 0; i < nodes; i++) cluster.addNode(`bench-node-vm-${i}`);
-    for (let d = 0; d * DEPLOYMENT_SIZE < workloadPods; d++) {
-      const namespace = `team-${d % NAMESPACES}`;
-      const name = `app-${d}`;
-      cluster.createDeployment({
-        name,
-        namespace,
-        replicas: Math.min(DEPLOYMENT_SIZE, workloadPods - d * DEPLOYMENT_SIZE),
-        requests: { cpu: '100m', memory: '256Mi' },
-      });
-      cluster.createPodDisruptionBudget({ name, namespace, selector: { app: name }, maxUnavailable: '10%' });
-    }
-  });
+  populate(cluster, { nodes, master: 'bench-master-vm-0', worker: (i) => `bench-node-vm-${i}` });
   const cpu = process.cpuUsage(cpu0);
   const ms = performance.now() - started;
   const pods = cluster.store.count('pods');
