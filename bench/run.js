@@ -189,6 +189,7 @@ for (const mode of ['', '--full', '--none']) {
 // The watcher against both simulators, with its image's young-generation cap (Dockerfile NODE_OPTIONS).
 console.log(`\n${tables(child('watcher.js', [], ['--expose-gc', '--max-semi-space-size=8']))}`);
 console.log(`\n${tables(child('drain.js'))}`);
+console.log(`\n${tables(child('scaling.js', [], ['--expose-gc']))}`);
 console.log(`\n${tables(child('packer.js', ['10']))}`);
 console.log(`\n${tables(child('action-cold-start.js', ['10']))}`);
 // bench/ansible.js runs ansible-playbook over local hosts for a minute or two: run it on its own (bench/README.md).
