@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PLAN_COMMENT_MARKER } from '../../src/github/plan-comment.js';
 import { NAME, OWNER, REPO, worldWithoutServerErrors } from '../sim/github/support.js';
-import { yaml } from '../support/config-text.js';
+import { pricedShop, yaml } from '../support/config-text.js';
 import { git, ISOLATED_GIT_ENV } from '../support/git.js';
 import { tempDir } from '../support/temp.js';
 import { type ActionRun, runBundledAction } from './runner.js';
@@ -17,36 +17,8 @@ const TOKEN = 'ghs_planCommentTestToken0123456789abcdef';
 const FILE = 'cluster-config/shop.yml';
 const node = (i: number): string => `demo-shop-kubernetes-node-vm-${i}`;
 
-/** The shop cluster in eu-west-1 on t3.medium workers; `count` is on line 11, column 14. */
-function shop(count: number | string): string {
-  return yaml(
-    'kind: lambdastack-cluster',
-    'provider: aws',
-    'name: default',
-    'specification:',
-    '  prefix: demo',
-    '  name: shop',
-    '  cloud:',
-    '    region: eu-west-1',
-    '  components:',
-    '    kubernetes_node:',
-    `      count: ${count}`,
-    '      machine: kubernetes-node-machine',
-    '---',
-    'kind: infrastructure/virtual-machine',
-    'provider: aws',
-    'name: kubernetes-node-machine',
-    'specification:',
-    '  size: t3.medium',
-    '---',
-    'kind: configuration/autoscaling',
-    'specification:',
-    '  components:',
-    '    kubernetes_node:',
-    '      min: 2',
-    '      max: 10',
-  );
-}
+/** The shop cluster; `count` is on line 11, column 14. */
+const shop = pricedShop;
 
 const world = worldWithoutServerErrors();
 let pullNumber: number;

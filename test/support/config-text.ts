@@ -105,3 +105,37 @@ export function changedLines(before: string, after: string): { line: number; bef
   }
   return changes;
 }
+
+/**
+ * The shop cluster in eu-west-1 on t3.medium workers (a size and region the price table prices),
+ * bounds [2, 10]; `count` is on line 11, column 14. The plan comment's tests and pr.yml's use it.
+ */
+export function pricedShop(count: number | string): string {
+  return yaml(
+    'kind: lambdastack-cluster',
+    'provider: aws',
+    'name: default',
+    'specification:',
+    '  prefix: demo',
+    '  name: shop',
+    '  cloud:',
+    '    region: eu-west-1',
+    '  components:',
+    '    kubernetes_node:',
+    `      count: ${count}`,
+    '      machine: kubernetes-node-machine',
+    '---',
+    'kind: infrastructure/virtual-machine',
+    'provider: aws',
+    'name: kubernetes-node-machine',
+    'specification:',
+    '  size: t3.medium',
+    '---',
+    'kind: configuration/autoscaling',
+    'specification:',
+    '  components:',
+    '    kubernetes_node:',
+    '      min: 2',
+    '      max: 10',
+  );
+}

@@ -5,7 +5,7 @@ import { PLAN_COMMENT_MARKER } from '../../src/github/plan-comment.js';
 import type { JsonObject } from '../../src/workflow/index.js';
 import { businessDay, recordedLines } from '../replay/support.js';
 import { OWNER, REPO, worldWithoutServerErrors } from '../sim/github/support.js';
-import { yaml } from '../support/config-text.js';
+import { pricedShop } from '../support/config-text.js';
 import { git } from '../support/git.js';
 import { cloneOf, errorsOf, onlyJob, runRepositoryWorkflow, stepOutcomes } from './support.js';
 
@@ -19,35 +19,7 @@ const BRANCH = 'more-shop';
 const node = (i: number): string => `demo-shop-kubernetes-node-vm-${i}`;
 
 /** The shop cluster; `count` is on line 11, column 14. */
-function shop(count: number): string {
-  return yaml(
-    'kind: lambdastack-cluster',
-    'provider: aws',
-    'name: default',
-    'specification:',
-    '  prefix: demo',
-    '  name: shop',
-    '  cloud:',
-    '    region: eu-west-1',
-    '  components:',
-    '    kubernetes_node:',
-    `      count: ${count}`,
-    '      machine: kubernetes-node-machine',
-    '---',
-    'kind: infrastructure/virtual-machine',
-    'provider: aws',
-    'name: kubernetes-node-machine',
-    'specification:',
-    '  size: t3.medium',
-    '---',
-    'kind: configuration/autoscaling',
-    'specification:',
-    '  components:',
-    '    kubernetes_node:',
-    '      min: 2',
-    '      max: 10',
-  );
-}
+const shop = pricedShop;
 
 const world = worldWithoutServerErrors();
 let work: string;
