@@ -22,7 +22,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     globalSetup: ['test/setup/required-tools.ts'],
     // Removes the temporary directories a test file made, whatever its tests did.
-    setupFiles: ['test/support/cleanup.ts'],
+    setupFiles: ['test/support/cleanup.ts', 'test/support/property-seed.ts'],
     // Product code runs git too: a developer's global or system git config must not change a result.
     env: { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
     // GitHub's workflow parser imports its JSON schema without an import attribute, which Node

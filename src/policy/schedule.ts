@@ -65,14 +65,26 @@ const runsOf = (schedule: Schedule): Runs => ({
   end: cronRuns(schedule.end, schedule.timezone),
 });
 
-/** The first `start` run after `after` and at or before `until` that no `end` run at the same instant cancels. */
-function openingIn(w: Runs, after: number, until: number): number | undefined {
+/**
+ * The first `start` run after `after` and at or before `until` that no `end` run at the same instant
+ * cancels. `gaveUpAt` is the last run looked at when MAX_RUNS cancelled runs came first: no opening
+ * is known up to there, and the search may go on from it.
+ */
+function searchOpening(w: Runs, after: number, until: number): { at?: number; gaveUpAt?: number } {
   let run = w.start.after(after);
-  for (let n = 0; run !== undefined && run <= until && n < MAX_RUNS; n++) {
-    if (w.end.atOrBefore(run) !== run) return run;
+  let last: number | undefined;
+  for (let n = 0; run !== undefined && run <= until; n++) {
+    if (n === MAX_RUNS) return last === undefined ? {} : { gaveUpAt: last };
+    if (w.end.atOrBefore(run) !== run) return { at: run };
+    last = run;
     run = w.start.after(run);
   }
-  return undefined;
+  return {};
+}
+
+/** The first opening in (after, until], or undefined when none is found within MAX_RUNS runs. */
+function openingIn(w: Runs, after: number, until: number): number | undefined {
+  return searchOpening(w, after, until).at;
 }
 
 /** The window at `at`, when its min applies then. */
@@ -106,14 +118,18 @@ export function scheduledMin(schedules: readonly Schedule[], bounds: Bounds, at:
 
 /**
  * Whether the window's min applies at `at`, and the next instant after it at which that may change
- * (it does, unless a chain of spans was cut short at MAX_CHAIN: then it is where to look again).
+ * (it does, unless a chain of spans was cut short at MAX_CHAIN, or the search for an opening at
+ * MAX_RUNS: then it is where to look again).
  */
 function activity(w: Runs, at: number): { applies: boolean; changesAt: number | undefined } {
   const { lead } = w.schedule;
   const span = spanAt(w, at);
   if (!span) {
-    const opening = openingIn(w, at + lead, Number.POSITIVE_INFINITY);
-    return { applies: false, changesAt: opening === undefined ? undefined : opening - lead };
+    const opening = searchOpening(w, at + lead, Number.POSITIVE_INFINITY);
+    if (opening.at !== undefined) return { applies: false, changesAt: opening.at - lead };
+    // Start runs cancelled by end runs, more than MAX_RUNS of them (a start and an end at the same
+    // minutes for months): not an edge, but where to look again, or the window would never be.
+    return { applies: false, changesAt: opening.gaveUpAt === undefined ? undefined : Math.max(at + 1, opening.gaveUpAt - lead) };
   }
   // It applies until it closes, unless its next opening falls within its lead of that close.
   let closes = span.closesAt;

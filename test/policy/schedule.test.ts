@@ -170,6 +170,18 @@ describe('windows', () => {
     ]);
   });
 
+  it('are found again after months of start runs that an end at the same minutes cancels (found by the property test)', () => {
+    // "a" opens at 0 and 30 past every sixth hour, and its end cancels each of those runs from January
+    // to June: closed until July, then open until the first end in January. "b" opens daily at 00:00
+    // and 00:30 and closes in March and October. The sweep used to stop looking at "a" after 100
+    // cancelled runs, and reported October 1st, when "b" closes, as the edge.
+    const a = window({ name: 'a', start: '0,30 */6 * * *', end: '0,30 0-18 * 1-6 *', timezone: 'UTC', min: 3 });
+    const b = window({ name: 'b', start: '0,30 0 * * *', end: '0,30 0 * 3,10 *', timezone: 'UTC', min: 3 });
+    const edge = nextEdge([a, b], BOUNDS, utc('2027-04-01T00:00:00'));
+    expect(minAt([a, b], utc('2027-10-01T00:00:00'))).toBe(3);
+    expect(edge && [new Date(edge.at).toISOString(), edge.min]).toEqual(['2028-03-01T00:00:00.000Z', 2]);
+  });
+
   it('have no edge when there are none', () => {
     expect(nextEdge([], BOUNDS, utc('2025-03-03T05:00:00'))).toBeUndefined();
   });

@@ -45040,13 +45040,19 @@ var runsOf = (schedule) => ({
   start: cronRuns(schedule.start, schedule.timezone),
   end: cronRuns(schedule.end, schedule.timezone)
 });
-function openingIn(w2, after, until) {
+function searchOpening(w2, after, until) {
   let run = w2.start.after(after);
-  for (let n2 = 0; run !== void 0 && run <= until && n2 < MAX_RUNS; n2++) {
-    if (w2.end.atOrBefore(run) !== run) return run;
+  let last;
+  for (let n2 = 0; run !== void 0 && run <= until; n2++) {
+    if (n2 === MAX_RUNS) return last === void 0 ? {} : { gaveUpAt: last };
+    if (w2.end.atOrBefore(run) !== run) return { at: run };
+    last = run;
     run = w2.start.after(run);
   }
-  return void 0;
+  return {};
+}
+function openingIn(w2, after, until) {
+  return searchOpening(w2, after, until).at;
 }
 function spanAt(w2, at) {
   const { schedule } = w2;
