@@ -4,6 +4,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { parseKeyValueFile } from '../../src/workflow/file-commands.js';
+import { type WorkflowCommand as ParsedCommand, parseCommand } from '../../src/workflow/workflow-commands.js';
 import { tempDir } from '../support/temp.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -14,10 +16,7 @@ export function bundleOf(name: string): string {
 }
 
 /** A workflow command the action printed: `::name key=value,…::message`, unescaped. */
-export interface WorkflowCommand {
-  command: string;
-  properties: Record<string, string>;
-  message: string;
+export interface WorkflowCommand extends ParsedCommand {
   /** The line as printed, escapes included. */
   raw: string;
 }
@@ -81,49 +80,20 @@ export async function runBundledAction(name: string, options: RunOptions): Promi
   };
 }
 
-// The runner's escapes (actions/toolkit packages/core/src/command.ts): data escapes %, CR and LF;
-// property values also escape ':' and ','. '%25' is undone last so "%253A" stays "%3A".
-const unescapeData = (text: string): string => text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
-const unescapeProperty = (text: string): string => unescapeData(text.replace(/%3A/g, ':').replace(/%2C/g, ','));
-
-/** The workflow commands in an action's stdout. */
+/** The workflow commands in an action's stdout, read as the local workflow runner reads them. */
 export function parseCommands(stdout: string): WorkflowCommand[] {
-  const commands: WorkflowCommand[] = [];
-  for (const raw of stdout.split(/\r?\n/)) {
-    // Property values cannot hold a raw ':' (it is escaped), so the first '::' after them ends them.
-    const match = /^::([A-Za-z-]+)(?: ([^:]*))?::(.*)$/.exec(raw);
-    if (!match) continue;
-    const properties: Record<string, string> = {};
-    for (const pair of match[2] ? match[2].split(',') : []) {
-      const equals = pair.indexOf('=');
-      properties[pair.slice(0, equals)] = unescapeProperty(pair.slice(equals + 1));
-    }
-    commands.push({ command: match[1] ?? '', properties, message: unescapeData(match[3] ?? ''), raw });
-  }
-  return commands;
+  return stdout.split(/\r?\n/).flatMap((raw) => {
+    const command = parseCommand(raw);
+    return command ? [{ ...command, raw }] : [];
+  });
 }
 
 /**
- * A GITHUB_OUTPUT file: `name<<DELIMITER`, the value's lines, `DELIMITER` (what @actions/core
- * writes), or `name=value` on one line (what a shell step writes).
+ * A GITHUB_OUTPUT file, read as the local workflow runner reads it: `name<<DELIMITER`, the value's
+ * lines, `DELIMITER` (what @actions/core writes), or `name=value` on one line (what a shell step writes).
  */
 export function parseOutputFile(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
-    if (heredoc) {
-      const [, name = '', delimiter] = heredoc;
-      const end = lines.indexOf(delimiter ?? '', i + 1);
-      if (end < 0) throw new Error(`GITHUB_OUTPUT: ${name} has no closing ${delimiter}`);
-      outputs[name] = lines.slice(i + 1, end).join('\n');
-      i = end;
-      continue;
-    }
-    const single = /^([^=]+)=(.*)$/.exec(line);
-    if (single) outputs[single[1] ?? ''] = single[2] ?? '';
-    else if (line !== '') throw new Error(`GITHUB_OUTPUT: cannot read line ${i + 1}: ${line}`);
-  }
-  return outputs;
+  const { values, problems } = parseKeyValueFile(text, 'GITHUB_OUTPUT');
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+  return Object.fromEntries(values);
 }
