@@ -1,5 +1,5 @@
-import { cp } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { chmod, cp, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { git as runGit } from '../support/git.js';
 import { tempDir } from '../support/temp.js';
@@ -25,8 +25,20 @@ export async function cli(args: string[], cwd: string): Promise<CliResult> {
  * apply, so a test of "permission denied" runs the CLI as `nobody` through setpriv; otherwise
  * this user already is one.
  */
+/**
+ * uid 65534 must reach the CLI: a checkout under a private folder (CI clones into `mktemp -d`, mode
+ * 0700) gets search permission (o+x, not read) on each such folder above it.
+ */
+async function letOthersReachTheCli(): Promise<void> {
+  for (let dir = dirname(BIN); dir !== dirname(dir); dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+  }
+}
+
 export async function cliUnprivileged(args: string[], cwd: string): Promise<CliResult> {
   if (process.geteuid?.() !== 0) return cli(args, cwd);
+  await letOthersReachTheCli();
   const result = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, BIN, ...args], {
     cwd,
     reject: false,
